@@ -1,0 +1,266 @@
+"""The immutable configuration snapshot: what the loader builds and the engine reads.
+
+Rules this module keeps:
+- A Config is a value. Nothing here is mutated after the loader returns it; reload builds a new one and the
+  server swaps one reference.
+- Every scope-inherited parameter (lifetimes, timers, match-client-id, authoritative, boot fields, reservation
+  modes) is *resolved* per subnet by the loader, so the engine never walks global -> shared-network -> subnet
+  for each packet.
+- IPv4 addresses are plain ints in the snapshot (fast comparisons, constant-time set membership); text forms
+  live in `raw`, the Kea-dialect dictionary with defaults filled in, which is what `config-get` returns.
+- Option payloads are already encoded to wire bytes at load time (`OptionData.data`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def ip_int(text: str) -> int:
+    return int(ipaddress.IPv4Address(text))
+
+
+def ip_text(value: int) -> str:
+    return str(ipaddress.IPv4Address(value))
+
+
+@dataclass(frozen=True, slots=True)
+class OptionData:
+    """One `option-data` entry, already encoded. `data` is the wire payload (no code/length bytes)."""
+
+    code: int
+    name: str
+    space: str = "dhcp4"
+    data: bytes = b""
+    always_send: bool = False
+    never_send: bool = False
+    csv_format: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class OptionDef:
+    """A custom option definition (`option-def`)."""
+
+    code: int
+    name: str
+    space: str
+    type: str
+    array: bool = False
+    record_types: tuple[str, ...] = ()
+    encapsulate: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    first: int
+    last: int
+    option_data: tuple[OptionData, ...] = ()
+    client_classes: tuple[str, ...] = ()
+    require_client_classes: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+    def __contains__(self, address: int) -> bool:
+        return self.first <= address <= self.last
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A host reservation. Identifier values are raw bytes (hw-address: the 6 MAC bytes; client-id: the
+    option 61 payload including its type byte; circuit-id: the option 82 sub-option 1 payload)."""
+
+    hw_address: bytes | None = None
+    client_id: bytes | None = None
+    circuit_id: bytes | None = None
+    duid: bytes | None = None
+    flex_id: bytes | None = None
+    ip_address: int | None = None
+    hostname: str | None = None
+    client_classes: tuple[str, ...] = ()
+    option_data: tuple[OptionData, ...] = ()
+    next_server: int | None = None
+    server_hostname: str | None = None
+    boot_file_name: str | None = None
+    subnet_id: int = 0  # 0 for global reservations
+
+    def identifiers(self) -> tuple[tuple[str, bytes], ...]:
+        """(identifier-type, value) pairs this reservation can be found by."""
+        pairs = []
+        for kind, value in (
+            ("hw-address", self.hw_address),
+            ("client-id", self.client_id),
+            ("circuit-id", self.circuit_id),
+            ("duid", self.duid),
+            ("flex-id", self.flex_id),
+        ):
+            if value is not None:
+                pairs.append((kind, value))
+        return tuple(pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientClass:
+    name: str
+    test: str = ""
+    only_if_required: bool = False
+    option_data: tuple[OptionData, ...] = ()
+    next_server: int | None = None
+    server_hostname: str | None = None
+    boot_file_name: str | None = None
+    valid_lifetime: int | None = None
+    min_valid_lifetime: int | None = None
+    max_valid_lifetime: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeParams:
+    """Parameters that Kea inherits global -> shared network -> subnet, resolved for one subnet."""
+
+    valid_lifetime: int = 7200
+    min_valid_lifetime: int = 7200
+    max_valid_lifetime: int = 7200
+    renew_timer: int | None = None
+    rebind_timer: int | None = None
+    calculate_tee_times: bool = False
+    t1_percent: float = 0.5
+    t2_percent: float = 0.875
+    match_client_id: bool = True
+    authoritative: bool = False
+    next_server: int = 0
+    server_hostname: str = ""
+    boot_file_name: str = ""
+    reservations_global: bool = False
+    reservations_in_subnet: bool = True
+    reservations_out_of_pool: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Subnet:
+    id: int
+    network: int  # network address as int
+    prefix_len: int
+    pools: tuple[Pool, ...] = ()
+    option_data: tuple[OptionData, ...] = ()  # the subnet's own
+    shared_network_option_data: tuple[OptionData, ...] = ()  # from its shared network, if any
+    reservations: tuple[Reservation, ...] = ()
+    relay_addresses: tuple[int, ...] = ()
+    interface: str | None = None
+    shared_network: str | None = None
+    client_classes: tuple[str, ...] = ()
+    require_client_classes: tuple[str, ...] = ()
+    params: ScopeParams = field(default_factory=ScopeParams)
+    path: str = ""  # key path in the configuration, e.g. Dhcp4.subnet4[2]
+
+    @property
+    def netmask(self) -> int:
+        return (0xFFFFFFFF << (32 - self.prefix_len)) & 0xFFFFFFFF if self.prefix_len else 0
+
+    @property
+    def broadcast(self) -> int:
+        return self.network | (~self.netmask & 0xFFFFFFFF)
+
+    def __contains__(self, address: int) -> bool:
+        return (address & self.netmask) == self.network
+
+    @property
+    def text(self) -> str:
+        return "%s/%d" % (ip_text(self.network), self.prefix_len)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedNetwork:
+    name: str
+    subnet_ids: tuple[int, ...]
+    interface: str | None = None
+    relay_addresses: tuple[int, ...] = ()
+    client_classes: tuple[str, ...] = ()
+    option_data: tuple[OptionData, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceSpec:
+    """An `interfaces-config.interfaces` entry: `eth0`, `eth0/192.0.2.1` or `*`."""
+
+    name: str
+    address: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseDatabase:
+    type: str = "memfile"
+    persist: bool = True
+    name: str | None = None  # None: the server's default path
+    lfc_interval: int = 3600
+
+
+@dataclass(frozen=True, slots=True)
+class ControlSocket:
+    socket_type: str  # "unix" | "http" | "https"
+    socket_name: str | None = None  # unix
+    socket_address: str = "127.0.0.1"  # http
+    socket_port: int = 8000  # http
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggerOutput:
+    output: str  # "stdout" | "stderr" | "syslog" | "syslog:NAME" | file path
+    maxsize: int = 10240000
+    maxver: int = 1
+    flush: bool = True
+    pattern: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Logger:
+    name: str
+    severity: str = "INFO"
+    debuglevel: int = 0
+    outputs: tuple[LoggerOutput, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredLeasesProcessing:
+    reclaim_timer_wait_time: int = 10
+    flush_reclaimed_timer_wait_time: int = 25
+    hold_reclaimed_time: int = 3600
+    max_reclaim_leases: int = 100
+    max_reclaim_time: int = 250
+    unwarned_reclaim_cycles: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    interfaces: tuple[InterfaceSpec, ...] = ()
+    dhcp_socket_type: str = "raw"
+    re_detect: bool = True
+    service_sockets_require_all: bool = False
+    service_sockets_max_retries: int = 0
+    service_sockets_retry_wait_time: int = 5000  # milliseconds
+    lease_database: LeaseDatabase = field(default_factory=LeaseDatabase)
+    params: ScopeParams = field(default_factory=ScopeParams)  # the global scope
+    option_data: tuple[OptionData, ...] = ()  # global option-data
+    option_defs: tuple[OptionDef, ...] = ()
+    subnets: tuple[Subnet, ...] = ()  # sorted by id
+    shared_networks: tuple[SharedNetwork, ...] = ()
+    client_classes: tuple[ClientClass, ...] = ()
+    reservations: tuple[Reservation, ...] = ()  # global reservations
+    host_reservation_identifiers: tuple[str, ...] = ("hw-address", "duid", "circuit-id", "client-id")
+    decline_probation_period: int = 86400
+    echo_client_id: bool = True
+    expired_leases_processing: ExpiredLeasesProcessing = field(default_factory=ExpiredLeasesProcessing)
+    control_sockets: tuple[ControlSocket, ...] = ()
+    loggers: tuple[Logger, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict)  # {"Dhcp4": {...}} with defaults filled in
+    source: str | None = None  # file the config was read from, None for the built-in default
+    warnings: tuple[str, ...] = ()  # parsed-but-not-acted-on keys, missing interfaces, ...
+
+    def subnet_by_id(self, subnet_id: int) -> Subnet | None:
+        for subnet in self.subnets:
+            if subnet.id == subnet_id:
+                return subnet
+        return None

@@ -1,0 +1,139 @@
+"""The DHCPv4 lease record, in Kea's memfile vocabulary.
+
+A lease is what Kea's memfile CSV holds: address, hwaddr, client_id, valid_lifetime, expire (cltt +
+valid_lifetime), subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context. Times are absolute epoch
+seconds, so a lease means the same thing after a restart.
+
+States (Kea's numbers): 0 default (assigned), 1 declined, 2 expired-reclaimed. A released lease is kept as an
+expired default-state record so that the same client is offered the same address again if it returns, while
+the address is free for anyone else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+STATE_DEFAULT = 0
+STATE_DECLINED = 1
+STATE_EXPIRED_RECLAIMED = 2
+
+
+class Lease:
+    __slots__ = (
+        "address",
+        "hwaddr",
+        "client_id",
+        "valid_lifetime",
+        "cltt",
+        "subnet_id",
+        "hostname",
+        "state",
+        "fqdn_fwd",
+        "fqdn_rev",
+        "user_context",
+    )
+
+    def __init__(
+        self,
+        address: int,
+        hwaddr: bytes = b"",
+        client_id: bytes | None = None,
+        valid_lifetime: int = 0,
+        cltt: int = 0,
+        subnet_id: int = 0,
+        hostname: str = "",
+        state: int = STATE_DEFAULT,
+        fqdn_fwd: bool = False,
+        fqdn_rev: bool = False,
+        user_context: dict[str, Any] | None = None,
+    ) -> None:
+        self.address = address
+        self.hwaddr = hwaddr
+        self.client_id = client_id
+        self.valid_lifetime = valid_lifetime
+        self.cltt = cltt
+        self.subnet_id = subnet_id
+        self.hostname = hostname
+        self.state = state
+        self.fqdn_fwd = fqdn_fwd
+        self.fqdn_rev = fqdn_rev
+        self.user_context = user_context
+
+    @property
+    def expire(self) -> int:
+        return self.cltt + self.valid_lifetime
+
+    def is_active(self, now: float) -> bool:
+        """Assigned and not yet expired: the address belongs to this client."""
+        return self.state == STATE_DEFAULT and self.expire > now
+
+    def copy(self) -> Lease:
+        return Lease(*(getattr(self, name) for name in Lease.__slots__))
+
+    def to_doc(self) -> dict[str, Any]:
+        """The TinyDB document form (JSON-safe): what the journal and the snapshot store."""
+        doc: dict[str, Any] = {
+            "address": _ip_text(self.address),
+            "hwaddr": self.hwaddr.hex(":"),
+            "client_id": self.client_id.hex(":") if self.client_id is not None else "",
+            "valid_lifetime": self.valid_lifetime,
+            "expire": self.expire,
+            "subnet_id": self.subnet_id,
+            "fqdn_fwd": self.fqdn_fwd,
+            "fqdn_rev": self.fqdn_rev,
+            "hostname": self.hostname,
+            "state": self.state,
+        }
+        if self.user_context:
+            doc["user_context"] = self.user_context
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Lease:
+        valid = int(doc["valid_lifetime"])
+        client_id = doc.get("client_id") or ""
+        return cls(
+            address=_ip_int(doc["address"]),
+            hwaddr=bytes.fromhex(doc.get("hwaddr", "").replace(":", "")),
+            client_id=bytes.fromhex(client_id.replace(":", "")) if client_id else None,
+            valid_lifetime=valid,
+            cltt=int(doc["expire"]) - valid,
+            subnet_id=int(doc.get("subnet_id", 0)),
+            hostname=doc.get("hostname", "") or "",
+            state=int(doc.get("state", STATE_DEFAULT)),
+            fqdn_fwd=bool(doc.get("fqdn_fwd", False)),
+            fqdn_rev=bool(doc.get("fqdn_rev", False)),
+            user_context=doc.get("user_context"),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Lease):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in Lease.__slots__)
+
+    def __repr__(self) -> str:
+        return "Lease(%s hw=%s cid=%s subnet=%d expire=%d state=%d)" % (
+            _ip_text(self.address),
+            self.hwaddr.hex(":"),
+            self.client_id.hex(":") if self.client_id else "-",
+            self.subnet_id,
+            self.expire,
+            self.state,
+        )
+
+
+def _ip_text(value: int) -> str:
+    return "%d.%d.%d.%d" % (value >> 24 & 255, value >> 16 & 255, value >> 8 & 255, value & 255)
+
+
+def _ip_int(text: str) -> int:
+    parts = text.split(".")
+    if len(parts) != 4:
+        raise ValueError("bad IPv4 address %r" % text)
+    value = 0
+    for part in parts:
+        octet = int(part)
+        if not 0 <= octet <= 255:
+            raise ValueError("bad IPv4 address %r" % text)
+        value = value << 8 | octet
+    return value

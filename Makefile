@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Real DHCP peers and tools the lab tests and the demo drive.
-APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 nodejs npm
+APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 iputils-ping kea-dhcp4-server
 MICROPYTHON_NPM := @micropython/micropython-webassembly-pyscript@1.27.0
 
 .PHONY: install system-deps test test-unit test-lab test-micropython lint demo bench check clean
@@ -20,6 +20,7 @@ $(VENV)/.installed: pyproject.toml
 # Installs only what is missing, so a warm machine pays nothing.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \

@@ -168,7 +168,7 @@ class Subnet:
 
     @property
     def text(self) -> str:
-        return "%s/%d" % (ip_text(self.network), self.prefix_len)
+        return f"{ip_text(self.network)}/{self.prefix_len}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +258,7 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)  # {"Dhcp4": {...}} with defaults filled in
     source: str | None = None  # file the config was read from, None for the built-in default
     warnings: tuple[str, ...] = ()  # parsed-but-not-acted-on keys, missing interfaces, ...
+    ip_reservations_unique: bool = True  # false: several reservations may share one address (Kea 2.1+)
 
     def subnet_by_id(self, subnet_id: int) -> Subnet | None:
         for subnet in self.subnets:

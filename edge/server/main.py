@@ -18,6 +18,7 @@ import os
 import selectors
 import signal
 import struct
+import threading
 import time
 from typing import Any
 
@@ -66,6 +67,16 @@ def open_store(config: Config, override: str | None = None) -> LeaseStore:
     return MemfileLeaseStore(override or database.name or DEFAULT_LEASE_FILE, persist=True)
 
 
+class _Timer:
+    __slots__ = ("interval", "callback", "name", "due")
+
+    def __init__(self, interval: float, callback: Any, name: str, now: float) -> None:
+        self.interval = interval
+        self.callback = callback
+        self.name = name
+        self.due = now + interval
+
+
 class Server:
     def __init__(
         self,
@@ -91,6 +102,8 @@ class Server:
         self._running = False
         self._selector = selectors.DefaultSelector()
         self._registered: dict[int, Any] = {}
+        self._readers: dict[int, Any] = {}  # fd -> callback(fd), e.g. control sockets
+        self._timers: list[_Timer] = []
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -127,6 +140,47 @@ class Server:
         log.info("DHCP4_CONFIG_COMPLETE configuration reloaded from %s: %d subnet(s)",
                  config.source or "<built-in default>", len(config.subnets))
         return True
+
+    # ------------------------------------------------------------------ hooks for other services
+    def add_reader(self, fd: int, callback: Any) -> None:
+        """Call `callback(fd)` from the loop whenever `fd` is readable (control sockets, child pipes)."""
+        self._readers[fd] = callback
+        self._selector.register(fd, selectors.EVENT_READ, ("reader", callback))
+
+    def remove_reader(self, fd: int) -> None:
+        if self._readers.pop(fd, None) is not None:
+            try:
+                self._selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+
+    def call_every(self, interval: float, callback: Any, name: str = "") -> _Timer:
+        """Run `callback()` from the loop every `interval` seconds (0 or less: never). Returns the timer,
+        whose `interval` may be changed (e.g. on reload) and which `cancel_timer` removes."""
+        timer = _Timer(interval, callback, name or getattr(callback, "__name__", "timer"), self.monotonic())
+        self._timers.append(timer)
+        return timer
+
+    def cancel_timer(self, timer: _Timer) -> None:
+        if timer in self._timers:
+            self._timers.remove(timer)
+
+    def _run_timers(self) -> float | None:
+        """Run the timers that are due; return seconds until the next one (None: no timers)."""
+        now = self.monotonic()
+        soonest: float | None = None
+        for timer in list(self._timers):
+            if timer.interval <= 0:
+                continue
+            if now >= timer.due:
+                try:
+                    timer.callback()
+                except Exception:
+                    log.exception("DHCP4_TIMER_FAIL timer %s failed", timer.name)
+                timer.due = now + timer.interval
+            wait = max(0.0, timer.due - now)
+            soonest = wait if soonest is None else min(soonest, wait)
+        return soonest
 
     # ------------------------------------------------------------------ loop
     def _unregister_all(self) -> None:
@@ -209,9 +263,13 @@ class Server:
 
     def run(self) -> int:
         previous = {}
-        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            previous[signum] = signal.signal(signum, lambda *_: None)
-        old_wakeup = signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
+        old_wakeup = None
+        # Signals can only be taken over from the main thread (tests run the loop in another one).
+        handle_signals = threading.current_thread() is threading.main_thread()
+        if handle_signals:
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                previous[signum] = signal.signal(signum, lambda *_: None)
+            old_wakeup = signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._running = True
         log.info("DHCP4_STARTED edge-dhcp serving %d subnet(s), %d lease(s) in store",
@@ -220,13 +278,19 @@ class Server:
             while self._running:
                 timeout = self.manager.open_pending(self.monotonic())
                 self._sync_sockets()
+                timer_wait = self._run_timers()
+                if timer_wait is not None:
+                    timeout = timer_wait if timeout is None else min(timeout, timer_wait)
                 for key, _ in self._selector.select(timeout):
                     if key.data is None:
                         self._on_signals()
+                    elif isinstance(key.data, tuple):
+                        key.data[1](key.fd)
                     else:
                         self._dispatch(key.data)
         finally:
-            signal.set_wakeup_fd(old_wakeup)
+            if handle_signals:
+                signal.set_wakeup_fd(old_wakeup)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
             self.close()
@@ -235,6 +299,8 @@ class Server:
 
     def close(self) -> None:
         self._unregister_all()
+        for fd in list(self._readers):
+            self.remove_reader(fd)
         try:
             self._selector.unregister(self._wake_r)
         except (KeyError, ValueError):

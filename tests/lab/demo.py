@@ -38,10 +38,14 @@ def main() -> int:
     cleanup_stale()
     with Lab(prefix="edgedemo") as lab:
         site = lab.build(server_index=70000, client_index=131072)
-        say(f"lab: server namespace {site.server.ns}, {site.server.ifname} (ifindex {site.server.ifindex}) "
-            f"{site.server.address}")
-        say(f"     client namespace {site.client.ns}, {site.client.ifname} (ifindex {site.client.ifindex}) "
-            f"MAC {site.client.mac}")
+        say(
+            f"lab: server namespace {site.server.ns}, {site.server.ifname} (ifindex {site.server.ifindex}) "
+            f"{site.server.address}"
+        )
+        say(
+            f"     client namespace {site.client.ns}, {site.client.ifname} (ifindex {site.client.ifindex}) "
+            f"MAC {site.client.mac}"
+        )
         server = EdgeServer(lab, site.server.ns, interfaces=[site.server.ifname], builtin_default=True)
         say("starting: edge-dhcp serve   (no -c: the built-in default configuration)")
         try:

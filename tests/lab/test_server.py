@@ -52,7 +52,9 @@ def subnets(pool: tuple[str, str] = POOL) -> list[dict]:
 
 
 def start_edge(lab: Lab, site: Site, pool: tuple[str, str] = POOL, **kwargs: object) -> EdgeServer:
-    return EdgeServer(lab, site.server.ns, interfaces=[site.server.ifname], subnets=subnets(pool), **kwargs).start()
+    return EdgeServer(
+        lab, site.server.ns, interfaces=[site.server.ifname], subnets=subnets(pool), **kwargs
+    ).start()
 
 
 def make_client(kind: str, lab: Lab, site: Site, **kwargs: object) -> DhcpClient:
@@ -150,7 +152,9 @@ def test_relayed_client_gets_relayed_subnet_and_option_82_is_echoed(kind: str, l
     site = lab.build(relay=True, server_index=SERVER_INDEX, client_index=CLIENT_INDEX)
     assert site.relay_ns is not None
     server = start_edge(lab, site)
-    DhcpRelay(lab, site.relay_ns, downstream=["down0"], upstream=["up0"], servers=[str(site.server.ip)]).start()
+    DhcpRelay(
+        lab, site.relay_ns, downstream=["down0"], upstream=["up0"], servers=[str(site.server.ip)]
+    ).start()
     with Capture(lab, site.server.ns, "srv0") as capture:
         client = make_client(kind, lab, site)
         lease = client.obtain()
@@ -170,7 +174,9 @@ def test_relayed_client_gets_relayed_subnet_and_option_82_is_echoed(kind: str, l
 
 def test_sighup_with_bad_config_keeps_serving_and_good_config_applies(lab: Lab, site: Site) -> None:
     server = start_edge(lab, site)
-    broken = json.dumps(server.config, indent=2).replace('"192.0.2.100 - 192.0.2.150"', '"192.0.2.100 - 10.0.0.1"')
+    broken = json.dumps(server.config, indent=2).replace(
+        '"192.0.2.100 - 192.0.2.150"', '"192.0.2.100 - 10.0.0.1"'
+    )
     server.write_config(broken)
     out = server.reload(expect="DHCP4_CONFIG_LOAD_FAIL")
     assert "edge-dhcp4.json:" in out and "pools[0].pool" in out

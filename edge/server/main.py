@@ -100,6 +100,7 @@ class Server:
         self.started = monotonic()
         self.reloaded = monotonic()
         self._running = False
+        self._exit_code = 0
         self._selector = selectors.DefaultSelector()
         self._registered: dict[int, Any] = {}
         self._readers: dict[int, Any] = {}  # fd -> callback(fd), e.g. control sockets
@@ -244,6 +245,18 @@ class Server:
         except OSError as exc:
             log.warning("DHCP4_PACKET_SEND_FAIL cannot send %r: %s", out, exc)
 
+    def _sockets_required_but_failed(self) -> bool:
+        """`service-sockets-require-all`: give up (as Kea does) once the retries for a missing socket are spent."""
+        if not self.engine.config.service_sockets_require_all:
+            return False
+        status = self.manager.status()
+        if status["status"] != "failed":
+            return False
+        names = ", ".join(error["interface"] for error in status["errors"])
+        log.error("DHCP4_OPEN_SOCKETS_FAILED service-sockets-require-all is set and sockets could not be opened "
+                  "on: %s; shutting down", names)
+        return True
+
     def _on_signals(self) -> None:
         try:
             data = os.read(self._wake_r, 64)
@@ -277,6 +290,9 @@ class Server:
         try:
             while self._running:
                 timeout = self.manager.open_pending(self.monotonic())
+                if self._sockets_required_but_failed():
+                    self._exit_code = 1
+                    break
                 self._sync_sockets()
                 timer_wait = self._run_timers()
                 if timer_wait is not None:
@@ -295,7 +311,7 @@ class Server:
                 signal.signal(signum, handler)
             self.close()
         log.info("DHCP4_SHUTDOWN edge-dhcp stopped")
-        return 0
+        return self._exit_code
 
     def close(self) -> None:
         self._unregister_all()

@@ -215,3 +215,23 @@ def test_builtin_default_serves_the_first_interface(lab: Lab, site: Site) -> Non
     assert lease.address != ipaddress.IPv4Address("192.0.2.1")
     assert lease.routers == (ipaddress.IPv4Address("192.0.2.1"),)
     assert "built-in default" in server.output() or "<built-in default>" in server.output()
+
+
+def test_require_all_gives_up_when_an_interface_never_appears(lab: Lab, site: Site) -> None:
+    server = EdgeServer(
+        lab,
+        site.server.ns,
+        subnets=subnets(),
+        extra={
+            "interfaces-config": {
+                "interfaces": ["srv0", "usb0"],
+                "service-sockets-require-all": True,
+                "service-sockets-max-retries": 2,
+                "service-sockets-retry-wait-time": 100,
+            }
+        },
+    )
+    server.start(wait_for_sockets=False)
+    assert server.proc is not None
+    assert server.proc.wait(20) == 1
+    assert "DHCP4_OPEN_SOCKETS_FAILED" in server.output() and "usb0" in server.output()

@@ -235,3 +235,60 @@ def test_require_all_gives_up_when_an_interface_never_appears(lab: Lab, site: Si
     assert server.proc is not None
     assert server.proc.wait(20) == 1
     assert "DHCP4_OPEN_SOCKETS_FAILED" in server.output() and "usb0" in server.output()
+
+
+def test_hot_plugged_interface_is_served_without_restart(lab: Lab) -> None:
+    """The Pi's USB Ethernet adapter: configured, absent at start, plugged in later."""
+    server_ns = lab.add_namespace("server")
+    client_ns = lab.add_namespace("client")
+    server = EdgeServer(
+        lab,
+        server_ns,
+        subnets=subnets(),
+        extra={"interfaces-config": {"interfaces": ["usb0"], "service-sockets-retry-wait-time": 200}},
+    )
+    server.start(wait_for_sockets=False)
+    server.wait_log("DHCPSRV_OPEN_SOCKET_FAIL")
+    lab.add_link((server_ns, "usb0"), (client_ns, "cli0"), a_index=SERVER_INDEX, b_index=CLIENT_INDEX,
+                 a_address="192.0.2.1/24")
+    server.wait_log(r"DHCPSRV_OPEN_SOCKET \w+ socket on usb0 \(index 70000")
+    client = CLIENTS["udhcpc"](lab, client_ns, "cli0")
+    require(client.binary)
+    assert in_pool(client.obtain().address, POOL)
+
+
+def test_udp_socket_mode_serves_relayed_clients(lab: Lab) -> None:
+    """`dhcp-socket-type: udp` (as Kea): relayed traffic only, received on an ordinary UDP socket."""
+    require("dhcrelay")
+    site = lab.build(relay=True, server_index=SERVER_INDEX, client_index=CLIENT_INDEX)
+    assert site.relay_ns is not None
+    server = start_edge(lab, site, socket_type="udp")
+    assert "udp socket on srv0" in server.output()
+    DhcpRelay(lab, site.relay_ns, downstream=["down0"], upstream=["up0"], servers=[str(site.server.ip)]).start()
+    client = make_client("dhclient", lab, site)
+    lease = client.obtain()
+    assert in_pool(lease.address, RELAYED_POOL), lease
+    assert_configured(lab, site, client, "198.51.100.1")
+
+
+def test_loggers_output_file_gets_kea_style_lines(lab: Lab, site: Site) -> None:
+    log_file = lab.tmp / "edge-dhcp4.log"
+    server = start_edge(
+        lab,
+        site,
+        extra={
+            "loggers": [
+                {
+                    "name": "kea-dhcp4",
+                    "severity": "INFO",
+                    "output-options": [{"output": "stdout"}, {"output": str(log_file)}],
+                },
+            ]
+        },
+    )
+    client = make_client("udhcpc", lab, site)
+    lease = client.obtain()
+    server.stop()
+    text = log_file.read_text()
+    assert "DHCP4_LEASE_ALLOC" in text and str(lease.address) in text
+    assert "INFO  [edge-dhcp.engine/" in text

@@ -20,19 +20,23 @@ import os
 import pytest
 
 from tests.lab import kea
-from tests.lab.clients import CLIENTS, DhcpClient
+from tests.lab.clients import CLIENTS
+from tests.lab.common import (
+    CLIENT_INDEX,
+    DNS,
+    DOMAIN,
+    POOL,
+    RELAYED_POOL,
+    SERVER_INDEX,
+    assert_configured,
+    in_pool,
+    make_client,
+)
 from tests.lab.fixtures import require
 from tests.lab.netns import Lab, Site
 from tests.lab.relay import DhcpRelay
 
 pytestmark = pytest.mark.lab
-
-SERVER_INDEX = 70000
-CLIENT_INDEX = 131072
-POOL = ("192.0.2.100", "192.0.2.150")
-RELAYED_POOL = ("198.51.100.100", "198.51.100.150")
-DNS = "203.0.113.53"
-DOMAIN = "lab.example"
 
 
 # Where the clients keep global state by default; our runners must put none of theirs there.
@@ -56,10 +60,6 @@ def client_state(ifname: str) -> dict[str, list[str]]:
     return found
 
 
-def in_pool(address: ipaddress.IPv4Address, pool: tuple[str, str]) -> bool:
-    return ipaddress.IPv4Address(pool[0]) <= address <= ipaddress.IPv4Address(pool[1])
-
-
 def start_kea(lab: Lab, site: Site, **kwargs: object) -> kea.KeaServer:
     if not kea.available():
         pytest.skip("kea-dhcp4 (Debian package kea-dhcp4-server) is not installed")
@@ -72,22 +72,6 @@ def start_kea(lab: Lab, site: Site, **kwargs: object) -> kea.KeaServer:
     return kea.KeaServer(
         lab, site.server.ns, interfaces=[site.server.ifname], subnets=subnets, **kwargs
     ).start()
-
-
-def make_client(kind: str, lab: Lab, site: Site, **kwargs: object) -> DhcpClient:
-    cls = CLIENTS[kind]
-    require(cls.binary)
-    return cls(lab, site.client.ns, site.client.ifname, **kwargs)
-
-
-def assert_configured(lab: Lab, site: Site, client: DhcpClient, router: str) -> None:
-    lease = client.lease
-    assert lease is not None
-    assert lease.interface in lab.addresses(site.client.ns, site.client.ifname)
-    routes = lab.ip(site.client.ns, "-4", "route", "show", "default").stdout
-    assert f"via {router} dev {site.client.ifname}" in routes
-    resolv = lab.resolv_conf(site.client.ns).read_text()
-    assert f"nameserver {DNS}" in resolv
 
 
 @pytest.fixture

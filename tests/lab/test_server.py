@@ -17,24 +17,24 @@ from tinydb import TinyDB
 from edge.wire import packet as wire
 from tests.lab import kea
 from tests.lab.capture import Capture
-from tests.lab.clients import CLIENTS, DhcpClient
+from tests.lab.clients import CLIENTS
+from tests.lab.common import (
+    CLIENT_INDEX,
+    DNS,
+    DOMAIN,
+    POOL,
+    RELAYED_POOL,
+    SERVER_INDEX,
+    assert_configured,
+    in_pool,
+    make_client,
+)
 from tests.lab.edge import EdgeServer
 from tests.lab.fixtures import require
 from tests.lab.netns import Lab, Site
 from tests.lab.relay import DhcpRelay
 
 pytestmark = pytest.mark.lab
-
-SERVER_INDEX = 70000
-CLIENT_INDEX = 131072
-POOL = ("192.0.2.100", "192.0.2.150")
-RELAYED_POOL = ("198.51.100.100", "198.51.100.150")
-DNS = "203.0.113.53"
-DOMAIN = "lab.example"
-
-
-def in_pool(address: ipaddress.IPv4Address, pool: tuple[str, str]) -> bool:
-    return ipaddress.IPv4Address(pool[0]) <= address <= ipaddress.IPv4Address(pool[1])
 
 
 def subnets(pool: tuple[str, str] = POOL) -> list[dict]:
@@ -55,21 +55,6 @@ def start_edge(lab: Lab, site: Site, pool: tuple[str, str] = POOL, **kwargs: obj
     return EdgeServer(
         lab, site.server.ns, interfaces=[site.server.ifname], subnets=subnets(pool), **kwargs
     ).start()
-
-
-def make_client(kind: str, lab: Lab, site: Site, **kwargs: object) -> DhcpClient:
-    cls = CLIENTS[kind]
-    require(cls.binary)
-    return cls(lab, site.client.ns, site.client.ifname, **kwargs)
-
-
-def assert_configured(lab: Lab, site: Site, client: DhcpClient, router: str) -> None:
-    lease = client.lease
-    assert lease is not None
-    assert lease.interface in lab.addresses(site.client.ns, site.client.ifname)
-    routes = lab.ip(site.client.ns, "-4", "route", "show", "default").stdout
-    assert f"via {router} dev {site.client.ifname}" in routes
-    assert f"nameserver {DNS}" in lab.resolv_conf(site.client.ns).read_text()
 
 
 def stored_leases(server: EdgeServer) -> dict[str, dict]:
@@ -249,8 +234,13 @@ def test_hot_plugged_interface_is_served_without_restart(lab: Lab) -> None:
     )
     server.start(wait_for_sockets=False)
     server.wait_log("DHCPSRV_OPEN_SOCKET_FAIL")
-    lab.add_link((server_ns, "usb0"), (client_ns, "cli0"), a_index=SERVER_INDEX, b_index=CLIENT_INDEX,
-                 a_address="192.0.2.1/24")
+    lab.add_link(
+        (server_ns, "usb0"),
+        (client_ns, "cli0"),
+        a_index=SERVER_INDEX,
+        b_index=CLIENT_INDEX,
+        a_address="192.0.2.1/24",
+    )
     server.wait_log(r"DHCPSRV_OPEN_SOCKET \w+ socket on usb0 \(index 70000")
     client = CLIENTS["udhcpc"](lab, client_ns, "cli0")
     require(client.binary)
@@ -264,7 +254,9 @@ def test_udp_socket_mode_serves_relayed_clients(lab: Lab) -> None:
     assert site.relay_ns is not None
     server = start_edge(lab, site, socket_type="udp")
     assert "udp socket on srv0" in server.output()
-    DhcpRelay(lab, site.relay_ns, downstream=["down0"], upstream=["up0"], servers=[str(site.server.ip)]).start()
+    DhcpRelay(
+        lab, site.relay_ns, downstream=["down0"], upstream=["up0"], servers=[str(site.server.ip)]
+    ).start()
     client = make_client("dhclient", lab, site)
     lease = client.obtain()
     assert in_pool(lease.address, RELAYED_POOL), lease

@@ -1,0 +1,277 @@
+"""Allocation-engine benchmarks: subnet selection against the number of subnets, address allocation against
+pool utilisation, and reservation lookups per allocation (Kea #1124).
+
+Rules: the real classes on an in-memory lease store (the allocator's own cost, not the disk's); times from
+time.perf_counter over many repetitions; sizes are the issue's (10 / 1 000 / 10 000 subnets; a /16 pool
+empty and 99% full; a pool 95% full) unless --quick. Nothing here asserts: figures and ratios are printed.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from edge.alloc.engine import Allocator, ClientIdentity, Exchange
+from edge.alloc.select import SubnetSelector
+from edge.bench import Options, Result, benchmark
+from edge.config.model import Config, Pool, Reservation, ScopeParams, SharedNetwork, Subnet
+from edge.engine.engine import Engine, Inbound
+from edge.leases.lease import Lease
+from edge.leases.store import MemoryLeaseStore
+from edge.policy.hosts import ConfigHosts, HostManager
+from edge.stats import Statistics
+from edge.wire import packet as wire
+
+NOW = 1_800_000_000.0
+PARAMS = ScopeParams(valid_lifetime=3600, min_valid_lifetime=3600, max_valid_lifetime=3600)
+
+
+def _many_subnets(n: int) -> Config:
+    """n /24 subnets in 10.0.0.0/8, each behind its own relay (the .1), every 10th also in a shared network
+    selected by interface, ids shuffled so id order and address order differ."""
+    ids = list(range(1, n + 1))
+    random.Random(n).shuffle(ids)
+    subnets = []
+    members: dict[str, list[int]] = {}
+    for i in range(n):
+        network = 0x0A000000 + (i << 8)
+        shared = "net-%d" % (i // 10) if i % 10 == 0 else None
+        subnets.append(
+            Subnet(
+                id=ids[i],
+                network=network,
+                prefix_len=24,
+                pools=(Pool(network + 10, network + 250),),
+                relay_addresses=(network + 1,),
+                shared_network=shared,
+                params=PARAMS,
+            )
+        )
+        if shared:
+            members.setdefault(shared, []).append(ids[i])
+    networks = tuple(
+        SharedNetwork(name, tuple(sids), interface="eth%d" % k)
+        for k, (name, sids) in enumerate(members.items())
+    )
+    return Config(subnets=tuple(sorted(subnets, key=lambda s: s.id)), shared_networks=networks, params=PARAMS)
+
+
+@benchmark(
+    "select", "per-packet subnet selection at 10, 1 000 and 10 000 subnets (relay, interface, renewal)"
+)
+def bench_select(options: Options) -> list[Result]:
+    sizes = (10, 1000) if options.quick else (10, 1000, 10000)
+    rounds = 20000 if options.quick else 200000
+    results: list[Result] = []
+    base: float | None = None
+    classes = {"ALL": None}
+    for n in sizes:
+        config = _many_subnets(n)
+        started = time.perf_counter()
+        selector = SubnetSelector(config)
+        build = time.perf_counter() - started
+        rng = random.Random(1)
+        relays = [0x0A000001 + (rng.randrange(n) << 8) for _ in range(1024)]
+        renewals = [0x0A000064 + (rng.randrange(n) << 8) for _ in range(1024)]
+        ifnames = ["eth%d" % rng.randrange(max(1, n // 10)) for _ in range(1024)]
+        server = 0xC0000201
+        select = selector.select
+        started = time.perf_counter()
+        for k in range(rounds):
+            j = k & 1023
+            kind = k % 3
+            if kind == 0:
+                select(relays[j], 0, "eth0", (), classes=classes)
+            elif kind == 1:
+                select(0, renewals[j], "eth0", (server,), classes=classes, src_ip=renewals[j], dst_ip=server)
+            else:
+                select(0, 0, ifnames[j], (server,), classes=classes)
+        per = (time.perf_counter() - started) / rounds * 1e6
+        base = base or per
+        results.append(
+            Result(
+                "select/%d-subnets" % n,
+                per,
+                "us/packet",
+                "x%.2f of 10 subnets; index built in %.0f ms" % (per / base, build * 1000),
+            )
+        )
+    results.extend(_engine_discover(sizes, options))
+    return results
+
+
+def _engine_discover(sizes: tuple[int, ...], options: Options) -> list[Result]:
+    """A whole relayed DISCOVER -> OFFER through the engine (decode, classify, select, allocate, encode)."""
+    out: list[Result] = []
+    base: float | None = None
+    rounds = 2000 if options.quick else 20000
+    for n in sizes:
+        config = _many_subnets(n)
+        engine = Engine(config, MemoryLeaseStore(), Statistics())
+        rng = random.Random(2)
+        payloads = []
+        for k in range(512):
+            pkt = wire.Packet()
+            pkt.chaddr = bytes((2, 0, k >> 8, k & 255, 0, 1)) + bytes(10)
+            pkt.xid = k
+            pkt.giaddr = (0x0A000001 + (rng.randrange(n) << 8)).to_bytes(4, "big")
+            pkt.set(53, b"\x01")
+            pkt.set(55, bytes((1, 3, 6, 15)))
+            payloads.append(wire.encode(pkt))
+        inbound = Inbound(
+            "eth0", 2, src_ip=0x0A000001, dst_ip=0xC0000201, src_port=67, local_addresses=(0xC0000201,)
+        )
+        started = time.perf_counter()
+        for k in range(rounds):
+            engine.handle(payloads[k & 511], inbound, NOW + k)
+        per = (time.perf_counter() - started) / rounds * 1e6
+        base = base or per
+        out.append(
+            Result(
+                "discover/%d-subnets" % n,
+                per,
+                "us/packet",
+                "whole engine; x%.2f of 10 subnets" % (per / base),
+            )
+        )
+    return out
+
+
+def _slash16(reservations: tuple[Reservation, ...] = (), lookup_first: bool = False) -> Config:
+    subnet = Subnet(
+        id=1,
+        network=0x0A000000,
+        prefix_len=16,
+        pools=(Pool(0x0A000001, 0x0A00FFFE),),
+        reservations=reservations,
+        params=PARAMS,
+    )
+    return Config(subnets=(subnet,), params=PARAMS, reservations_lookup_first=lookup_first)
+
+
+def _allocator(config: Config, store: MemoryLeaseStore) -> tuple[Allocator, HostManager]:
+    hosts = HostManager([ConfigHosts(config)], config.host_reservation_identifiers)
+    return Allocator(config, store, hosts, SubnetSelector(config), Statistics()), hosts
+
+
+def _allocate(allocator: Allocator, config: Config, store: MemoryLeaseStore, k: int) -> int | None:
+    hw = bytes((2, 9, k >> 16 & 255, k >> 8 & 255, k & 255, 1))
+    client = ClientIdentity(hw)
+    ex = Exchange(
+        client, client.identifiers(config.host_reservation_identifiers), {"ALL": None}, config.subnets[0]
+    )
+    address = allocator.allocate_unreserved(ex, NOW)
+    if address is not None:
+        store.put(Lease(address, hwaddr=hw, valid_lifetime=3600, cltt=int(NOW), subnet_id=1))
+        allocator.note_busy(1, address, NOW + 3600)
+    return address
+
+
+def _filled(config: Config, fraction: float, seed: int) -> tuple[MemoryLeaseStore, int]:
+    pool = config.subnets[0].pools[0]
+    rng = random.Random(seed)
+    store = MemoryLeaseStore()
+    used = 0
+    for address in range(pool.first, pool.last + 1):
+        if rng.random() < fraction:
+            store.put(
+                Lease(
+                    address,
+                    hwaddr=address.to_bytes(6, "big"),
+                    valid_lifetime=3600,
+                    cltt=int(NOW),
+                    subnet_id=1,
+                )
+            )
+            used += 1
+    return store, used
+
+
+@benchmark("alloc", "address allocation in a /16 pool: empty, and 99% full (after a restart and steady)")
+def bench_alloc(options: Options) -> list[Result]:
+    rounds = 200 if options.quick else 600
+    config = _slash16()
+    results = []
+    store = MemoryLeaseStore()
+    allocator, _ = _allocator(config, store)
+    started = time.perf_counter()
+    for k in range(rounds):
+        _allocate(allocator, config, store, k)
+    empty = (time.perf_counter() - started) / rounds * 1e6
+    results.append(Result("alloc/empty-/16", empty, "us/allocation", "allocate + record the lease in memory"))
+    store, used = _filled(config, 0.99, 7)
+    started = time.perf_counter()
+    allocator, _ = _allocator(config, store)
+    learn = time.perf_counter() - started
+    started = time.perf_counter()
+    _allocate(allocator, config, store, 10**6)
+    first = (time.perf_counter() - started) * 1e6
+    started = time.perf_counter()
+    done = 0
+    for k in range(rounds):
+        if _allocate(allocator, config, store, 2 * 10**6 + k) is None:
+            break
+        done += 1
+    steady = (time.perf_counter() - started) / max(done, 1) * 1e6
+    pct = 100.0 * used / config.subnets[0].pools[0].size
+    results.append(
+        Result(
+            "alloc/99pct-/16-restart",
+            learn * 1000,
+            "ms",
+            "a restart: the allocator learns the %.1f%%-full pool from the lease store once" % pct,
+        )
+    )
+    results.append(
+        Result(
+            "alloc/99pct-/16",
+            steady,
+            "us/allocation",
+            "x%.2f of the empty pool (%d allocations, the first %.0f us)" % (steady / empty, done, first),
+        )
+    )
+    return results
+
+
+@benchmark("reservation-lookups", "reservation lookups per allocation filling a 95%-full pool (Kea #1124)")
+def bench_reservation_lookups(options: Options) -> list[Result]:
+    rounds = 200 if options.quick else 1000
+    reservations = tuple(
+        Reservation(hw_address=bytes((2, 7, 0, 0, i >> 8, i & 255)), ip_address=0x0A00F000 + i, subnet_id=1)
+        for i in range(200)
+    )
+    results = []
+    cases = (
+        ("lookups/95pct-pool", False, True, "lease checked first (Kea #1124, the default), after a restart"),
+        (
+            "lookups/95pct-pool-unlearned",
+            False,
+            False,
+            "the same, leases the allocator was never told about: every candidate checked against the store",
+        ),
+        (
+            "lookups/95pct-pool-unlearned-resv-first",
+            True,
+            False,
+            "reservations-lookup-first: true, for comparison",
+        ),
+    )
+    for name, lookup_first, learned, note in cases:
+        config = _slash16(reservations, lookup_first)
+        if learned:
+            store, _ = _filled(config, 0.95, 11)
+            allocator, hosts = _allocator(config, store)
+        else:
+            store = MemoryLeaseStore()
+            allocator, hosts = _allocator(config, store)
+            filled, _ = _filled(config, 0.95, 11)
+            for lease in filled.all():
+                store.put(lease)  # behind the allocator's back: it learns them one candidate at a time
+        done = 0
+        for k in range(rounds):
+            if _allocate(allocator, config, store, 3 * 10**6 + k) is None:
+                break
+            done += 1
+        per = hosts.address_lookups / max(done, 1)
+        results.append(Result(name, per, "lookups/allocation", note + "; %d allocations" % done))
+    return results

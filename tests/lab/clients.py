@@ -99,11 +99,13 @@ class DhcpClient:
         hostname: str | None = None,
         client_id: bytes | None = None,
         timeout: float = 30.0,
+        fqdn: str | None = None,
     ) -> None:
         self.lab = lab
         self.ns = ns
         self.ifname = ifname
         self.hostname = hostname
+        self.fqdn = fqdn  # sent as the client FQDN option (81) with S=1, asking the server to update DNS
         self.client_id = client_id
         self.timeout = timeout
         self.dir = lab.tmp / f"{self.kind}-{ifname}-{next(_ids)}"
@@ -176,11 +178,19 @@ class DhcpClient:
         return self.proc.output() if self.proc is not None else ""
 
     def wait_event(
-        self, events: str | set[str], after: int = 0, timeout: float | None = None, proc: Proc | None = None
+        self,
+        events: str | set[str],
+        after: int = 0,
+        timeout: float | None = None,
+        proc: Proc | None = None,
+        watch: bool = True,
     ) -> dict[str, Any]:
-        """The first event named in `events` with seq > `after`; ClientError on timeout or client failure."""
+        """The first event named in `events` with seq > `after`; ClientError on timeout or client failure.
+
+        While waiting, `proc` (default: the client's own process) is watched so that a client that dies
+        fails at once; `watch=False` watches nothing (for events from a separate, finished command)."""
         wanted = {events} if isinstance(events, str) else set(events)
-        watched = proc if proc is not None else self.proc
+        watched = (proc if proc is not None else self.proc) if watch else None
         deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
         while True:
             for record in self.events():
@@ -245,6 +255,8 @@ class Dhclient(DhcpClient):
         ]
         if self.hostname:
             lines.append(f'send host-name "{self.hostname}";')
+        if self.fqdn:  # DNS wire format (E=1); a name ending in "." is sent fully qualified
+            lines += [f'send fqdn.fqdn "{self.fqdn}";', "send fqdn.encoded on;", "send fqdn.server-update on;"]
         if self.client_id is not None:
             lines.append(f"send dhcp-client-identifier {self.client_id.hex(':')};")
         self.conf.write_text("\n".join(lines) + "\n")
@@ -288,7 +300,8 @@ class Dhclient(DhcpClient):
         self.lab.run(
             self.ns, ["dhclient", "-4", "-r", "-v", *self._files(), self.ifname], timeout=self.timeout
         )
-        self.wait_event("release", after, proc=None)
+        # `dhclient -r` is its own process and has finished; the daemon stopped with -x exited -15 on purpose.
+        self.wait_event("release", after, watch=False)
         if self.proc is not None:
             self.proc.stop()
 
@@ -316,6 +329,8 @@ class Udhcpc(DhcpClient):
             argv += ["-r", str(requested)]
         if self.hostname:
             argv += ["-x", f"hostname:{self.hostname}"]
+        if self.fqdn:  # busybox sends option 81 in ASCII (E=0) with S=1
+            argv += ["-F", self.fqdn]
         if self.client_id is not None:
             argv += ["-x", f"0x3d:{self.client_id.hex()}"]
         return argv

@@ -335,6 +335,10 @@ def make_def(code, name, space=DHCP4_SPACE, type="binary", array=False, record_t
     return OptionDef(code, name, type, array, rtypes, space, encapsulate)
 
 
+# dhcp4 codes in our table that Kea 2.2's standard table lacks; a custom option-def may replace them.
+NOT_IN_KEA = (150, 252)
+
+
 class OptionRegistry:
     """Option definitions by (space, code) and (space, name).
 
@@ -354,6 +358,11 @@ class OptionRegistry:
     def add(self, defn, replace=False):
         old_c = self._by_code.get((defn.space, defn.code))
         old_n = self._by_name.get((defn.space, defn.name))
+        # Our extras that Kea does not define (150, 252) give way to a configuration's own option-def,
+        # so a Kea configuration that defines them (e.g. `wpad` at 252) loads unchanged.
+        if old_c is not None and old_c.space == DHCP4_SPACE and old_c.code in NOT_IN_KEA:
+            if old_n is None or old_n is old_c:
+                replace = True
         if not replace:
             if old_c is not None:
                 raise ValueError(

@@ -1,0 +1,325 @@
+"""The DDNS service inside `edge-dhcp serve`: the persistent queue, the worker that delivers it, retries.
+
+Rules this module keeps:
+- Nothing here blocks the packet loop. The engine's name handler appends a request to the queue (one
+  write) and returns; delivery happens in ONE worker thread, one request at a time, in queue order. The
+  thread is there because a delivery blocks: the built-in updater waits for DNS answers (dnspython's
+  query functions block, and one request is up to four exchanges, each up to `dns-server-timeout`), and
+  the D2 sender waits to see whether D2 refused the datagram. The worker never touches the queue or the
+  leases: it gets one request, returns one outcome through a pipe the loop watches (`add_reader`), and
+  the loop thread alone records it. So the queue has one writer and needs no lock.
+- Nothing is forgotten: a request leaves the queue only when it was applied, or failed for a reason a
+  retry cannot change (the DNS server refused it, e.g. a name conflict or a bad key), which is logged as
+  an error. While no DNS server (or no D2) answers, the head of the queue is retried with back-off
+  (1 s, doubling, at most RETRY_MAX) and everything behind it waits in order; across a restart the queue
+  file brings them back.
+- Reloading keeps the queue: a new D2 configuration takes effect with the next request.
+
+Theory of operation: `attach(server)` is called by the server at start-up and after every reload. It
+gives the engine a NameHandler (always: names are answered even with updates off) and, when
+`dhcp-ddns.enable-updates` is true, makes or reconfigures the DdnsService as `server.ddns`, whose
+`submit` is the handler's sink. `server.ddns.remove_for(lease)` is the one call other parts use to take a
+lease's names out of DNS (lease4-del with update-ddns, expired-lease reclamation).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue as stdqueue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from edge.config.d2 import MODE_BUILT_IN, MODE_OFF, DdnsSettings
+from edge.config.model import Config
+from edge.ddns.d2client import D2Sender
+from edge.ddns.names import NameHandler
+from edge.ddns.ncr import NameChangeRequest
+from edge.ddns.outcome import DONE, FAILED, RETRY, Outcome
+from edge.ddns.queue import QueueFull, UpdateQueue
+from edge.leases.lease import Lease
+
+log = logging.getLogger("edge.ddns")
+
+__all__ = ["DdnsService", "attach"]
+
+RETRY_FIRST = 1.0
+RETRY_MAX = 16.0
+TICK = 1.0
+QUEUE_SUFFIX = ".ddns-queue"
+
+
+class _Worker(threading.Thread):
+    """Delivers one request at a time; reports through `results` and a byte on the pipe."""
+
+    def __init__(self, notify_fd: int) -> None:
+        super().__init__(name="edge-ddns", daemon=True)
+        self.jobs: stdqueue.Queue[Any] = stdqueue.Queue()
+        self.results: deque[tuple[int, NameChangeRequest, Outcome]] = deque()
+        self.notify_fd = notify_fd
+
+    def run(self) -> None:
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            ident, ncr, deliverer = job
+            try:
+                outcome = deliverer.deliver(ncr)
+            except Exception as exc:  # a bug must not kill the thread: keep the request, log, retry
+                log.exception("DHCP_DDNS_DELIVERY_ERROR delivering %s failed unexpectedly", ncr.describe())
+                outcome = Outcome(RETRY, f"internal error: {exc}")
+            self.results.append((ident, ncr, outcome))
+            with contextlib.suppress(OSError):
+                os.write(self.notify_fd, b"\0")
+
+
+class DdnsService:
+    def __init__(
+        self,
+        config: Config,
+        queue_path: str | None,
+        monotonic: Callable[[], float] = time.monotonic,
+        confirm_wait: float = 0.1,
+    ) -> None:
+        self.monotonic = monotonic
+        self.confirm_wait = confirm_wait
+        self.settings = config.ddns
+        self.queue = UpdateQueue(queue_path, config.ddns.max_queue_size)
+        self.deliverer = self._make_deliverer(config.ddns)
+        self._read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self._read_fd, False)
+        os.set_blocking(self._write_fd, False)
+        self._worker = _Worker(self._write_fd)
+        self._worker.start()
+        self._busy: int | None = None  # id of the request the worker has
+        self._delay = 0.0
+        self._next_attempt = 0.0
+        self._failures_logged = 0
+        self.delivered = 0
+        self.failed = 0
+        self._server: Any = None
+        self._timer: Any = None
+
+    # -- wiring
+    def _make_deliverer(self, settings: DdnsSettings) -> Any:
+        if settings.mode == MODE_BUILT_IN:
+            from edge.ddns.rfc2136 import Rfc2136Updater  # dnspython: loaded only when it is used
+
+            assert settings.d2 is not None
+            return Rfc2136Updater(settings.d2)
+        return D2Sender(settings, self.confirm_wait)
+
+    def start(self, server: Any) -> None:
+        self._server = server
+        server.add_reader(self._read_fd, self._on_result)
+        self._timer = server.call_every(TICK, self.pump, "ddns-retry")
+        mode = (
+            "built-in RFC 2136 updates"
+            if self.settings.mode == MODE_BUILT_IN
+            else (f"NameChangeRequests to Kea D2 at {self.settings.server_ip}:{self.settings.server_port}")
+        )
+        log.info(
+            "DHCPSRV_DHCP_DDNS_SENDER_STARTED DNS updates on: %s; %d waiting in the queue",
+            mode,
+            len(self.queue),
+        )
+        self.pump()
+
+    def reconfigure(self, config: Config) -> None:
+        if config.ddns != self.settings:
+            old = self.deliverer
+            self.settings = config.ddns
+            self.deliverer = self._make_deliverer(config.ddns)
+            self.queue.max_size = config.ddns.max_queue_size or self.queue.max_size
+            if isinstance(old, D2Sender) and self._busy is None:
+                old.close()
+            self._delay = 0.0
+            self._next_attempt = 0.0
+        self.pump()
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.remove_reader(self._read_fd)
+            if self._timer is not None:
+                self._server.cancel_timer(self._timer)
+        self._worker.jobs.put(None)
+        self._worker.join(timeout=2.0)  # an exchange in flight stays queued and is redone next start
+        if isinstance(self.deliverer, D2Sender):
+            self.deliverer.close()
+        try:
+            self.queue.close(compact=True)
+        except OSError as exc:  # the journal as it stands is still complete
+            log.warning("DHCPSRV_DHCP_DDNS_QUEUE_WRITE_FAIL cannot compact the DNS update queue: %s", exc)
+            self.queue.close()
+        for fd in (self._read_fd, self._write_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if len(self.queue):
+            log.info(
+                "DHCPSRV_DHCP_DDNS_SENDER_STOPPED %d DNS update(s) kept for the next start", len(self.queue)
+            )
+
+    # -- the sink and the public removal call
+    def submit(self, ncr: NameChangeRequest) -> None:
+        try:
+            self.queue.append(ncr)
+        except QueueFull as exc:
+            log.error("DHCPSRV_DHCP_DDNS_QUEUE_FULL %s: %s dropped", exc, ncr.describe())
+            return
+        except OSError as exc:
+            log.error("DHCPSRV_DHCP_DDNS_QUEUE_WRITE_FAIL cannot record %s: %s", ncr.describe(), exc)
+            return
+        log.debug("DHCPSRV_DHCP_DDNS_NCR_QUEUED %s", ncr.describe())
+        self.pump()
+
+    def remove_for(self, lease: Lease) -> bool:
+        """Queue the removal of `lease`'s names (lease4-del with update-ddns, reclamation). True if the
+        lease had names in DNS to remove."""
+        handler = getattr(getattr(self._server, "engine", None), "ddns", None)
+        if not isinstance(handler, NameHandler) or handler.sink is None:
+            return False
+        return handler.lease_removed(lease)
+
+    # -- delivery
+    def pump(self) -> None:
+        if self._busy is not None:
+            return
+        head = self.queue.head()
+        if head is None or self.monotonic() < self._next_attempt:
+            return
+        ident, ncr = head
+        self._busy = ident
+        self._worker.jobs.put((ident, ncr, self.deliverer))
+
+    def _on_result(self, fd: int) -> None:
+        with contextlib.suppress(BlockingIOError, OSError):
+            while os.read(fd, 256):
+                pass
+        while self._worker.results:
+            ident, ncr, outcome = self._worker.results.popleft()
+            self._busy = None
+            self._record(ident, ncr, outcome)
+        self.pump()
+
+    def _record(self, ident: int, ncr: NameChangeRequest, outcome: Outcome) -> None:
+        verb = "ADD" if ncr.is_add else "REMOVE"
+        if outcome.status == RETRY:
+            self._delay = RETRY_FIRST if self._delay == 0 else min(self._delay * 2, RETRY_MAX)
+            self._next_attempt = self.monotonic() + self._delay
+            self._failures_logged += 1
+            level = (
+                logging.WARNING if self._failures_logged <= 3 or self._delay >= RETRY_MAX else logging.DEBUG
+            )
+            log.log(
+                level,
+                "DHCP_DDNS_%s_RETRY %s: %s; %d update(s) waiting, next try in %.0f s",
+                verb,
+                ncr.describe(),
+                outcome.detail,
+                len(self.queue),
+                self._delay,
+            )
+            return
+        try:
+            self.queue.done(ident)
+        except (OSError, ValueError) as exc:
+            log.error(
+                "DHCPSRV_DHCP_DDNS_QUEUE_WRITE_FAIL cannot record the end of %s: %s", ncr.describe(), exc
+            )
+            return
+        if self._failures_logged:
+            log.info(
+                "DHCP_DDNS_RESUMED the DNS server answers again after %d failed attempt(s)",
+                self._failures_logged,
+            )
+        self._delay = 0.0
+        self._next_attempt = 0.0
+        self._failures_logged = 0
+        if outcome.status == DONE:
+            self.delivered += 1
+            if isinstance(self.deliverer, D2Sender):
+                log.info("DHCPSRV_DHCP_DDNS_NCR_SENT %s sent to D2", ncr.describe())
+            else:
+                log.info(
+                    "DHCP_DDNS_%s_SUCCEEDED %s%s",
+                    verb,
+                    ncr.describe(),
+                    f" ({outcome.detail})" if outcome.detail else "",
+                )
+        else:
+            assert outcome.status == FAILED
+            self.failed += 1
+            log.error("DHCP_DDNS_%s_FAILED %s: %s", verb, ncr.describe(), outcome.detail)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "mode": self.settings.mode,
+            "queued": len(self.queue),
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "retrying": self._delay > 0,
+        }
+
+
+def queue_path_for(store: Any) -> str | None:
+    path = getattr(store, "path", None)
+    if not path or not getattr(store, "persist", True):
+        return None
+    return str(path) + QUEUE_SUFFIX
+
+
+def attach(server: Any) -> DdnsService | None:
+    """Give the server's engine its name handler and the server its DDNS service (or none), for the
+    configuration the engine now has, and hook the service to expired-lease reclamation. Called at
+    start-up and after each successful reload."""
+    engine = server.engine
+    config = engine.config
+    handler = getattr(engine, "ddns", None)
+    if not isinstance(handler, NameHandler):
+        handler = NameHandler(lambda: engine.config)
+        engine.ddns = handler
+    service: DdnsService | None = getattr(server, "ddns", None)
+    if config.ddns.mode == MODE_OFF:
+        handler.sink = None
+        if service is not None:
+            _unhook_reclaim(server, service)
+            service.close()
+            log.info(
+                "DHCPSRV_DHCP_DDNS_SENDER_STOPPED DNS updates are off (dhcp-ddns.enable-updates is false)"
+            )
+        server.ddns = None
+        return None
+    if service is None:
+        path = queue_path_for(server.store)
+        try:
+            service = DdnsService(config, path, server.monotonic)
+        except OSError as exc:  # the lease directory works (the store opened), so this is rare
+            log.error(
+                "DHCPSRV_DHCP_DDNS_QUEUE_OPEN_FAIL cannot open %s (%s); DNS updates are queued in memory "
+                "only and a restart loses the ones not yet delivered",
+                path,
+                exc,
+            )
+            service = DdnsService(config, None, server.monotonic)
+        server.ddns = service
+        handler.sink = service.submit
+        service.start(server)
+    else:
+        service.reconfigure(config)
+        handler.sink = service.submit
+    reclaimer = getattr(getattr(server, "lease_timers", None), "reclaimer", None)
+    hooks = getattr(reclaimer, "on_reclaim", None)
+    if hooks is not None and service.remove_for not in hooks:
+        hooks.append(service.remove_for)
+    return service
+
+
+def _unhook_reclaim(server: Any, service: DdnsService) -> None:
+    hooks = getattr(getattr(getattr(server, "lease_timers", None), "reclaimer", None), "on_reclaim", None)
+    if hooks is not None and service.remove_for in hooks:
+        hooks.remove(service.remove_for)

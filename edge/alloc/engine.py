@@ -1,47 +1,75 @@
-"""The allocation engine (first cut): which address does a client get?
+"""The allocation engine: which address does a client get? Kea 2.2's AllocEngine, decision for decision.
 
-Rules:
-- A client is known by its identity key: ("client-id", bytes) when it sent option 61 and the subnet has
-  `match-client-id: true`, else ("hw-address", mac).
-- Order of preference, as Kea: an address reserved for the client; the client's current (or most recent)
-  lease in the candidate subnets; the address it asked for (option 50) when that is free, in a pool, and
-  not reserved for someone else; then the next free pool address.
-- Free means: no active lease held by another client, not reserved for another client (when
-  `reservations-in-subnet` is on), not offered to another client in the last OFFER_HOLD seconds, and not
-  declined and still in probation.
-- Dynamic allocation walks each pool from a cursor, like Kea's iterative allocator, so a fresh server hands
-  out addresses in order. (Constant-time free sets are the allocation issue's work.)
-- Nothing here touches the clock or the lease store's disk: `now` is passed in; the store is read only.
+Rules this module keeps:
+- A client is known by its hardware address and, where `match-client-id` is on, its client identifier; a
+  lease belongs to a client when both client identifiers are present and equal, or when either is missing
+  and the hardware addresses are equal (Kea's Lease4::belongsToClient).
+- DISCOVER (nothing is written): (1) the client's reserved address, if free (else the conflict is counted,
+  `v4-reservation-conflicts`); (2) its existing lease in the subnet or shared network, if still in an
+  allowed pool and not reserved for someone else; (3) the address it asks for (option 50), same
+  conditions; (4) the next free pool address.
+- REQUEST: the requested address (option 50 or ciaddr) must not be reserved for another client, not leased
+  to another client, and in an allowed pool unless it is the client's reservation; the client's lease is
+  renewed, or the requested address taken; a client that moved to a new address loses its old lease.
+- Shared networks: the subnets the client's classes allow are tried starting with the selected one, then
+  the others in id order (wrapping); a client keeps its lease (and reservation) in any subnet of the
+  network. Dynamic allocation starts in the network's subnet that allocated most recently (Kea's
+  "preferred subnet"), so an exhausted first subnet is not walked again for every client.
+- Dynamic allocation checks a candidate's lease first and its reservation only then (Kea 1.6.3, #1124):
+  reservation lookups are the expensive ones. `reservations-lookup-first: true` reverses the order, as in
+  Kea. Free addresses come from per-pool free sets (pools.py) in Kea's iterative order.
+- Failures are counted as Kea counts them: v4-allocation-fail-shared-network or -subnet, then -no-pools
+  when no pool was usable (classes) or v4-allocation-fail otherwise, and -classes; each also per subnet.
+- An OFFERed address is set aside for its client for OFFER_HOLD seconds. Kea keeps nothing between
+  DISCOVER and REQUEST and relies on its allocator having moved on; the hold gives the same answers (the
+  free set has moved on too) and also keeps the address from another client that asks for it by option
+  50 before the first one REQUESTs it.
+- Nothing here touches the clock or writes the store: `now` is passed in; the engine writes leases.
+
+Theory of operation: the engine builds an `Exchange` per packet (Kea's ClientContext4): the client, its
+classes, the current subnet (which the allocator may move within the shared network, as Kea does), the
+host reservations found, and the requested address. `discover` and `request` return the chosen address (or
+None) and leave in the exchange the subnet it belongs to, the client's previous lease and any conflict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Container, Sequence
 
+from edge.alloc.pools import PoolState, SubnetPools
+from edge.alloc.select import SubnetSelector
 from edge.config.model import Config, Pool, Reservation, Subnet
-from edge.leases.lease import STATE_DEFAULT, Lease
+from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.leases.store import LeaseStore
+from edge.policy.hosts import GLOBAL, HostManager, Identifier
+from edge.stats import Statistics
+
+log = logging.getLogger("edge.alloc")
 
 OFFER_HOLD = 30  # seconds an OFFERed address stays set aside for the client it was offered to
+NEVER = float("inf")
 
 ClientKey = tuple[str, bytes]
 
 
 class ClientIdentity:
-    """What the engine knows about who is asking."""
+    """What the engine knows about who is asking, and the identifiers reservations are looked up by."""
 
-    __slots__ = ("hwaddr", "client_id", "circuit_id", "duid")
+    __slots__ = ("hwaddr", "client_id", "circuit_id", "duid", "flex_id")
 
     def __init__(
         self,
         hwaddr: bytes,
         client_id: bytes | None = None,
         circuit_id: bytes | None = None,
+        flex_id: bytes | None = None,
     ) -> None:
         self.hwaddr = hwaddr
-        self.client_id = client_id
-        self.circuit_id = circuit_id
-        # A client-id of type 255 carries an RFC 4361 IAID + DUID.
+        self.client_id = client_id or None
+        self.circuit_id = circuit_id or None
+        self.flex_id = flex_id or None
+        # A client identifier of type 255 carries an RFC 4361 IAID (4 bytes) and a DUID.
         self.duid = client_id[5:] if client_id and len(client_id) > 5 and client_id[0] == 255 else None
 
     def key(self, match_client_id: bool) -> ClientKey:
@@ -50,9 +78,11 @@ class ClientIdentity:
         return ("hw-address", self.hwaddr)
 
     def owns(self, lease: Lease, match_client_id: bool) -> bool:
-        if match_client_id and self.client_id and lease.client_id:
-            return lease.client_id == self.client_id
-        return lease.hwaddr == self.hwaddr and bool(self.hwaddr)
+        """Kea's Lease4::belongsToClient, with the client-id only counted when the subnet matches on it."""
+        client_id = self.client_id if match_client_id else None
+        if client_id and lease.client_id:
+            return lease.client_id == client_id
+        return bool(self.hwaddr) and lease.hwaddr == self.hwaddr
 
     def identifier(self, kind: str) -> bytes | None:
         if kind == "hw-address":
@@ -63,176 +93,478 @@ class ClientIdentity:
             return self.circuit_id
         if kind == "duid":
             return self.duid
+        if kind == "flex-id":
+            return self.flex_id
         return None
 
-
-class ReservationIndex:
-    """Reservations of one scope by identifier and by address."""
-
-    def __init__(self, reservations: Iterable[Reservation]) -> None:
-        self.by_identifier: dict[tuple[str, bytes], Reservation] = {}
-        self.by_address: dict[int, Reservation] = {}
-        for reservation in reservations:
-            for pair in reservation.identifiers():
-                self.by_identifier.setdefault(pair, reservation)
-            if reservation.ip_address is not None:
-                self.by_address.setdefault(reservation.ip_address, reservation)
-
-    def find(self, client: ClientIdentity, identifier_order: tuple[str, ...]) -> Reservation | None:
-        if not self.by_identifier:
-            return None
-        for kind in identifier_order:
-            value = client.identifier(kind)
-            if value is not None:
-                found = self.by_identifier.get((kind, value))
-                if found is not None:
-                    return found
-        return None
+    def identifiers(self, order: Sequence[str]) -> list[Identifier]:
+        """(type, value) pairs in the configured order, skipping the ones this client does not have."""
+        out: list[Identifier] = []
+        for kind in order:
+            value = self.identifier(kind)
+            if value:
+                out.append((kind, value))
+        return out
 
 
-class Allocation:
-    __slots__ = ("subnet", "address", "reservation", "existing")
+class Exchange:
+    """One client transaction as the allocator sees it (Kea's ClientContext4)."""
 
-    def __init__(self, subnet: Subnet, address: int, reservation: Reservation | None, existing: Lease | None):
+    __slots__ = (
+        "client",
+        "identifiers",
+        "classes",
+        "subnet",
+        "hosts",
+        "requested",
+        "old_lease",
+        "conflict",
+        "unknown_requested",
+        "renewed",
+    )
+
+    def __init__(
+        self, client: ClientIdentity, identifiers: list[Identifier], classes: Container[str], subnet: Subnet
+    ) -> None:
+        self.client = client
+        self.identifiers = identifiers
+        self.classes = classes
         self.subnet = subnet
-        self.address = address
-        self.reservation = reservation
-        self.existing = existing
+        self.hosts: dict[int, Reservation] = {}  # subnet id (GLOBAL for global) -> reservation found
+        self.requested = 0
+        self.old_lease: Lease | None = None  # the client's lease the allocation replaces (REQUEST)
+        self.conflict: Lease | None = None  # a lease of someone else on the address wanted
+        self.unknown_requested = False  # REQUEST for an address outside every allowed pool
+        self.renewed: Lease | None = None  # the client's own lease, when the answer is that lease
+
+
+def _expired(lease: Lease, now: float) -> bool:
+    return lease.expire < now
 
 
 class Allocator:
-    def __init__(self, config: Config, store: LeaseStore) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: LeaseStore,
+        hosts: HostManager,
+        selector: SubnetSelector,
+        stats: Statistics | None = None,
+        offers: dict[int, tuple[ClientKey, float]] | None = None,
+    ) -> None:
         self.config = config
         self.store = store
-        self.identifier_order = config.host_reservation_identifiers
-        self.global_reservations = ReservationIndex(config.reservations)
-        self.subnet_reservations = {s.id: ReservationIndex(s.reservations) for s in config.subnets}
-        self._cursors: dict[tuple[int, int], int] = {}
-        self._offers: dict[int, tuple[ClientKey, float]] = {}
+        self.hosts = hosts
+        self.selector = selector
+        self.stats = stats or Statistics()
+        self.reservation_first = config.reservations_lookup_first
+        self._pools: dict[int, SubnetPools] = {}
+        self._offers: dict[int, tuple[ClientKey, float]] = dict(offers or {})
+        self._last_used: dict[int, int] = {}  # subnet id -> allocation sequence number (preferred subnet)
+        self._sequence = 0
+        self._seed()
 
-    # -- reservations
-    def reservation_for(self, subnet: Subnet, client: ClientIdentity) -> Reservation | None:
+    def _seed(self) -> None:
+        """Learn which pool addresses the store holds, once per configuration (O(leases)), so that every
+        allocation afterwards finds a free address without walking past used ones. A lease that has
+        expired meanwhile is marked until its expiry, which has passed: the first pick frees it."""
+        for lease in self.store.all():
+            if lease.state not in (STATE_DEFAULT, STATE_DECLINED) or lease.valid_lifetime == 0:
+                continue
+            subnet = self.selector.by_id(lease.subnet_id)
+            if subnet is None:
+                continue
+            state = self.pool_state(subnet, lease.address)
+            if state is not None:
+                state.mark_used(lease.address, float(lease.expire))
+        for address, (_, until) in self._offers.items():
+            subnet = self.selector.containing(address)
+            if subnet is not None:
+                state = self.pool_state(subnet, address)
+                if state is not None:
+                    state.mark_used(address, until)
+
+    @property
+    def offers(self) -> dict[int, tuple[ClientKey, float]]:
+        return self._offers
+
+    # ------------------------------------------------------------------ reservations (Kea findReservation)
+    def find_reservations(
+        self, ex: Exchange, early_global: Reservation | None = None, early: bool = False
+    ) -> None:
+        ex.hosts = {}
+        subnet = ex.subnet
         params = subnet.params
-        if params.reservations_in_subnet:
-            found = self.subnet_reservations[subnet.id].find(client, self.identifier_order)
+        if early:
+            if early_global is not None:
+                ex.hosts[GLOBAL] = early_global
+            if not params.reservations_in_subnet:
+                return
+        elif params.reservations_global:
+            found = self.hosts.find(GLOBAL, ex.identifiers)
             if found is not None:
-                return found
-        if params.reservations_global:
-            return self.global_reservations.find(client, self.identifier_order)
-        return None
-
-    def _reserved_for_other(self, subnet: Subnet, address: int, client: ClientIdentity) -> bool:
-        if not subnet.params.reservations_in_subnet:
-            return False
-        reservation = self.subnet_reservations[subnet.id].by_address.get(address)
-        if reservation is None:
-            return False
-        return all(client.identifier(kind) != value for kind, value in reservation.identifiers())
-
-    # -- availability
-    def is_free_for(self, subnet: Subnet, address: int, client: ClientIdentity, now: float) -> bool:
-        lease = self.store.get(address)
-        if lease is not None:
-            if lease.state == STATE_DEFAULT:
-                if lease.expire > now and not client.owns(lease, subnet.params.match_client_id):
-                    return False
-            elif lease.expire > now:  # declined, still in probation
-                return False
-        offer = self._offers.get(address)
-        if offer is not None:
-            key, until = offer
-            if until > now and key != client.key(subnet.params.match_client_id):
-                return False
-        return not self._reserved_for_other(subnet, address, client)
+                ex.hosts[GLOBAL] = found
+                if not params.reservations_in_subnet:
+                    return
+        for candidate in self.selector.ring(subnet, ex.classes):
+            if candidate.params.reservations_in_subnet and self.selector.allows(candidate, ex.classes):
+                found = self.hosts.find(candidate.id, ex.identifiers)
+                if found is not None:
+                    ex.hosts[candidate.id] = found
 
     @staticmethod
-    def in_pools(subnet: Subnet, address: int) -> Pool | None:
+    def global_host(ex: Exchange) -> Reservation | None:
+        return ex.hosts.get(GLOBAL) if ex.subnet.params.reservations_global else None
+
+    def current_host(self, ex: Exchange) -> Reservation | None:
+        subnet = ex.subnet
+        if subnet.params.reservations_in_subnet:
+            found = ex.hosts.get(subnet.id)
+            if found is not None:
+                return found
+        return self.global_host(ex)
+
+    def has_address_reservation(self, ex: Exchange) -> bool:
+        """Does the client have a usable address reservation in the current subnet or (moving there) in
+        another subnet of its shared network?"""
+        if not ex.hosts:
+            return False
+        global_host = ex.hosts.get(GLOBAL)
+        global_address = global_host.ip_address if global_host is not None else None
+        for subnet in self.selector.ring(ex.subnet, ex.classes):
+            params = subnet.params
+            if params.reservations_global and global_address and global_address in subnet:
+                ex.subnet = subnet
+                return True
+            if params.reservations_in_subnet:
+                host = ex.hosts.get(subnet.id)
+                if host is not None and host.ip_address:
+                    if not params.reservations_out_of_pool or not self.in_pool(subnet, host.ip_address):
+                        ex.subnet = subnet
+                        return True
+        return False
+
+    def address_reserved(self, ex: Exchange, address: int, subnet: Subnet | None = None) -> bool:
+        """Is `address` reserved (in the current subnet) for another client? Kea's addressReserved."""
+        subnet = subnet or ex.subnet
+        params = subnet.params
+        if not params.reservations_in_subnet:
+            return False
+        if params.reservations_out_of_pool and self.in_pool(subnet, address):
+            return False
+        hosts = self.hosts.by_address(subnet.id, address)
+        if not hosts:
+            return False
+        mine = set(ex.identifiers)
+        for host in hosts:
+            if any(pair in mine for pair in host.identifiers()):
+                return False
+        return True
+
+    # ------------------------------------------------------------------ pools
+    @staticmethod
+    def in_pool(subnet: Subnet, address: int, classes: Container[str] | None = None) -> Pool | None:
         for pool in subnet.pools:
             if pool.first <= address <= pool.last:
-                return pool
+                if (
+                    classes is None
+                    or not pool.client_classes
+                    or any(c in classes for c in pool.client_classes)
+                ):
+                    return pool
+                return None
         return None
 
-    # -- the decision
-    def find_existing(self, candidates: Iterable[Subnet], client: ClientIdentity) -> Lease | None:
-        """The client's most recent assigned lease in any candidate subnet."""
-        ids = {s.id for s in candidates}
-        best: Lease | None = None
-        leases: list[Lease] = []
-        if client.client_id:
-            leases.extend(self.store.find_by_client_id(client.client_id))
-        leases.extend(self.store.find_by_hwaddr(client.hwaddr))
-        for lease in leases:
-            if lease.subnet_id not in ids or lease.state != STATE_DEFAULT:
+    def in_allowed_pool(self, ex: Exchange, address: int) -> bool:
+        """Is `address` in a pool the client may use, in the current subnet or another of its network?
+        Moves the exchange to that subnet, as Kea does."""
+        for subnet in self.selector.ring(ex.subnet, ex.classes):
+            if self.in_pool(subnet, address, ex.classes) is not None:
+                ex.subnet = subnet
+                return True
+        return False
+
+    def _pools_of(self, subnet: Subnet) -> SubnetPools:
+        found = self._pools.get(subnet.id)
+        if found is None:
+            # The network and broadcast addresses of the subnet are never handed out.
+            exclude = (subnet.network, subnet.broadcast) if subnet.prefix_len < 31 else ()
+            found = SubnetPools([PoolState(pool, exclude) for pool in subnet.pools])
+            self._pools[subnet.id] = found
+        return found
+
+    def pool_state(self, subnet: Subnet, address: int) -> PoolState | None:
+        for state in self._pools_of(subnet).states:
+            if state.first <= address <= state.last:
+                return state
+        return None
+
+    def note_busy(self, subnet_id: int, address: int, until: float) -> None:
+        """The engine committed or reserved `address` until `until`: keep it out of the free set."""
+        subnet = self.selector.by_id(subnet_id)
+        if subnet is not None:
+            state = self.pool_state(subnet, address)
+            if state is not None:
+                state.mark_used(address, until)
+
+    def note_free(self, subnet_id: int, address: int) -> None:
+        """`address` was released (or its decline ended): it may be handed out again."""
+        subnet = self.selector.by_id(subnet_id)
+        if subnet is not None:
+            state = self.pool_state(subnet, address)
+            if state is not None:
+                state.mark_free(address)
+
+    # ------------------------------------------------------------------ leases
+    def find_client_lease(self, ex: Exchange) -> Lease | None:
+        """The client's lease in the current subnet or its shared network (Kea findClientLease)."""
+        ring = self.selector.ring(ex.subnet, ex.classes)
+        client = ex.client
+        if client.client_id and any(s.params.match_client_id for s in ring):
+            leases = self.store.find_by_client_id(client.client_id)
+            if leases:
+                for subnet in ring:
+                    if subnet.params.match_client_id:
+                        for lease in leases:
+                            if lease.subnet_id == subnet.id:
+                                ex.subnet = subnet
+                                return lease
+        if client.hwaddr:
+            leases = self.store.find_by_hwaddr(client.hwaddr)
+            if leases:
+                for subnet in ring:
+                    for lease in leases:
+                        if lease.subnet_id == subnet.id and client.owns(lease, subnet.params.match_client_id):
+                            ex.subnet = subnet
+                            return lease
+        return None
+
+    def _held_for_other(self, ex: Exchange, address: int, now: float) -> float | None:
+        """Until when `address` is set aside for another client's OFFER, or None."""
+        offer = self._offers.get(address)
+        if offer is None:
+            return None
+        key, until = offer
+        if until <= now:
+            self._offers.pop(address, None)
+            return None
+        if key == ex.client.key(ex.subnet.params.match_client_id):
+            return None
+        return until
+
+    def allocate_or_reuse(self, ex: Exchange, address: int, now: float) -> bool:
+        """May `address` be given to the client now? (no lease, or an expired one). Records a conflict."""
+        ex.conflict = None
+        lease = self.store.get(address)
+        if lease is not None and not _expired(lease, now):
+            ex.conflict = lease
+            return False
+        return self._held_for_other(ex, address, now) is None
+
+    def _recheck(self, address: int, now: float) -> float | None:
+        lease = self.store.get(address)
+        if lease is not None and not _expired(lease, now):
+            return float(lease.expire)
+        offer = self._offers.get(address)
+        if offer is not None and offer[1] > now:
+            return offer[1]
+        return None
+
+    def allocate_unreserved(self, ex: Exchange, now: float) -> int | None:
+        """The next free pool address for the client (Kea allocateUnreservedLease4), with failure stats."""
+        subnet = ex.subnet
+        network = self.selector.network_of(subnet)
+        if network is not None:
+            subnet = self._preferred(subnet)
+            ex.subnet = subnet
+        attempts = 0
+        classes = ex.classes
+        tried: Subnet = subnet
+        for candidate in self.selector.ring(subnet, classes):
+            if not self.selector.allows(candidate, classes):
                 continue
-            subnet = next(s for s in candidates if s.id == lease.subnet_id)
-            if not client.owns(lease, subnet.params.match_client_id):
+            tried = candidate
+            ex.subnet = candidate
+            allowed = [
+                i
+                for i, pool in enumerate(candidate.pools)
+                if not pool.client_classes or any(c in classes for c in pool.client_classes)
+            ]
+            attempts += sum(candidate.pools[i].size for i in allowed)
+            address = self._pools_of(candidate).pick(
+                allowed, now, self._recheck, lambda state, a, s=candidate: self._accept(ex, s, state, a, now)
+            )
+            if address is not None:
+                self._sequence += 1
+                self._last_used[candidate.id] = self._sequence
+                return address
+        self._count_failure(tried, network is not None, attempts, classes)
+        return None
+
+    def _accept(self, ex: Exchange, subnet: Subnet, state: PoolState, address: int, now: float) -> bool:
+        if self.reservation_first and self.address_reserved(ex, address, subnet):
+            state.mark_used(address, NEVER)
+            return False
+        lease = self.store.get(address)
+        if lease is not None and not _expired(lease, now):
+            state.mark_used(address, float(lease.expire))
+            return False
+        held = self._held_for_other(ex, address, now)
+        if held is not None:
+            state.mark_used(address, held)
+            return False
+        if not self.reservation_first and self.address_reserved(ex, address, subnet):
+            state.mark_used(address, NEVER)
+            return False
+        return True
+
+    def _preferred(self, subnet: Subnet) -> Subnet:
+        """Kea's SharedNetwork4::getPreferredSubnet: the member with the same guard that allocated last."""
+        best = subnet
+        best_seq = self._last_used.get(subnet.id, 0)
+        for member in self.selector.members(subnet):
+            if member.id == subnet.id or member.client_classes != subnet.client_classes:
                 continue
-            if best is None or lease.expire > best.expire:
-                best = lease
+            seq = self._last_used.get(member.id, 0)
+            if seq > best_seq:
+                best, best_seq = member, seq
         return best
 
-    def allocate(
-        self,
-        candidates: tuple[Subnet, ...],
-        client: ClientIdentity,
-        requested: int,
-        now: float,
-    ) -> Allocation | None:
-        # 1. A reservation with an address.
-        for subnet in candidates:
-            reservation = self.reservation_for(subnet, client)
-            if reservation is not None and reservation.ip_address is not None:
-                address = reservation.ip_address
-                if address in subnet and self.is_free_for(subnet, address, client, now):
-                    return Allocation(subnet, address, reservation, self.store.get(address))
-        # 2. The client's existing lease.
-        existing = self.find_existing(candidates, client)
-        if existing is not None:
-            subnet = next(s for s in candidates if s.id == existing.subnet_id)
-            if self.is_free_for(subnet, existing.address, client, now) and (
-                self.in_pools(subnet, existing.address) or self._reserved_address_of(subnet, client)
-            ):
-                return Allocation(subnet, existing.address, self.reservation_for(subnet, client), existing)
-        # 3. The address the client asked for.
-        if requested:
-            for subnet in candidates:
-                if requested in subnet and self.in_pools(subnet, requested):
-                    if self.is_free_for(subnet, requested, client, now):
-                        return Allocation(
-                            subnet, requested, self.reservation_for(subnet, client), self.store.get(requested)
+    def _count_failure(
+        self, subnet: Subnet, in_network: bool, attempts: int, classes: Container[str]
+    ) -> None:
+        stats = self.stats
+        sid = subnet.id
+        kind = "v4-allocation-fail-shared-network" if in_network else "v4-allocation-fail-subnet"
+        stats.inc(kind)
+        stats.inc("subnet[%d].%s" % (sid, kind))
+        kind = "v4-allocation-fail-no-pools" if attempts == 0 else "v4-allocation-fail"
+        stats.inc(kind)
+        stats.inc("subnet[%d].%s" % (sid, kind))
+        stats.inc("v4-allocation-fail-classes")  # Kea counts this whenever the packet has classes: always
+        stats.inc("subnet[%d].v4-allocation-fail-classes" % sid)
+        log.warning(
+            "ALLOC_ENGINE_V4_ALLOC_FAIL%s no address for the client in %s (%d addresses tried)",
+            "_SHARED_NETWORK" if in_network else "_SUBNET",
+            subnet.text,
+            attempts,
+        )
+
+    # ------------------------------------------------------------------ the decisions
+    def discover(self, ex: Exchange, now: float) -> int | None:
+        client_lease = self.find_client_lease(ex)
+        chosen: int | None = None
+        if self.has_address_reservation(ex):
+            host = self.current_host(ex)
+            reserved = host.ip_address if host is not None else None
+            if reserved:
+                if client_lease is None or client_lease.address != reserved:
+                    if self.allocate_or_reuse(ex, reserved, now):
+                        chosen = reserved
+                    elif ex.conflict is not None:
+                        self.stats.inc("subnet[%d].v4-reservation-conflicts" % ex.conflict.subnet_id)
+                        self.stats.inc("v4-reservation-conflicts")
+                        log.warning(
+                            "ALLOC_ENGINE_V4_DISCOVER_ADDRESS_CONFLICT reserved address %s is in use "
+                            "by another client",
+                            _ip(reserved),
                         )
-                    break
-        # 4. The next free address.
-        for subnet in candidates:
-            address = self._next_free(subnet, client, now)
-            if address is not None:
-                return Allocation(subnet, address, self.reservation_for(subnet, client), self.store.get(address))
-        return None
+                else:
+                    chosen = reserved
+                    ex.renewed = client_lease
+        if chosen is None and client_lease is not None:
+            if self.in_allowed_pool(ex, client_lease.address) and not self.address_reserved(
+                ex, client_lease.address
+            ):
+                chosen = client_lease.address  # the client's own lease: no offer hold stands in its way
+                ex.renewed = client_lease
+        if chosen is None and ex.requested:
+            if self.in_allowed_pool(ex, ex.requested) and not self.address_reserved(ex, ex.requested):
+                if self.allocate_or_reuse(ex, ex.requested, now):
+                    chosen = ex.requested
+        if chosen is None:
+            chosen = self.allocate_unreserved(ex, now)
+        return chosen
 
-    def _reserved_address_of(self, subnet: Subnet, client: ClientIdentity) -> int | None:
-        reservation = self.reservation_for(subnet, client)
-        return reservation.ip_address if reservation is not None else None
+    def request(self, ex: Exchange, now: float) -> int | None:
+        client_lease = self.find_client_lease(ex)
+        requested = ex.requested
+        if requested:
+            if self.address_reserved(ex, requested):
+                log.debug(
+                    "ALLOC_ENGINE_V4_REQUEST_ADDRESS_RESERVED %s is reserved for another client",
+                    _ip(requested),
+                )
+                return None
+        elif self.has_address_reservation(ex):
+            host = self.current_host(ex)
+            requested = (host.ip_address or 0) if host is not None else 0
+        if requested:
+            existing = self.store.get(requested)
+            if (
+                existing is not None
+                and not _expired(existing, now)
+                and not ex.client.owns(existing, ex.subnet.params.match_client_id)
+            ):
+                log.debug("ALLOC_ENGINE_V4_REQUEST_IN_USE %s is leased to another client", _ip(requested))
+                return None
+            reserved = self.has_address_reservation(ex)
+            host = self.current_host(ex) if reserved else None
+            reserved_address = host.ip_address if host is not None else None
+            if reserved and reserved_address != requested:
+                existing = self.store.get(reserved_address or 0)
+                if existing is None or _expired(existing, now):
+                    # The reserved address is free: the client should come back for it (DISCOVER).
+                    return None
+            if (not reserved or reserved_address != requested) and not self.in_allowed_pool(ex, requested):
+                ex.unknown_requested = True
+                return None
+        if client_lease is not None:
+            reserved = self.has_address_reservation(ex)
+            host = self.current_host(ex) if reserved else None
+            if (client_lease.address == requested or not requested) and (
+                (reserved and host is not None and host.ip_address == requested)
+                or self.in_allowed_pool(ex, client_lease.address)
+            ):
+                ex.renewed = client_lease
+                return client_lease.address
+        if requested:
+            chosen = requested if self.allocate_or_reuse(ex, requested, now) else None
+        else:
+            chosen = self.allocate_unreserved(ex, now)
+        if chosen is not None and client_lease is not None:
+            ex.old_lease = client_lease
+        return chosen
 
-    def _next_free(self, subnet: Subnet, client: ClientIdentity, now: float) -> int | None:
-        for index, pool in enumerate(subnet.pools):
-            key = (subnet.id, index)
-            start = self._cursors.get(key, pool.first)
-            address = start
-            for _ in range(pool.size):
-                if self.is_free_for(subnet, address, client, now) and address not in (
-                    subnet.network,
-                    subnet.broadcast,
-                ):
-                    self._cursors[key] = pool.first if address >= pool.last else address + 1
-                    return address
-                address = pool.first if address >= pool.last else address + 1
-        return None
-
-    # -- offers
-    def hold_offer(self, address: int, client: ClientIdentity, match_client_id: bool, now: float) -> None:
-        self._offers[address] = (client.key(match_client_id), now + OFFER_HOLD)
+    # ------------------------------------------------------------------ offers
+    def hold_offer(
+        self, address: int, client: ClientIdentity, match_client_id: bool, subnet_id: int, now: float
+    ) -> None:
+        until = now + OFFER_HOLD
+        self._offers[address] = (client.key(match_client_id), until)
+        self.note_busy(subnet_id, address, until)
         if len(self._offers) > 4096:
             self._offers = {a: o for a, o in self._offers.items() if o[1] > now}
 
-    def drop_offer(self, address: int) -> None:
-        self._offers.pop(address, None)
+    def drop_offer(self, address: int, now: float | None = None) -> None:
+        """Forget the hold on `address`; with `now`, give it back to the free set unless it is leased."""
+        if self._offers.pop(address, None) is None or now is None:
+            return
+        if self._recheck(address, now) is None:
+            subnet = self.selector.containing(address)
+            if subnet is not None:
+                self.note_free(subnet.id, address)
+
+
+def _ip(value: int) -> str:
+    return "%d.%d.%d.%d" % (value >> 24 & 255, value >> 16 & 255, value >> 8 & 255, value & 255)
+
+
+__all__ = [
+    "OFFER_HOLD",
+    "Allocator",
+    "ClientIdentity",
+    "Exchange",
+    "STATE_DECLINED",
+    "STATE_DEFAULT",
+]

@@ -76,17 +76,22 @@ def bench_select(options: Options) -> list[Result]:
         ifnames = ["eth%d" % rng.randrange(max(1, n // 10)) for _ in range(1024)]
         server = 0xC0000201
         select = selector.select
-        started = time.perf_counter()
-        for k in range(rounds):
-            j = k & 1023
-            kind = k % 3
-            if kind == 0:
-                select(relays[j], 0, "eth0", (), classes=classes)
-            elif kind == 1:
-                select(0, renewals[j], "eth0", (server,), classes=classes, src_ip=renewals[j], dst_ip=server)
-            else:
-                select(0, 0, ifnames[j], (server,), classes=classes)
-        per = (time.perf_counter() - started) / rounds * 1e6
+        best = float("inf")
+        for _ in range(3):  # the best of three: the figure is the work, not the machine's other load
+            started = time.perf_counter()
+            for k in range(rounds):
+                j = k & 1023
+                kind = k % 3
+                if kind == 0:
+                    select(relays[j], 0, "eth0", (), classes=classes)
+                elif kind == 1:
+                    select(
+                        0, renewals[j], "eth0", (server,), classes=classes, src_ip=renewals[j], dst_ip=server
+                    )
+                else:
+                    select(0, 0, ifnames[j], (server,), classes=classes)
+            best = min(best, time.perf_counter() - started)
+        per = best / rounds * 1e6
         base = base or per
         results.append(
             Result(

@@ -86,16 +86,20 @@ class IssueLog:
         self.errors: list[ConfigIssue] = []
         self.warnings: list[ConfigIssue] = []
 
-    def issue(self, path: KeyPath, message: str, *, at_key: bool = False) -> ConfigIssue:
+    def issue(self, path: KeyPath, message: str, *, at_key: bool = False, inside: int = 0) -> ConfigIssue:
+        """`inside`: a character offset into the string value at `path` (an expression's error position);
+        applied only when that value's own position is known and it is on one line."""
         file, line, column = self.source, None, None
         if self.positions is not None:
             pos = self.positions.locate(path, at_key=at_key)
             if pos is not None:
                 file, line, column = pos
+                if inside and not at_key and self.positions.values.get(tuple(path)) == pos:
+                    column += 1 + inside  # skip the opening quote
         return ConfigIssue(file, line, column, format_path(path), message)
 
-    def error(self, path: KeyPath, message: str, *, at_key: bool = False) -> None:
-        self.errors.append(self.issue(path, message, at_key=at_key))
+    def error(self, path: KeyPath, message: str, *, at_key: bool = False, inside: int = 0) -> None:
+        self.errors.append(self.issue(path, message, at_key=at_key, inside=inside))
 
     def warning(self, path: KeyPath, message: str, *, at_key: bool = False) -> None:
         self.warnings.append(self.issue(path, message, at_key=at_key))

@@ -25,12 +25,14 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import logging
+import os
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from edge.config import schema
+from edge.config.d2 import build_settings as build_ddns_settings
 from edge.config.errors import ConfigError, ConfigIssue, IssueLog, format_path
 from edge.config.jsonpos import MAX_DEPTH, KeyPath, parse_text, read_config_text
 from edge.config.model import (
@@ -38,6 +40,7 @@ from edge.config.model import (
     Config,
     ControlSocket,
     ExpiredLeasesProcessing,
+    HostsDatabase,
     InterfaceSpec,
     LeaseDatabase,
     Logger,
@@ -50,10 +53,19 @@ from edge.config.model import (
     SharedNetwork,
     Subnet,
 )
+from edge.policy.expr import ExpressionError, compile_string, compile_test
 from edge.wire import options as wire_options
 from edge.wire.errors import OptionTextError
 
-__all__ = ["BUILTIN_CLASSES", "ConfigError", "ConfigIssue", "load_data", "load_file", "load_text"]
+__all__ = [
+    "BUILTIN_CLASSES",
+    "ConfigError",
+    "ConfigIssue",
+    "load_data",
+    "load_file",
+    "load_text",
+    "parse_host_documents",
+]
 
 log = logging.getLogger("edge.config")
 
@@ -91,6 +103,20 @@ SCOPE_FIELDS = {
     "reservations-global": "reservations_global",
     "reservations-in-subnet": "reservations_in_subnet",
     "reservations-out-of-pool": "reservations_out_of_pool",
+    "ddns-send-updates": "ddns_send_updates",
+    "ddns-override-no-update": "ddns_override_no_update",
+    "ddns-override-client-update": "ddns_override_client_update",
+    "ddns-replace-client-name": "ddns_replace_client_name",
+    "ddns-generated-prefix": "ddns_generated_prefix",
+    "ddns-qualifying-suffix": "ddns_qualifying_suffix",
+    "ddns-update-on-renew": "ddns_update_on_renew",
+    "ddns-conflict-resolution-mode": "ddns_conflict_resolution_mode",  # ddns-use-conflict-resolution maps here
+    "ddns-ttl-percent": "ddns_ttl_percent",
+    "ddns-ttl": "ddns_ttl",
+    "ddns-ttl-min": "ddns_ttl_min",
+    "ddns-ttl-max": "ddns_ttl_max",
+    "hostname-char-set": "hostname_char_set",
+    "hostname-char-replacement": "hostname_char_replacement",
 }
 # Kea's old reservation-mode values, as the three flags that replaced it (global, in-subnet, out-of-pool).
 RESERVATION_MODES = {
@@ -109,6 +135,14 @@ SHOWN_RESOLVED = (
     "t2-percent",
     "store-extended-info",
 )
+# Control sockets: keys that only http(s) sockets take; the Linux limit on a unix socket path
+# (sun_path is 108 bytes with its terminating NUL); the largest password or user file read.
+HTTP_ONLY_KEYS = (
+    "socket-address", "socket-port", "authentication", "trust-anchor", "cert-file", "key-file",
+    "cert-required", "http-headers",
+)
+UNIX_PATH_MAX = 107
+SECRET_FILE_MAX = 4096
 TIMER_KEYS = ("valid-lifetime", "min-valid-lifetime", "max-valid-lifetime", "renew-timer", "rebind-timer")
 
 
@@ -147,6 +181,43 @@ def load_data(
         issues.error(path, message)
         issues.raise_if_errors()
     return _logged(_Builder(obj, issues, source, interfaces_present).build())
+
+
+def parse_host_documents(docs: list[dict[str, Any]], config: Config, source: str) -> tuple[Reservation, ...]:
+    """Host reservations from a hosts database: each document is a `reservations` entry (Kea syntax) plus
+    "subnet-id" (absent or 0: global) and "doc-id" (its id in the database, for messages). Checked exactly
+    like reservations in `config`; raises ConfigError listing every problem, with paths like hosts[3]."""
+    issues = IssueLog(source)
+    builder = _Builder(None, issues, source, None)
+    for d in config.option_defs:
+        try:
+            builder.registry.add(
+                wire_options.make_def(d.code, d.name, d.space, d.type, d.array, d.record_types, d.encapsulate)
+            )
+        except ValueError:
+            continue  # the configuration was accepted with it; a standard option of the same name wins
+    builder.class_names = {c.name for c in config.client_classes}
+    builder.ip_unique = config.ip_reservations_unique
+    scopes: dict[int, list[tuple[KeyPath, dict[str, Any]]]] = {}
+    for doc in docs:
+        doc = dict(doc)
+        doc_id = doc.pop("doc-id", len(scopes))
+        path: KeyPath = ("hosts", int(doc_id) if str(doc_id).isdigit() else str(doc_id))
+        sid = doc.pop("subnet-id", 0)
+        if not isinstance(sid, int) or isinstance(sid, bool) or sid < 0:
+            issues.error(path + ("subnet-id",), f"expected a subnet id (an integer), got {schema.show(sid)}")
+            continue
+        if sid and config.subnet_by_id(sid) is None:
+            issues.error(path + ("subnet-id",), f"subnet {sid} is not in the configuration")
+            continue
+        clean = schema.validate_kind(doc, schema.RESERVATION, path, issues)
+        if clean is not None:
+            scopes.setdefault(sid, []).append((path, clean))
+    out: list[Reservation] = []
+    for sid, entries in scopes.items():
+        out.extend(builder.reservation_list(entries, config.subnet_by_id(sid) if sid else None))
+    issues.raise_if_errors()
+    return tuple(out)
 
 
 def _logged(config: Config) -> Config:
@@ -271,8 +342,8 @@ class _Builder:
 
     # -- helpers
 
-    def error(self, path: KeyPath, message: str, *, at_key: bool = False) -> None:
-        self.issues.error(path, message, at_key=at_key)
+    def error(self, path: KeyPath, message: str, *, at_key: bool = False, inside: int = 0) -> None:
+        self.issues.error(path, message, at_key=at_key, inside=inside)
 
     def warning(self, path: KeyPath, message: str, *, at_key: bool = False) -> None:
         self.issues.warning(path, message, at_key=at_key)
@@ -351,6 +422,8 @@ class _Builder:
 
         interfaces = self.interfaces(g.get("interfaces-config", {}), root + ("interfaces-config",))
         lease_db = self.lease_database(g.get("lease-database", {}), root + ("lease-database",))
+        hosts_dbs = self.hosts_databases(g, root)
+        flex_id = self.flex_id(g, root)
         option_defs = self.option_defs(g, root, self.registry)
         classes = self.client_classes(g, root)
         global_scope = self.scope(g, root)
@@ -373,6 +446,7 @@ class _Builder:
                 if name not in ("comment", "user-context")
             }
         )
+        ddns = build_ddns_settings(g.get("dhcp-ddns"), root + ("dhcp-ddns",), self.issues, self.source)
         self.issues.raise_if_errors()
         raw = self.raw_document(g, subnets)
         ifaces_raw = raw["interfaces-config"]
@@ -401,6 +475,11 @@ class _Builder:
             source=self.source,
             warnings=tuple(str(w) for w in self.issues.sorted(self.issues.warnings)),
             ip_reservations_unique=self.ip_unique,
+            early_global_reservations_lookup=g.get("early-global-reservations-lookup", False),
+            reservations_lookup_first=g.get("reservations-lookup-first", False),
+            hosts_databases=hosts_dbs,
+            ddns=ddns,
+            flex_id_expression=flex_id,
         )
 
     # -- interfaces, lease database
@@ -468,7 +547,65 @@ class _Builder:
             persist=cfg.get("persist", True),
             name=name,
             lfc_interval=cfg.get("lfc-interval", 3600),
+            sync=cfg.get("sync", "batch"),
         )
+
+    def hosts_databases(self, g: dict[str, Any], root: KeyPath) -> tuple[HostsDatabase, ...]:
+        if "hosts-database" in g and "hosts-databases" in g:
+            self.error(root + ("hosts-databases",), 'give "hosts-database" or "hosts-databases", not both',
+                       at_key=True)
+            return ()
+        if "hosts-database" in g:
+            entries: list[tuple[KeyPath, dict[str, Any]]] = [(root + ("hosts-database",), g["hosts-database"])]
+        else:
+            entries = list(self.items(g, "hosts-databases", root))
+        out: list[HostsDatabase] = []
+        seen: dict[str, KeyPath] = {}
+        for path, db in entries:
+            kind = db["type"]
+            if kind != "tinydb":
+                self.error(
+                    path + ("type",),
+                    f'only "tinydb" host databases are supported (got "{kind}"); keep the reservations in '
+                    'the configuration or in a TinyDB file: {"type": "tinydb", "name": "/path/hosts.json"}',
+                )
+                inside = format_path(path) + "."
+                self.issues.warnings = [w for w in self.issues.warnings if not w.path.startswith(inside)]
+                continue
+            name = db.get("name", "")
+            if not name.strip():
+                self.error(path + ("name",) if "name" in db else path,
+                           'a tinydb hosts database needs "name": the path of its file')
+                continue
+            if name in seen:
+                self.error(path + ("name",), f"the same hosts database is configured at {format_path(seen[name])}")
+                continue
+            seen[name] = path
+            out.append(HostsDatabase(type=kind, name=name))
+        return tuple(out)
+
+    def flex_id(self, g: dict[str, Any], root: KeyPath) -> Any:
+        """Kea's flex_id hook library: its `identifier-expression` is a string expression whose value is
+        the client's flex-id. Compiled here (an error points into the expression); None without the hook."""
+        for path, hook in self.items(g, "hooks-libraries", root):
+            library = str(hook.get("library", ""))
+            parameters = hook.get("parameters")
+            if "flex_id" not in library.rsplit("/", 1)[-1] or not isinstance(parameters, dict):
+                continue
+            text = parameters.get("identifier-expression")
+            where = path + ("parameters", "identifier-expression")
+            if not isinstance(text, str) or not text.strip():
+                self.error(
+                    where if "identifier-expression" in parameters else path + ("parameters",),
+                    'the flex_id hook needs "identifier-expression" (a string expression)',
+                )
+                return None
+            try:
+                return compile_string(text, self.registry)
+            except ExpressionError as err:
+                self.error(where, f"bad expression: {err.message} (at character {err.offset + 1})", inside=err.offset)
+                return None
+        return None
 
     # -- option definitions and option data
 
@@ -525,7 +662,7 @@ class _Builder:
             return None
         if id(registry) not in self.space_cache:
             self.space_cache[id(registry)] = (registry, registry.spaces())
-        if space not in self.space_cache[id(registry)][1]:
+        if space not in self.space_cache[id(registry)][1] and not _implicit_space(space, registry):
             self.error(path + ("space",) if "space" in opt else path, f'unknown option space "{space}"')
             return None
         if space == "dhcp4" and code in (0, 255):
@@ -594,10 +731,23 @@ class _Builder:
                 seen[name] = item_path
         self.class_names = set(seen)
         classes: list[ClientClass] = []
+        defined: dict[str, bool] = {}  # classes defined so far -> does the test depend on KNOWN/UNKNOWN
         for item_path, c in self.items(g, "client-classes", root):
             test = c.get("test")
+            expression = None
             if test is not None and not test.strip():
                 self.error(item_path + ("test",), 'the test expression is empty; leave "test" out instead')
+            elif test is not None:
+                registry = self.registry.copy() if c.get("option-def") else self.registry
+                try:
+                    expression = compile_test(test, registry, defined)
+                except ExpressionError as err:
+                    self.error(
+                        item_path + ("test",),
+                        f"bad expression: {err.message} (at character {err.offset + 1} of the test)",
+                        inside=err.offset,
+                    )
+            defined[c["name"]] = expression.depends_on_known if expression is not None else False
             if "only-if-required" in c and "only-in-additional-list" in c:
                 self.error(
                     item_path, 'give "only-if-required" (Kea 2.2) or "only-in-additional-list", not both'
@@ -620,6 +770,7 @@ class _Builder:
                     valid_lifetime=lifetimes["valid-lifetime"],
                     min_valid_lifetime=lifetimes["min-valid-lifetime"],
                     max_valid_lifetime=lifetimes["max-valid-lifetime"],
+                    expression=expression,
                 )
             )
         return tuple(classes)
@@ -705,7 +856,29 @@ class _Builder:
             value = values.get(key)
             if value is not None and not 0 < value < 1:
                 self.error(path + (key,), f"{key} must be greater than 0 and less than 1, got {value}")
+        self.ddns_scope(obj, path, values)
         return _Scope(values, path)
+
+    def ddns_scope(self, obj: dict[str, Any], path: KeyPath, values: dict[str, Any]) -> None:
+        """DDNS scope keys: Kea's old boolean becomes the conflict-resolution mode; the hostname character
+        set must be a regular expression (Kea takes POSIX extended syntax; Python's covers its common use)."""
+        if "ddns-use-conflict-resolution" in obj:
+            if "ddns-conflict-resolution-mode" in obj:
+                self.error(path + ("ddns-use-conflict-resolution",),
+                           'give "ddns-conflict-resolution-mode" or "ddns-use-conflict-resolution", not both')
+            else:
+                use = obj["ddns-use-conflict-resolution"]
+                values["ddns-conflict-resolution-mode"] = "check-with-dhcid" if use else "no-check-with-dhcid"
+        pattern = obj.get("hostname-char-set")
+        if pattern:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                self.error(path + ("hostname-char-set",), f'"{pattern}" is not a usable regular expression: {exc}')
+        for key in ("ddns-generated-prefix", "ddns-qualifying-suffix"):
+            text = obj.get(key)
+            if text and (len(text) > 253 or any(not part or len(part) > 63 for part in text.strip(".").split("."))):
+                self.error(path + (key,), f'"{text}" is not a valid domain name part')
 
     @staticmethod
     def lookup(chain: list[_Scope], key: str) -> tuple[Any, KeyPath | None]:
@@ -725,6 +898,8 @@ class _Builder:
             values["min_valid_lifetime"] = values["valid_lifetime"]
         if values["max_valid_lifetime"] is None:
             values["max_valid_lifetime"] = values["valid_lifetime"]
+        if values["ddns_conflict_resolution_mode"] is None:
+            values["ddns_conflict_resolution_mode"] = "check-with-dhcid"
         return ScopeParams(**values)
 
     def check_timers(self, chain: list[_Scope], *, always: bool = False) -> None:
@@ -782,10 +957,16 @@ class _Builder:
     def reservations(
         self, cfg: dict[str, Any], path: KeyPath, subnet: Subnet | None
     ) -> tuple[Reservation, ...]:
+        return self.reservation_list(self.items(cfg, "reservations", path), subnet)
+
+    def reservation_list(
+        self, entries: Iterable[tuple[KeyPath, dict[str, Any]]], subnet: Subnet | None
+    ) -> tuple[Reservation, ...]:
+        """Reservations of one scope (`subnet`, or None for the global scope), checked for duplicates."""
         out: list[Reservation] = []
         by_id: dict[tuple[str, bytes], KeyPath] = {}
         by_ip: dict[int, KeyPath] = {}
-        for item_path, r in self.items(cfg, "reservations", path):
+        for item_path, r in entries:
             kinds = [k for k in IDENTIFIER_MAX if k in r]
             if not kinds:
                 self.error(item_path, "a reservation needs one identifier: " + ", ".join(IDENTIFIER_MAX))
@@ -967,6 +1148,7 @@ class _Builder:
                 relay_addresses=relays,
                 client_classes=guard,
                 option_data=opts,
+                require_client_classes=net_guards[n][1],
             )
             for n, (name, interface, relays, guard, opts) in enumerate(net_info)
         )
@@ -1106,27 +1288,15 @@ class _Builder:
             kind = c["socket-type"]
             raw = schema.fill_defaults(c, schema.CONTROL)
             if kind == "unix":
-                name = c.get("socket-name", "")
-                if not name.strip():
-                    self.error(path, 'a unix control socket needs "socket-name" (the socket file path)')
+                socket = self.unix_control_socket(c, path, raw)
+                if socket is None:
                     continue
-                key: Any = ("unix", name)
-                socket = ControlSocket("unix", socket_name=name, raw=raw)
+                key: Any = ("unix", os.path.abspath(socket.socket_name or ""))
             else:
-                address = c.get("socket-address", "127.0.0.1")
-                try:
-                    ipaddress.ip_address(address)
-                except ValueError:
-                    self.error(path + ("socket-address",), f'"{address}" is not an IP address')
+                socket = self.http_control_socket(c, kind, path, raw)
+                if socket is None:
                     continue
-                port = c.get("socket-port", 8000)
-                if kind == "https":
-                    for needed in ("cert-file", "key-file"):
-                        if not c.get(needed):
-                            self.error(path, f'an https control socket needs "{needed}"')
-                self.check_authentication(c, path)
-                key = ("http", address, port)
-                socket = ControlSocket(kind, socket_address=address, socket_port=port, raw=raw)
+                key = ("http", socket.socket_address, socket.socket_port)
             if key in seen:
                 self.error(path, f"the same control socket is configured at {format_path(seen[key])}")
                 continue
@@ -1134,16 +1304,134 @@ class _Builder:
             out.append(socket)
         return tuple(out)
 
-    def check_authentication(self, c: dict[str, Any], path: KeyPath) -> None:
+    def unix_control_socket(self, c: dict[str, Any], path: KeyPath, raw: dict[str, Any]) -> ControlSocket | None:
+        name = c.get("socket-name", "")
+        if not name.strip():
+            self.error(path, 'a unix control socket needs "socket-name" (the socket file path)')
+            return None
+        if len(os.fsencode(os.path.abspath(name))) > UNIX_PATH_MAX:
+            self.error(path + ("socket-name",), f"is longer than the {UNIX_PATH_MAX} bytes a unix socket path may have")
+        for key in HTTP_ONLY_KEYS:
+            if key in c:
+                self.error(path + (key,), f'"{key}" applies to http and https control sockets, not unix', at_key=True)
+        group = c.get("socket-group")
+        if group is not None and not group.strip():
+            self.error(path + ("socket-group",), "must name a group (or leave the key out for mode 0600)")
+        return ControlSocket("unix", socket_name=name, raw=raw, socket_group=group or None)
+
+    def http_control_socket(
+        self, c: dict[str, Any], kind: str, path: KeyPath, raw: dict[str, Any]
+    ) -> ControlSocket | None:
+        for key in ("socket-name", "socket-group"):
+            if key in c:
+                self.error(path + (key,), f'"{key}" applies to unix control sockets; an {kind} socket is given by '
+                           '"socket-address" and "socket-port"', at_key=True)
+        address = c.get("socket-address", "127.0.0.1")
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            self.error(path + ("socket-address",), f'"{address}" is not an IP address')
+            return None
+        port = c.get("socket-port", 8000)
+        trust, cert, key_file = self.tls_files(c, kind, path)
+        credentials, realm = self.authentication(c, path)
+        headers = tuple((h["name"], h["value"]) for h in c.get("http-headers") or () if h is not None)
+        for index, (name, value) in enumerate(headers):
+            if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name) or any(ch in value for ch in "\r\n"):
+                self.error(path + ("http-headers", index), "is not a valid HTTP header name and value")
+        socket = ControlSocket(
+            kind,
+            socket_address=str(ip),
+            socket_port=port,
+            raw=raw,
+            credentials=credentials,
+            realm=realm,
+            trust_anchor=trust,
+            cert_file=cert,
+            key_file=key_file,
+            cert_required=c.get("cert-required", True),
+            http_headers=headers,
+        )
+        if not ip.is_loopback and not socket.authenticated:
+            self.error(
+                path + ("socket-address",),
+                f"an {kind} control socket on {address} answers the whole network, so it needs "
+                '"authentication": add "authentication": {"type": "basic", "clients": [{"user": "admin", '
+                '"password-file": "/etc/edge-dhcp/control.pw"}]} to it (or use "socket-type": "https" with '
+                'a "trust-anchor" and "cert-required": true), or bind it to "127.0.0.1"',
+            )
+        return socket
+
+    def tls_files(self, c: dict[str, Any], kind: str, path: KeyPath) -> tuple[str | None, str | None, str | None]:
+        given = {key: c.get(key) or None for key in ("cert-file", "key-file", "trust-anchor")}
+        if kind == "http":
+            for key, value in given.items():
+                if value is not None:
+                    self.error(path + (key,), f'"{key}" is for TLS: use "socket-type": "https"', at_key=True)
+            return None, None, None
+        needed = ["cert-file", "key-file"]
+        if c.get("cert-required", True):
+            needed.append("trust-anchor")
+        for key in needed:
+            if given[key] is None:
+                why = " (the CA that signs client certificates; or set \"cert-required\": false)" if key == "trust-anchor" else ""
+                self.error(path, f'an https control socket needs "{key}"{why}')
+        for key, value in given.items():
+            if value is not None and not os.access(value, os.R_OK):
+                self.error(path + (key,), f'cannot read "{value}"')
+        return given["trust-anchor"], given["cert-file"], given["key-file"]
+
+    def authentication(self, c: dict[str, Any], path: KeyPath) -> tuple[tuple[str, ...], str]:
+        """Kea's basic-auth clients as "user:password" secrets; files are read now, as Kea reads them,
+        so a missing or unreadable file is a configuration error, not a locked-out operator later."""
         auth = c.get("authentication")
         if auth is None:
-            return
-        for item_path, client in self.items(auth, "clients", path + ("authentication",)):
+            return (), "edge-dhcp"
+        auth_path = path + ("authentication",)
+        directory = auth.get("directory", "")
+        secrets: list[str] = []
+        for item_path, client in self.items(auth, "clients", auth_path):
             for plain, from_file in (("user", "user-file"), ("password", "password-file")):
                 if plain in client and from_file in client:
                     self.error(item_path, f'give "{plain}" or "{from_file}", not both')
-                elif plain not in client and from_file not in client and not auth.get("directory"):
-                    self.error(item_path, f'an authentication client needs "{plain}" or "{from_file}"')
+            user = client.get("user")
+            password = client.get("password")
+            if "user-file" in client:
+                user = self.secret_file(directory, client["user-file"], item_path + ("user-file",))
+            if "password-file" in client:
+                password = self.secret_file(directory, client["password-file"], item_path + ("password-file",))
+                if password is not None and user is None and "user-file" not in client and "user" not in client:
+                    # Kea: a password file without a user holds the whole "user:password" secret
+                    user, sep, password = password.partition(":")
+                    if not sep:
+                        self.error(item_path + ("password-file",), 'has no "user:password" in it (no user is given)')
+                        continue
+            if user is None:
+                if "user-file" not in client and "user" not in client:
+                    self.error(item_path, 'an authentication client needs "user" or "user-file"')
+                continue
+            if not user or ":" in user:
+                self.error(item_path, "the user must not be empty and must not contain a colon")
+                continue
+            secrets.append(f"{user}:{password or ''}")
+        return tuple(secrets), auth.get("realm", "edge-dhcp")
+
+    def secret_file(self, directory: str, name: str, path: KeyPath) -> str | None:
+        full = os.path.join(directory, name) if directory else name
+        try:
+            with open(full, "rb") as handle:
+                data = handle.read(SECRET_FILE_MAX + 1)
+            mode = os.stat(full).st_mode
+        except OSError as exc:
+            self.error(path, f'cannot read "{full}": {exc.strerror or exc}')
+            return None
+        if len(data) > SECRET_FILE_MAX:
+            self.error(path, f'"{full}" is larger than {SECRET_FILE_MAX} bytes; it should hold one secret')
+            return None
+        if mode & 0o004:
+            self.warning(path, f'"{full}" can be read by every user of this machine (chmod o-r it)')
+        text = data.decode("utf-8", errors="replace")
+        return text.rstrip("\r\n")  # editors add a final newline; it is not part of the secret
 
     def loggers(self, g: dict[str, Any], root: KeyPath) -> tuple[Logger, ...]:
         out: list[Logger] = []
@@ -1224,6 +1512,17 @@ class _Builder:
             opt.setdefault("code", defn.code)
             opt.setdefault("name", defn.name)
         opt.setdefault("data", "")
+
+
+_VENDOR_SPACE_RE = re.compile(r"vendor-[0-9]{1,10}")
+
+
+def _implicit_space(space: str, registry: wire_options.OptionRegistry) -> bool:
+    """Spaces that exist without definitions of their own: option 43's, any space an option encapsulates,
+    and Kea's vendor-<enterprise id> spaces (sub-options of option 125)."""
+    if space == wire_options.VENDOR_ENCAPSULATED_SPACE or _VENDOR_SPACE_RE.fullmatch(space):
+        return True
+    return any(d.encapsulate == space for s in registry.spaces() for d in registry.defs(s))
 
 
 def _close(name: str, known: list[str]) -> str:

@@ -17,6 +17,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from edge.config.d2 import DdnsSettings
+
 
 def ip_int(text: str) -> int:
     return int(ipaddress.IPv4Address(text))
@@ -114,6 +116,9 @@ class ClientClass:
     valid_lifetime: int | None = None
     min_valid_lifetime: int | None = None
     max_valid_lifetime: int | None = None
+    # The compiled `test` (edge.policy.expr.Expression), made once by the loader; None when there is no
+    # test (or the Config was built in code: the classifier compiles `test` then).
+    expression: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +141,21 @@ class ScopeParams:
     reservations_global: bool = False
     reservations_in_subnet: bool = True
     reservations_out_of_pool: bool = False
+    # DDNS behaviour (Kea's ddns-* keys; ddns-use-conflict-resolution is folded into the mode)
+    ddns_send_updates: bool = True
+    ddns_override_no_update: bool = False
+    ddns_override_client_update: bool = False
+    ddns_replace_client_name: str = "never"
+    ddns_generated_prefix: str = "myhost"
+    ddns_qualifying_suffix: str = ""
+    ddns_update_on_renew: bool = False
+    ddns_conflict_resolution_mode: str = "check-with-dhcid"
+    ddns_ttl_percent: float | None = None
+    ddns_ttl: int | None = None
+    ddns_ttl_min: int | None = None
+    ddns_ttl_max: int | None = None
+    hostname_char_set: str = "[^A-Za-z0-9.-]"
+    hostname_char_replacement: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +199,15 @@ class SharedNetwork:
     relay_addresses: tuple[int, ...] = ()
     client_classes: tuple[str, ...] = ()
     option_data: tuple[OptionData, ...] = ()
+    require_client_classes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HostsDatabase:
+    """A `hosts-database` entry: where more host reservations live (only "tinydb" files so far)."""
+
+    type: str
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +224,7 @@ class LeaseDatabase:
     persist: bool = True
     name: str | None = None  # None: the server's default path
     lfc_interval: int = 3600
+    sync: str = "batch"  # edge-dhcp extension: "batch" (group commit fsync), "always", "none" (see README)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +234,23 @@ class ControlSocket:
     socket_address: str = "127.0.0.1"  # http
     socket_port: int = 8000  # http
     raw: dict[str, Any] = field(default_factory=dict)
+    socket_group: str | None = None  # unix: created 0660 with this group instead of 0600 (edge-dhcp key)
+    # http(s) basic authentication: the accepted "user:password" secrets (read from files at load time,
+    # as Kea reads them); empty: no authentication asked.
+    credentials: tuple[str, ...] = ()
+    realm: str = "edge-dhcp"
+    trust_anchor: str | None = None  # https: CA file or directory for client certificates
+    cert_file: str | None = None
+    key_file: str | None = None
+    cert_required: bool = True
+    http_headers: tuple[tuple[str, str], ...] = ()  # extra response headers (Kea 2.7+ http-headers)
+
+    @property
+    def authenticated(self) -> bool:
+        """Clients must prove who they are: basic auth, or TLS with required client certificates."""
+        return bool(self.credentials) or (
+            self.socket_type == "https" and self.cert_required and bool(self.trust_anchor)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +306,13 @@ class Config:
     source: str | None = None  # file the config was read from, None for the built-in default
     warnings: tuple[str, ...] = ()  # parsed-but-not-acted-on keys, missing interfaces, ...
     ip_reservations_unique: bool = True  # false: several reservations may share one address (Kea 2.1+)
+    early_global_reservations_lookup: bool = False  # look up global reservations before subnet selection
+    reservations_lookup_first: bool = False  # allocator: check a candidate's reservation before its lease
+    hosts_databases: tuple[HostsDatabase, ...] = ()
+    # Kea's flex_id hook: the compiled `identifier-expression` (edge.policy.expr.StringExpression) whose
+    # value is the client's flex-id for host reservations; None when no flex_id hook is configured.
+    flex_id_expression: Any = field(default=None, compare=False, repr=False)
+    ddns: DdnsSettings = field(default_factory=DdnsSettings)  # dhcp-ddns (+ the built-in updater's D2 config)
 
     def subnet_by_id(self, subnet_id: int) -> Subnet | None:
         for subnet in self.subnets:

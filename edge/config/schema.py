@@ -142,6 +142,7 @@ def MapList(kind: str) -> ValueType:
 DHCP4 = "Dhcp4"
 IFACES = "interfaces-config"
 LEASE_DB = "lease-database"
+HOSTS_DB = "hosts-database"
 SUBNET = "subnet4"
 POOL = "pool"
 SHARED = "shared-network"
@@ -168,6 +169,7 @@ KIND_PATHS: dict[str, tuple[str, ...]] = {
     DHCP4: ("Dhcp4",),
     IFACES: ("Dhcp4.interfaces-config",),
     LEASE_DB: ("Dhcp4.lease-database",),
+    HOSTS_DB: ("Dhcp4.hosts-database", "Dhcp4.hosts-databases[]"),
     SUBNET: ("Dhcp4.subnet4[]", "Dhcp4.shared-networks[].subnet4[]"),
     POOL: ("Dhcp4.subnet4[].pools[]",),
     SHARED: ("Dhcp4.shared-networks[]",),
@@ -223,8 +225,8 @@ KEYS: tuple[Key, ...] = (
     # ---- Dhcp4 only
     Key("interfaces-config", (DHCP4,), Map(IFACES), {}),
     Key("lease-database", (DHCP4,), Map(LEASE_DB), {}),
-    Key("hosts-database", (DHCP4,), Map(OPAQUE), status=P, note="host reservations from SQL"),
-    Key("hosts-databases", (DHCP4,), MapList(OPAQUE), status=P),
+    Key("hosts-database", (DHCP4,), Map(HOSTS_DB), note='host reservations in a TinyDB file ("type": "tinydb")'),
+    Key("hosts-databases", (DHCP4,), MapList(HOSTS_DB)),
     Key("echo-client-id", (DHCP4,), BOOL, True),
     Key("decline-probation-period", (DHCP4,), Int(), 86400),
     Key("option-def", (DHCP4, CLASS), MapList(OPTION_DEF), []),
@@ -235,14 +237,13 @@ KEYS: tuple[Key, ...] = (
     Key("host-reservation-identifiers", (DHCP4,), List(Enum(*HOST_IDS)),
         ["hw-address", "duid", "circuit-id", "client-id"]),
     Key("ip-reservations-unique", (DHCP4,), BOOL, True),
-    Key("early-global-reservations-lookup", (DHCP4,), BOOL, False, P),
-    Key("reservations-lookup-first", (DHCP4,), BOOL, False, P),
-    Key("expired-leases-processing", (DHCP4,), Map(EXPIRED), {}, P,
-        note="reclamation timers; acted on once the lease store does reclamation"),
+    Key("early-global-reservations-lookup", (DHCP4,), BOOL, False),
+    Key("reservations-lookup-first", (DHCP4,), BOOL, False),
+    Key("expired-leases-processing", (DHCP4,), Map(EXPIRED), {}),
     Key("control-socket", (DHCP4,), Map(CONTROL), note="Kea <= 2.6 spelling"),
     Key("control-sockets", (DHCP4,), MapList(CONTROL), note="Kea >= 2.7 spelling"),
     Key("loggers", (DHCP4,), MapList(LOGGER)),
-    Key("dhcp-ddns", (DHCP4,), Map(DDNS), {}, P),
+    Key("dhcp-ddns", (DHCP4,), Map(DDNS), {}),
     Key("multi-threading", (DHCP4,), Map(THREADS), {}, P),
     Key("hooks-libraries", (DHCP4,), MapList(HOOK), [], P),
     Key("server-tag", (DHCP4,), STR, "", P),
@@ -279,24 +280,25 @@ KEYS: tuple[Key, ...] = (
     Key("store-extended-info", SCOPES, BOOL, False, P, inherit=True),
     Key("cache-threshold", SCOPES, Real(0, 1), status=P, inherit=True),
     Key("cache-max-age", SCOPES, Int(), status=P, inherit=True),
-    Key("ddns-send-updates", SCOPES, BOOL, True, P, inherit=True),
-    Key("ddns-override-no-update", SCOPES, BOOL, False, P, inherit=True),
-    Key("ddns-override-client-update", SCOPES, BOOL, False, P, inherit=True),
+    Key("ddns-send-updates", SCOPES, BOOL, True, inherit=True),
+    Key("ddns-override-no-update", SCOPES, BOOL, False, inherit=True),
+    Key("ddns-override-client-update", SCOPES, BOOL, False, inherit=True),
     Key("ddns-replace-client-name", SCOPES,
-        Enum("never", "always", "when-present", "when-not-present"), "never", P, inherit=True),
-    Key("ddns-generated-prefix", SCOPES, STR, "myhost", P, inherit=True),
-    Key("ddns-qualifying-suffix", SCOPES, STR, "", P, inherit=True),
-    Key("ddns-update-on-renew", SCOPES, BOOL, False, P, inherit=True),
-    Key("ddns-use-conflict-resolution", SCOPES, BOOL, True, P, inherit=True),
+        Enum("never", "always", "when-present", "when-not-present"), "never", inherit=True),
+    Key("ddns-generated-prefix", SCOPES, STR, "myhost", inherit=True),
+    Key("ddns-qualifying-suffix", SCOPES, STR, "", inherit=True),
+    Key("ddns-update-on-renew", SCOPES, BOOL, False, inherit=True),
+    Key("ddns-use-conflict-resolution", SCOPES, BOOL, True, inherit=True,
+        note="Kea <= 2.4 spelling; true is check-with-dhcid, false no-check-with-dhcid"),
     Key("ddns-conflict-resolution-mode", SCOPES,
         Enum("check-with-dhcid", "no-check-with-dhcid", "check-exists-with-dhcid", "no-check-without-dhcid"),
-        status=P, inherit=True, note="Kea >= 2.5"),
-    Key("ddns-ttl-percent", SCOPES, Real(0, 1), status=P, inherit=True, note="Kea >= 2.5"),
-    Key("ddns-ttl", SCOPES, Int(), status=P, inherit=True, note="Kea >= 2.7"),
-    Key("ddns-ttl-min", SCOPES, Int(), status=P, inherit=True, note="Kea >= 2.7"),
-    Key("ddns-ttl-max", SCOPES, Int(), status=P, inherit=True, note="Kea >= 2.7"),
-    Key("hostname-char-set", SCOPES, STR, "[^A-Za-z0-9.-]", P, inherit=True),
-    Key("hostname-char-replacement", SCOPES, STR, "", P, inherit=True),
+        inherit=True, note="Kea >= 2.5"),
+    Key("ddns-ttl-percent", SCOPES, Real(0, 1), inherit=True, note="Kea >= 2.5"),
+    Key("ddns-ttl", SCOPES, Int(), inherit=True, note="Kea >= 2.7"),
+    Key("ddns-ttl-min", SCOPES, Int(), inherit=True, note="Kea >= 2.7"),
+    Key("ddns-ttl-max", SCOPES, Int(), inherit=True, note="Kea >= 2.7"),
+    Key("hostname-char-set", SCOPES, STR, "[^A-Za-z0-9.-]", inherit=True),
+    Key("hostname-char-replacement", SCOPES, STR, "", inherit=True),
     Key("allocator", SCOPES, Enum("iterative", "random", "flq"), status=P, inherit=True, note="Kea >= 2.4"),
     Key("offer-lifetime", (*SCOPES, CLASS), Int(), status=P, note="Kea >= 2.6"),
 
@@ -378,6 +380,8 @@ KEYS: tuple[Key, ...] = (
     Key("persist", (LEASE_DB,), BOOL, True),
     Key("name", (LEASE_DB,), STR),
     Key("lfc-interval", (LEASE_DB,), Int(), 3600),
+    Key("sync", (LEASE_DB,), Enum("batch", "always", "none"),
+        note='edge-dhcp extension (Kea rejects it): when an ACKed lease is on disk; default "batch"'),
     Key("max-row-errors", (LEASE_DB,), Int(), status=P),
     *(Key(name, (LEASE_DB,), STR, status=P)
       for name in ("user", "password", "host", "on-fail", "trust-anchor", "cert-file", "key-file",
@@ -388,17 +392,31 @@ KEYS: tuple[Key, ...] = (
     Key("readonly", (LEASE_DB,), BOOL, status=P),
     Key("retry-on-startup", (LEASE_DB,), BOOL, status=P),
 
+    # ---- hosts databases: TinyDB files (the SQL keys are parsed so the "only tinydb" error is the one shown)
+    Key("type", (HOSTS_DB,), STR, required=True),
+    Key("name", (HOSTS_DB,), STR),
+    *(Key(name, (HOSTS_DB,), STR, status=P)
+      for name in ("user", "password", "host", "on-fail", "trust-anchor", "cert-file", "key-file",
+                   "cipher-list")),
+    *(Key(name, (HOSTS_DB,), Int(), status=P)
+      for name in ("port", "connect-timeout", "read-timeout", "write-timeout", "tcp-user-timeout",
+                   "reconnect-wait-time", "max-reconnect-tries", "max-row-errors")),
+    Key("readonly", (HOSTS_DB,), BOOL, status=P),
+    Key("retry-on-startup", (HOSTS_DB,), BOOL, status=P),
+
     # ---- control sockets
     Key("socket-type", (CONTROL,), Enum("unix", "http", "https"), required=True),
     Key("socket-name", (CONTROL,), STR),
     Key("socket-address", (CONTROL,), STR),
     Key("socket-port", (CONTROL,), Int(1, 65535)),
-    Key("authentication", (CONTROL,), Map(AUTH), status=P),
-    Key("trust-anchor", (CONTROL,), STR, status=P),
-    Key("cert-file", (CONTROL,), STR, status=P),
-    Key("key-file", (CONTROL,), STR, status=P),
-    Key("cert-required", (CONTROL,), BOOL, status=P),
-    Key("http-headers", (CONTROL,), MapList(HTTP_HEADER), status=P),
+    Key("socket-group", (CONTROL,), STR,
+        note="edge-dhcp extension (Kea has no such key): the unix socket is made 0660 with this group"),
+    Key("authentication", (CONTROL,), Map(AUTH)),
+    Key("trust-anchor", (CONTROL,), STR),
+    Key("cert-file", (CONTROL,), STR),
+    Key("key-file", (CONTROL,), STR),
+    Key("cert-required", (CONTROL,), BOOL),
+    Key("http-headers", (CONTROL,), MapList(HTTP_HEADER)),
     Key("type", (AUTH,), Enum("basic"), required=True),
     Key("realm", (AUTH,), STR),
     Key("directory", (AUTH,), STR),
@@ -430,7 +448,7 @@ KEYS: tuple[Key, ...] = (
     Key("max-reclaim-time", (EXPIRED,), Int(), 250),
     Key("unwarned-reclaim-cycles", (EXPIRED,), Int(), 5),
 
-    # ---- multi-threading, DDNS, sanity checks, hooks, compatibility (all parsed only)
+    # ---- multi-threading, sanity checks, hooks, compatibility (parsed only); DDNS (see edge/config/d2.py)
     Key("enable-multi-threading", (THREADS,), BOOL, False),
     Key("thread-pool-size", (THREADS,), Int(), 0),
     Key("packet-queue-size", (THREADS,), Int(), 64),
@@ -531,6 +549,14 @@ def validate(dhcp4: Any, log: IssueLog, path: KeyPath = ("Dhcp4",)) -> dict[str,
         log.error(path, f"expected an object, got {show(dhcp4)}")
         return None
     return _validate_map(dhcp4, DHCP4, path, log, warned=False)
+
+
+def validate_kind(obj: Any, kind: str, path: KeyPath, log: IssueLog) -> dict[str, Any] | None:
+    """Check one map of `kind` (e.g. a reservation read from a hosts database) as `validate` would."""
+    if not isinstance(obj, dict):
+        log.error(path, f"expected an object, got {show(obj)}")
+        return None
+    return _validate_map(obj, kind, path, log, warned=True)
 
 
 def _validate_map(

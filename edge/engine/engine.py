@@ -6,27 +6,45 @@ Rules:
   send them) or None. Lease changes go through the LeaseStore, whose `put` returns only once the change is
   recorded, so an ACK is never built for a lease the store could not keep.
 - Malformed input is counted (`pkt4-parse-failed`) and dropped; it never raises out of `handle`.
-- A configuration is a value: `Engine.reconfigure` builds every derived index for the new snapshot first,
-  then swaps them in one assignment.
+- A configuration is a value: `Engine.reconfigure` builds every derived index for the new snapshot first
+  (selector, classifier, host backends, allocator, option scopes), then swaps them in one assignment.
+- Decisions follow Kea 2.2 (dhcp4_srv.cc): the tests in tests/lab/test_parity.py run the same configuration
+  and the same packets against Kea and against this engine. Where we differ on purpose it is said here
+  and in those tests: a NAK carries a reason (option 56); a released lease is kept (valid lifetime 0) so
+  the client gets its address back (Kea 2.2 deletes it; later Kea keeps it too, "lease affinity").
 
-Pipeline: decode -> identify client -> classify (built-in classes for now) -> select subnet -> per message
-type: DISCOVER (offer), REQUEST (see states.py), DECLINE, RELEASE, INFORM -> build reply -> address it per
-RFC 2131 section 4.1.
+Pipeline (Kea's order):
+  decode -> classify, first pass (ALL, VENDOR_CLASS_x, tests not depending on KNOWN) -> DROP?
+  -> [early-global-reservations-lookup: global reservation, its classes, KNOWN] -> select subnet (classes
+  guard it) -> host reservations (global, subnet and shared network) -> classes of a global reservation
+  re-evaluate the first pass (Kea #1139) -> KNOWN/UNKNOWN and the tests depending on them -> DROP?
+  -> per message type: DISCOVER (offer), REQUEST (see states.py; INIT-REBOOT as Kea), DECLINE, RELEASE,
+  INFORM -> required classes (pool, subnet, shared network) -> options, fixed fields (siaddr, sname, file)
+  -> address the reply per RFC 2131 section 4.1.
+
+Lease statistics: the gauges follow the store's change feed (edge/leases/stats.py) when the store has one
+(the engine subscribes at construction); so does the allocator's free-address bookkeeping.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
 
-from edge.alloc.engine import Allocation, Allocator, ClientIdentity
+from edge.alloc.engine import Allocator, ClientIdentity, Exchange
 from edge.alloc.select import SubnetSelector
-from edge.config.model import Config, Reservation, Subnet
+from edge.config.model import ClientClass, Config, Reservation, Subnet
 from edge.engine import states
-from edge.engine.options import OptionPlanner, select_options
+from edge.engine.options import OptionPlanner, Scope, select_options, vendor_option
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.leases.stats import LeaseStatistics, holds_address, recount_statistics
 from edge.leases.store import LeaseStore, LeaseStoreError
+from edge.policy.classify import Classes, Classifier
+from edge.policy.expr import EvalError, PacketView
+from edge.policy.hosts import GLOBAL, ConfigHosts, HostBackend, HostManager, HostsDatabaseError, TinyDBHosts
 from edge.stats import Statistics
 from edge.wire import packet as wire
 from edge.wire.errors import DecodeError, EncodeError
@@ -49,6 +67,8 @@ _RECEIVED_COUNTER = {
     wire.DHCPINFORM: "pkt4-inform-received",
 }
 _SENT_COUNTER = {wire.DHCPOFFER: "pkt4-offer-sent", wire.DHCPACK: "pkt4-ack-sent", wire.DHCPNAK: "pkt4-nak-sent"}
+# Kea's default hostname-char-set: characters not allowed in a host name are removed.
+_HOSTNAME_SCRUB = re.compile(r"[^A-Za-z0-9.-]")
 
 
 def _u32(data: bytes) -> int:
@@ -87,7 +107,9 @@ class Outbound:
     """A reply and where it goes. `dst_mac` None: let the kernel route it (relay, or a client with an
     address); bytes: send as a link-layer frame to that MAC."""
 
-    __slots__ = ("payload", "packet", "message_type", "ifname", "src_ip", "dst_ip", "dst_port", "dst_mac")
+    __slots__ = (
+        "payload", "packet", "message_type", "ifname", "src_ip", "dst_ip", "dst_port", "dst_mac", "wait_seq",
+    )
 
     def __init__(
         self,
@@ -99,6 +121,7 @@ class Outbound:
         dst_ip: int,
         dst_port: int,
         dst_mac: bytes | None,
+        wait_seq: int = 0,
     ) -> None:
         self.payload = payload
         self.packet = packet
@@ -108,6 +131,9 @@ class Outbound:
         self.dst_ip = dst_ip
         self.dst_port = dst_port
         self.dst_mac = dst_mac
+        # The lease store's change number this reply promises (an ACK): the server sends it only once the
+        # store's durable_seq has reached it. 0: nothing to wait for.
+        self.wait_seq = wait_seq
 
     def __repr__(self) -> str:
         return "Outbound(%s to %s:%d mac=%s via %s)" % (
@@ -119,30 +145,89 @@ class Outbound:
         )
 
 
+def open_host_backends(config: Config) -> list[HostBackend]:
+    """The configuration's reservations, then each `hosts-database` (read now). HostsDatabaseError if one
+    cannot be used."""
+    from edge.config.errors import ConfigError
+    from edge.config.loader import parse_host_documents
+
+    def parse(docs: list[dict], path: str) -> tuple[Reservation, ...]:
+        try:
+            return parse_host_documents(docs, config, path)
+        except ConfigError as err:
+            raise HostsDatabaseError(f"hosts database {path} has bad reservations:\n{err}") from None
+
+    backends: list[HostBackend] = [ConfigHosts(config)]
+    for db in config.hosts_databases:
+        backends.append(TinyDBHosts(db.name, parse))
+    return backends
+
+
 class _Context:
     """Everything derived from one configuration snapshot."""
 
-    def __init__(self, config: Config, store: LeaseStore) -> None:
+    def __init__(self, config: Config, store: LeaseStore, stats: Statistics, offers: dict | None = None) -> None:
         self.config = config
         self.selector = SubnetSelector(config)
-        self.allocator = Allocator(config, store)
+        self.classifier = Classifier(config.client_classes)
+        self.hosts = HostManager(open_host_backends(config), config.host_reservation_identifiers)
+        self.allocator = Allocator(config, store, self.hosts, self.selector, stats, offers)
         self.options = OptionPlanner(config)
-        self.classes = {c.name: c for c in config.client_classes}
+        self.classes: dict[str, ClientClass] = {c.name: c for c in config.client_classes}
+
+
+class _Packet:
+    """What the pipeline learned about one request before the message-type handler runs."""
+
+    __slots__ = ("request", "inbound", "view", "classes", "client", "ex", "subnet", "early")
+
+    def __init__(self, request: wire.Packet, inbound: Inbound, view: PacketView, classes: Classes,
+                 client: ClientIdentity) -> None:
+        self.request = request
+        self.inbound = inbound
+        self.view = view
+        self.classes = classes
+        self.client = client
+        self.ex: Exchange | None = None
+        self.subnet: Subnet | None = None  # the subnet selected (before the allocator moves within a network)
+        self.early: Reservation | None = None
 
 
 class Engine:
     def __init__(self, config: Config, store: LeaseStore, stats: Statistics | None = None) -> None:
         self.store = store
         self.stats = stats or Statistics()
-        self._ctx = _Context(config, store)
+        self._lease_stats = LeaseStatistics(self.stats)
+        self._ctx = _Context(config, store, self.stats)
+        subscribe = getattr(store, "subscribe", None)
+        self._feed = subscribe is not None
+        if subscribe is not None:
+            # The lease gauges follow the store's change feed (edge/leases/stats.py, what
+            # attach_statistics does): the engine is where the store and the registry meet.
+            subscribe(self._on_store_change)
+            if getattr(store, "stats", False) is None:
+                store.stats = self.stats  # type: ignore[attr-defined]  # the memfile store counts write errors there
         self._init_subnet_stats(config)
+        # DNS names (edge/ddns/names.py NameHandler), attached by the server: option 81/12 answers, the
+        # lease's hostname/fqdn flags, and the DNS updates lease changes call for. None: Kea's option 12
+        # handling with DNS updates off (_lease_hostname / _reply_hostname).
+        self.ddns: Any = None
 
     @property
     def config(self) -> Config:
         return self._ctx.config
 
+    @property
+    def hosts(self) -> HostManager:
+        return self._ctx.hosts
+
+    @property
+    def allocator(self) -> Allocator:
+        return self._ctx.allocator
+
     def reconfigure(self, config: Config) -> None:
-        context = _Context(config, self.store)  # may raise: the old context keeps serving
+        # May raise (a bad hosts database): the old context keeps serving.
+        context = _Context(config, self.store, self.stats, self._ctx.allocator.offers)
         self._ctx = context
         self._init_subnet_stats(config)
 
@@ -157,16 +242,22 @@ class Engine:
 
     def recount(self, now: float) -> None:
         """Rebuild the per-subnet gauges from the store (used at start-up)."""
-        assigned: dict[int, int] = {}
-        declined: dict[int, int] = {}
-        for lease in self.store.all():
-            if lease.state == STATE_DEFAULT and lease.expire > now:
-                assigned[lease.subnet_id] = assigned.get(lease.subnet_id, 0) + 1
-            elif lease.state == STATE_DECLINED:
-                declined[lease.subnet_id] = declined.get(lease.subnet_id, 0) + 1
-        for subnet in self.config.subnets:
-            self.stats.set("subnet[%d].assigned-addresses" % subnet.id, assigned.get(subnet.id, 0))
-            self.stats.set("subnet[%d].declined-addresses" % subnet.id, declined.get(subnet.id, 0))
+        recount_statistics(self.config, self.store, self.stats)
+
+    def _on_store_change(self, old: Lease | None, new: Lease | None) -> None:
+        """The store applied a change (ours or anyone's): statistics and free sets follow it."""
+        self._lease_stats.on_change(old, new)
+        allocator = self._ctx.allocator
+        if new is None or not holds_address(new) or new.valid_lifetime == 0:
+            if old is not None:
+                allocator.note_free(old.subnet_id, old.address)
+        else:
+            allocator.note_busy(new.subnet_id, new.address, float(new.expire))
+
+    def _changed(self, old: Lease | None, new: Lease | None) -> None:
+        """A change the engine made, for stores without a change feed (which announce it themselves)."""
+        if not self._feed:
+            self._on_store_change(old, new)
 
     # ------------------------------------------------------------------ entry point
     def handle(self, payload: bytes, inbound: Inbound, now: float) -> Outbound | None:
@@ -189,7 +280,8 @@ class Engine:
             self.stats.inc("pkt4-receive-drop")
             return None
         try:
-            reply = handler(self, request, inbound, now)
+            pkt = self._prepare(request, inbound, len(payload))
+            reply = handler(self, pkt, now) if pkt is not None else None
         except LeaseStoreError as exc:
             log.error("DHCP4_LEASE_STORE_FAIL %s: not answering xid 0x%08x", exc, request.xid)
             self.stats.inc("pkt4-receive-drop")
@@ -197,13 +289,64 @@ class Engine:
         if reply is None:
             return None
         try:
-            return self._finish(request, reply, inbound)
+            out = self._finish(request, reply, inbound)
         except EncodeError as exc:
             log.error("DHCP4_PACKET_PACK_FAIL cannot encode reply to xid 0x%08x: %s", request.xid, exc)
             return None
+        if out.message_type == wire.DHCPACK:
+            out.wait_seq = self.store.last_seq  # an ACK promises every lease change made so far
+        return out
 
-    # ------------------------------------------------------------------ common steps
-    def _identify(self, request: wire.Packet) -> ClientIdentity:
+    # ------------------------------------------------------------------ classification and selection
+    def _prepare(self, request: wire.Packet, inbound: Inbound, length: int) -> _Packet | None:
+        """Classify, select the subnet, find reservations: Kea's Dhcpv4Exchange. None: drop (DROP class)."""
+        ctx = self._ctx
+        classifier = ctx.classifier
+        view = PacketView(request, inbound.ifname, inbound.src_ip, inbound.dst_ip, length)
+        classes = classifier.first_pass(view)
+        if classifier.dropped(classes):
+            return self._drop(request, "DROP class")
+        client = self._identify(request, view)
+        pkt = _Packet(request, inbound, view, classes, client)
+        identifiers = client.identifiers(ctx.hosts.identifier_order)
+        early = self.config.early_global_reservations_lookup
+        if early:
+            pkt.early = ctx.hosts.find(GLOBAL, identifiers)
+            if pkt.early is not None:
+                if pkt.early.client_classes:
+                    classifier.with_reserved(view, classes, pkt.early.client_classes, reevaluate=True)
+                classifier.mark_known(view, classes)
+                if classifier.dropped(classes):
+                    return self._drop(request, "DROP class (global reservation)")
+        subnet = self._select(request, inbound, classes)
+        pkt.subnet = subnet
+        in_network = False
+        if subnet is not None:
+            ex = Exchange(client, identifiers, classes, subnet)
+            pkt.ex = ex
+            params = subnet.params
+            if params.reservations_in_subnet or params.reservations_global:
+                ctx.allocator.find_reservations(ex, pkt.early, early)
+                in_network = bool(subnet.shared_network)
+            global_host = ctx.allocator.global_host(ex)
+            current = ctx.allocator.current_host(ex)
+            if (not early and global_host is not None and global_host.client_classes) or (
+                not in_network and current is not None and current.client_classes
+            ):
+                reserved = current.client_classes if current is not None else ()
+                classifier.with_reserved(view, classes, reserved, reevaluate=True)
+        known = pkt.ex is not None and bool(pkt.ex.hosts)
+        classifier.known_pass(view, classes, known)
+        if classifier.dropped(classes):
+            return self._drop(request, "DROP class")
+        return pkt
+
+    def _drop(self, request: wire.Packet, why: str) -> None:
+        log.debug("DHCP4_PACKET_DROP_0010 %s xid 0x%08x dropped: %s", request.mac.hex(":"), request.xid, why)
+        self.stats.inc("pkt4-receive-drop")
+        return None
+
+    def _identify(self, request: wire.Packet, view: PacketView | None = None) -> ClientIdentity:
         circuit_id = None
         agent = request.get(wire.OPT_RELAY_AGENT_INFO)
         if agent:
@@ -214,12 +357,16 @@ class Engine:
                         break
             except DecodeError:
                 circuit_id = None
-        return ClientIdentity(request.mac, request.get(wire.OPT_CLIENT_ID), circuit_id)
+        flex_id = None
+        expression = self.config.flex_id_expression
+        if expression is not None and view is not None:
+            try:
+                flex_id = expression.evaluate(view) or None  # Kea's flex_id hook: the expression's value
+            except EvalError as exc:
+                log.debug("DHCP4_FLEX_ID flex-id expression failed for %s: %s", request.mac.hex(":"), exc)
+        return ClientIdentity(request.mac, request.get(wire.OPT_CLIENT_ID), circuit_id, flex_id)
 
     def _link_selection(self, request: wire.Packet) -> int:
-        selected = request.get(118)
-        if selected and len(selected) == 4:
-            return _u32(selected)
         agent = request.get(wire.OPT_RELAY_AGENT_INFO)
         if agent:
             try:
@@ -228,34 +375,23 @@ class Engine:
                         return _u32(value)
             except DecodeError:
                 return 0
+            return 0
+        selected = request.get(wire.OPT_SUBNET_SELECTION)
+        if selected and len(selected) == 4:
+            return _u32(selected)
         return 0
 
-    def _select(self, request: wire.Packet, inbound: Inbound) -> Subnet | None:
+    def _select(self, request: wire.Packet, inbound: Inbound, classes: Classes) -> Subnet | None:
         return self._ctx.selector.select(
             giaddr=_u32(request.giaddr),
             ciaddr=_u32(request.ciaddr),
             ifname=inbound.ifname,
             interface_addresses=inbound.local_addresses,
             link_selection=self._link_selection(request),
+            classes=classes,
+            src_ip=inbound.src_ip,
+            dst_ip=inbound.dst_ip,
         )
-
-    def _classes(self, request: wire.Packet, reservation: Reservation | None) -> list[str]:
-        classes = ["ALL"]
-        vendor = request.get(wire.OPT_VENDOR_CLASS)
-        if vendor:
-            classes.append("VENDOR_CLASS_" + vendor.decode("latin-1"))
-        classes.append("KNOWN" if reservation is not None else "UNKNOWN")
-        if reservation is not None:
-            classes.extend(reservation.client_classes)
-        return classes
-
-    def _candidates(self, subnet: Subnet, classes: list[str]) -> tuple[Subnet, ...]:
-        allowed = []
-        for candidate in self._ctx.selector.candidates(subnet):
-            guards = candidate.client_classes
-            if not guards or any(name in classes for name in guards):
-                allowed.append(candidate)
-        return tuple(allowed)
 
     def _server_id(self, subnet: Subnet | None, inbound: Inbound) -> int:
         if subnet is not None:
@@ -264,11 +400,10 @@ class Engine:
                     return address
         return inbound.local_addresses[0] if inbound.local_addresses else 0
 
-    def _requested_lifetime(self, request: wire.Packet) -> int:
-        value = request.get(wire.OPT_LEASE_TIME)
-        return _u32(value) if value and len(value) == 4 else 0
-
-    def _lifetimes(self, subnet: Subnet, request: wire.Packet, classes: list[str]) -> tuple[int, int | None, int | None]:
+    # ------------------------------------------------------------------ lifetimes
+    def _valid_lifetime(self, subnet: Subnet, request: wire.Packet, classes: Classes) -> int:
+        """Kea's getValidLft: the first class (in the packet's order) that sets one, else the subnet's;
+        a lifetime the client asks for (option 51) is clamped to that scope's min/max."""
         params = subnet.params
         valid, low, high = params.valid_lifetime, params.min_valid_lifetime, params.max_valid_lifetime
         for name in classes:
@@ -278,150 +413,199 @@ class Engine:
                 low = cls.min_valid_lifetime if cls.min_valid_lifetime is not None else valid
                 high = cls.max_valid_lifetime if cls.max_valid_lifetime is not None else valid
                 break
-        asked = self._requested_lifetime(request)
-        if asked:
-            valid = min(max(asked, low), high)
-        t1, t2 = params.renew_timer, params.rebind_timer
-        if params.calculate_tee_times:
-            if t1 is None:
-                t1 = int(valid * params.t1_percent)
-            if t2 is None:
-                t2 = int(valid * params.t2_percent)
-        if t2 is not None and t2 >= valid:
+        asked = request.get(wire.OPT_LEASE_TIME)
+        if asked and len(asked) == 4 and _u32(asked) > 0:
+            valid = min(max(_u32(asked), low), high)
+        return valid
+
+    @staticmethod
+    def _tee_times(subnet: Subnet, valid: int) -> tuple[int | None, int | None]:
+        """Kea's setTeeTimes: configured or calculated T2, sent only below the lifetime; T1 below T2."""
+        params = subnet.params
+        t2 = params.rebind_timer
+        if t2 is None and params.calculate_tee_times:
+            t2 = int(params.t2_percent * valid + 0.5)  # C round(): halves go up
+        ceiling = valid
+        if not t2 or t2 >= ceiling:
             t2 = None
-        if t1 is not None and (t1 >= valid or (t2 is not None and t1 >= t2)):
+        else:
+            ceiling = t2
+        t1 = params.renew_timer
+        if t1 is None and params.calculate_tee_times:
+            t1 = int(params.t1_percent * valid + 0.5)
+        if not t1 or t1 >= ceiling:
             t1 = None
-        return valid, t1, t2
+        return t1, t2
 
     # ------------------------------------------------------------------ message handlers
-    def _discover(self, request: wire.Packet, inbound: Inbound, now: float) -> wire.Packet | None:
-        subnet = self._select(request, inbound)
-        if subnet is None:
-            log.debug("DHCP4_SUBNET_SELECTION_FAILED no subnet for %s on %s", request.mac.hex(":"), inbound.ifname)
-            self.stats.inc("pkt4-receive-drop")
+    def _discover(self, pkt: _Packet, now: float) -> wire.Packet | None:
+        request = pkt.request
+        ex = pkt.ex
+        if ex is None:
+            # Kea answers nothing and counts no drop: it is a NAK nobody sends (DHCP4_PACKET_NAK_0001).
+            log.debug("DHCP4_SUBNET_SELECTION_FAILED no subnet for %s on %s", request.mac.hex(":"),
+                      pkt.inbound.ifname)
             return None
-        client = self._identify(request)
-        reservation = self._ctx.allocator.reservation_for(subnet, client)
-        classes = self._classes(request, reservation)
-        candidates = self._candidates(subnet, classes)
-        requested = request.get(wire.OPT_REQUESTED_IP)
-        allocation = self._ctx.allocator.allocate(
-            candidates, client, _u32(requested) if requested and len(requested) == 4 else 0, now
-        )
-        if allocation is None:
-            self._count_allocation_failure(subnet)
-            log.warning("DHCP4_PACKET_NAK_0003 no address available for %s in subnet %s",
-                        request.mac.hex(":"), subnet.text)
+        ex.requested = self._hint(request)
+        allocator = self._ctx.allocator
+        address = allocator.discover(ex, now)
+        if address is None:
+            log.info("DHCP4_PACKET_NAK_0003 %s: no address can be offered in %s", request.mac.hex(":"),
+                     ex.subnet.text)
             return None
-        self._ctx.allocator.hold_offer(allocation.address, client, allocation.subnet.params.match_client_id, now)
-        log.info("DHCP4_LEASE_ADVERT %s: lease %s will be advertised", request.mac.hex(":"), _ip(allocation.address))
-        return self._lease_reply(wire.DHCPOFFER, request, inbound, allocation, classes)
+        allocator.hold_offer(address, ex.client, ex.subnet.params.match_client_id, ex.subnet.id, now)
+        log.info("DHCP4_LEASE_ADVERT %s: lease %s will be advertised", request.mac.hex(":"), _ip(address))
+        names = self._names(pkt, address)
+        if names is not None and names.drop:
+            return self._drop(pkt.request, "client FQDN option with both N and S set (RFC 4702)")
+        return self._lease_reply(wire.DHCPOFFER, pkt, address, names=names)
 
-    def _request(self, request: wire.Packet, inbound: Inbound, now: float) -> wire.Packet | None:
+    @staticmethod
+    def _hint(request: wire.Packet) -> int:
+        requested = request.get(wire.OPT_REQUESTED_IP)
+        if requested and len(requested) == 4:
+            return _u32(requested)
+        return _u32(request.ciaddr)
+
+    def _request(self, pkt: _Packet, now: float) -> wire.Packet | None:
+        request, inbound = pkt.request, pkt.inbound
         server_id = request.get(wire.OPT_SERVER_ID)
         requested_raw = request.get(wire.OPT_REQUESTED_IP)
         requested = _u32(requested_raw) if requested_raw and len(requested_raw) == 4 else 0
         ciaddr = _u32(request.ciaddr)
-        state = states.request_state(
-            server_id is not None, bool(requested), bool(ciaddr), inbound.dst_ip == BROADCAST
-        )
+        state = states.request_state(server_id is not None, bool(requested), bool(ciaddr), inbound.dst_ip == BROADCAST)
         if state == states.INVALID:
-            self.stats.inc("pkt4-receive-drop")
+            return self._drop(request, "a DHCPREQUEST in no RFC 2131 state")
+        allocator = self._ctx.allocator
+        if server_id is not None and (len(server_id) != 4 or _u32(server_id) not in inbound.local_addresses):
+            # The client chose another server's offer.
+            if requested:
+                allocator.drop_offer(requested, now)
+            log.debug("DHCP4_PACKET_DROP_0003 %s chose another server", request.mac.hex(":"))
             return None
-        if state == states.SELECTING and server_id is not None:
-            if len(server_id) != 4 or _u32(server_id) not in inbound.local_addresses:
-                # The client chose another server's offer.
-                if requested:
-                    self._ctx.allocator.drop_offer(requested)
+        hint = self._hint(request)
+        subnet, ex = pkt.subnet, pkt.ex
+        init_reboot = server_id is None and bool(requested)
+        authoritative = False
+        if init_reboot:
+            authoritative = subnet.params.authoritative if subnet is not None else self.config.params.authoritative
+        if subnet is None and (not init_reboot or authoritative):
+            return self._nak(pkt, None, "no subnet for the client's network")
+        if init_reboot:
+            lease = self._init_reboot_lease(pkt)
+            known = lease is not None and pkt.client.owns(lease, True)
+            if not authoritative and not known:
+                log.debug("DHCP4_NO_LEASE_INIT_REBOOT %s asks for %s, unknown here: not answering",
+                          request.mac.hex(":"), _ip(hint))
                 return None
-        wanted = requested if state in (states.SELECTING, states.INIT_REBOOT) else ciaddr
-        subnet = self._select(request, inbound)
-        client = self._identify(request)
-        if subnet is None:
-            if state == states.INIT_REBOOT or not self.config.params.authoritative:
+            if (known and lease is not None and lease.address != hint) or (not known and authoritative) or subnet is None:
+                return self._nak(pkt, subnet, "address %s is not this client's lease here" % _ip(hint))
+        assert subnet is not None and ex is not None
+        ex.requested = hint
+        address = allocator.request(ex, now)
+        if address is None:
+            if ex.unknown_requested and not any(
+                allocator.in_pool(s, hint) for s in self._ctx.selector.members(subnet)
+            ):
+                log.debug("DHCP4_UNKNOWN_ADDRESS_REQUESTED %s asks for %s, outside every pool: not answering",
+                          request.mac.hex(":"), _ip(hint))
                 return None
-            return self._nak(request, inbound, None, "no subnet for the client's network")
-        candidates_all = self._ctx.selector.candidates(subnet)
-        owner = next((s for s in candidates_all if wanted in s), None)
-        if owner is None:
-            # The address is not on this client's network (moved laptop): tell it so.
-            return self._nak(request, inbound, subnet, "address %s not on this network" % _ip(wanted))
-        lease = self.store.get(wanted)
-        ours = lease is not None and lease.state == STATE_DEFAULT and client.owns(lease, owner.params.match_client_id)
-        if not ours and state == states.INIT_REBOOT and not owner.params.authoritative:
-            if lease is None or lease.expire <= now:
-                log.debug("DHCP4_INIT_REBOOT unknown client %s asks for %s; not authoritative, silent",
-                          request.mac.hex(":"), _ip(wanted))
-                return None
-        reservation = self._ctx.allocator.reservation_for(owner, client)
-        classes = self._classes(request, reservation)
-        candidates = self._candidates(subnet, classes)
-        allocation = self._ctx.allocator.allocate(candidates, client, wanted, now)
-        if allocation is None or allocation.address != wanted:
-            return self._nak(request, inbound, owner, "address %s not available to this client" % _ip(wanted))
-        valid, _, _ = self._lifetimes(allocation.subnet, request, classes)
-        hostname = self._hostname(request, allocation.reservation)
-        self._commit(allocation, client, valid, now, hostname)
-        self._ctx.allocator.drop_offer(wanted)
+            return self._nak(pkt, ex.subnet, "address %s is not available to this client" % _ip(hint))
+        valid = self._valid_lifetime(ex.subnet, request, pkt.classes)
+        names = self._names(pkt, address)
+        if names is not None and names.drop:
+            return self._drop(pkt.request, "client FQDN option with both N and S set (RFC 4702)")
+        hostname = names.hostname if names is not None else self._lease_hostname(pkt)
+        self._commit(ex, address, valid, now, hostname, names)
+        allocator.drop_offer(address)
         log.info("DHCP4_LEASE_ALLOC %s: lease %s has been allocated for %d seconds (%s)",
-                 request.mac.hex(":"), _ip(wanted), valid, state)
-        return self._lease_reply(wire.DHCPACK, request, inbound, allocation, classes)
+                 request.mac.hex(":"), _ip(address), valid, state)
+        return self._lease_reply(wire.DHCPACK, pkt, address, valid, names=names)
 
-    def _decline(self, request: wire.Packet, inbound: Inbound, now: float) -> None:
+    def _init_reboot_lease(self, pkt: _Packet) -> Lease | None:
+        """The client's lease anywhere in its subnet or shared network (by client-id, then hardware
+        address), as Kea looks it up for INIT-REBOOT."""
+        if pkt.subnet is None:
+            return None
+        ring = self._ctx.selector.ring(pkt.subnet, pkt.classes)
+        client = pkt.client
+        for found in (
+            self.store.find_by_client_id(client.client_id) if client.client_id else [],
+            self.store.find_by_hwaddr(client.hwaddr) if client.hwaddr else [],
+        ):
+            if found:
+                for subnet in ring:
+                    for lease in found:
+                        if lease.subnet_id == subnet.id:
+                            return lease
+        return None
+
+    def _decline(self, pkt: _Packet, now: float) -> None:
+        request = pkt.request
         requested = request.get(wire.OPT_REQUESTED_IP)
         if not requested or len(requested) != 4:
             return None
         address = _u32(requested)
         lease = self.store.get(address)
-        client = self._identify(request)
-        subnet = self._ctx.selector.by_id(lease.subnet_id) if lease is not None else None
-        if lease is None or subnet is None or not client.owns(lease, subnet.params.match_client_id):
+        client = pkt.client
+        if lease is None or not client.owns(lease, True):
             log.info("DHCP4_DECLINE_LEASE_NOT_FOUND %s declined %s which it does not hold",
                      request.mac.hex(":"), _ip(address))
             return None
+        probation = self.config.decline_probation_period
         declined = Lease(
             address=address,
-            valid_lifetime=self.config.decline_probation_period,
+            valid_lifetime=probation,
             cltt=int(now),
             subnet_id=lease.subnet_id,
             state=STATE_DECLINED,
         )
         self.store.put(declined)
-        self.stats.inc("subnet[%d].assigned-addresses" % lease.subnet_id, -1)
-        self.stats.inc("subnet[%d].declined-addresses" % lease.subnet_id)
-        self.stats.inc("declined-addresses")
+        self._changed(lease, declined)
+        if self.ddns is not None:
+            self.ddns.lease_removed(lease, now)
         log.info("DHCP4_DECLINE_LEASE %s declined %s; in probation for %d seconds",
-                 request.mac.hex(":"), _ip(address), self.config.decline_probation_period)
+                 request.mac.hex(":"), _ip(address), probation)
         return None
 
-    def _release(self, request: wire.Packet, inbound: Inbound, now: float) -> None:
+    def _release(self, pkt: _Packet, now: float) -> None:
+        request = pkt.request
         address = _u32(request.ciaddr)
         lease = self.store.get(address)
-        client = self._identify(request)
-        subnet = self._ctx.selector.by_id(lease.subnet_id) if lease is not None else None
-        if lease is None or lease.state != STATE_DEFAULT or subnet is None:
+        if lease is None or lease.state != STATE_DEFAULT:
             return None
-        if not client.owns(lease, subnet.params.match_client_id) or lease.expire <= now:
+        if not pkt.client.owns(lease, True) or lease.expire <= now:
             return None
         released = lease.copy()
-        # Keep the record, expired, so the client gets the same address back if it returns.
+        # Kept as a default-state record with no lifetime, so the client gets the same address back if it
+        # returns while the address is free for anyone else.
         released.valid_lifetime = 0
         released.cltt = int(now)
+        released.fqdn_fwd = released.fqdn_rev = False  # its names leave DNS now, and only once
         self.store.put(released)
-        self.stats.inc("subnet[%d].assigned-addresses" % lease.subnet_id, -1)
+        self._changed(lease, released)
+        if self.ddns is not None:
+            self.ddns.lease_removed(lease, now)
         log.info("DHCP4_RELEASE %s released %s", request.mac.hex(":"), _ip(address))
         return None
 
-    def _inform(self, request: wire.Packet, inbound: Inbound, now: float) -> wire.Packet | None:
-        subnet = self._select(request, inbound)
+    def _inform(self, pkt: _Packet, now: float) -> wire.Packet | None:
+        request, inbound = pkt.request, pkt.inbound
+        subnet = pkt.subnet
         reply = self._base_reply(wire.DHCPACK, request, inbound, subnet)
         reply.ciaddr = request.ciaddr
-        client = self._identify(request)
-        reservation = self._ctx.allocator.reservation_for(subnet, client) if subnet else None
-        classes = self._classes(request, reservation)
-        block = self._ctx.options.block(subnet, -1, classes, reservation.option_data if reservation else ())
-        for code, data in select_options(block, request.requested_params()):
-            reply.set(code, data)
+        if subnet is None:
+            return reply
+        ex = pkt.ex
+        reservation = self._ctx.allocator.current_host(ex) if ex is not None else None
+        self._required(pkt, subnet, -1)
+        chain = self._ctx.options.chain(subnet, -1, pkt.classes, reservation.option_data if reservation else ())
+        self._add_options(reply, request, chain)
+        self._fixed_fields(reply, subnet, reservation, pkt.classes)
+        if _u32(request.giaddr) and _u32(request.ciaddr):
+            # Sent straight to ciaddr, not back through the relay (Kea does the same).
+            reply.giaddr = b"\0\0\0\0"
+            reply.remove(wire.OPT_RELAY_AGENT_INFO)
         return reply
 
     _handlers = {
@@ -433,121 +617,176 @@ class Engine:
     }
 
     # ------------------------------------------------------------------ lease and reply construction
-    def _hostname(self, request: wire.Packet, reservation: Reservation | None) -> str:
+    def _lease_hostname(self, pkt: _Packet) -> str:
+        """The host name recorded in the lease: the reservation's, else the client's (Kea's processing of
+        option 12 with DNS updates off: trimmed, disallowed characters removed, lower case)."""
+        reservation = self._ctx.allocator.current_host(pkt.ex) if pkt.ex is not None else None
         if reservation is not None and reservation.hostname:
-            return reservation.hostname
-        sent = request.get(wire.OPT_HOSTNAME)
+            return reservation.hostname.lower()
+        sent = pkt.request.get(wire.OPT_HOSTNAME)
         if sent:
-            return sent.decode("ascii", "replace").strip("\x00")[:253]
+            name = _HOSTNAME_SCRUB.sub("", sent.decode("ascii", "replace").strip().rstrip("\x00")).lower()
+            return name.rstrip(".")[:253]
         return ""
 
-    def _commit(self, allocation: Allocation, client: ClientIdentity, valid: int, now: float, hostname: str) -> None:
-        existing = allocation.existing
-        was_assigned = (
-            existing is not None
-            and existing.state == STATE_DEFAULT
-            and existing.expire > now
-        )
+    def _names(self, pkt: _Packet, address: int) -> Any:
+        """The DNS name outcome for this client and address (edge/ddns), None without a name handler."""
+        if self.ddns is None or pkt.ex is None:
+            return None
+        reservation = self._ctx.allocator.current_host(pkt.ex)
+        return self.ddns.names_for(pkt.request, pkt.ex.subnet, address, reservation, pkt.classes)
+
+    def _commit(self, ex: Exchange, address: int, valid: int, now: float, hostname: str, names: Any = None) -> None:
+        subnet = ex.subnet
+        existing = self.store.get(address)
         lease = Lease(
-            address=allocation.address,
-            hwaddr=client.hwaddr,
-            client_id=client.client_id,
+            address=address,
+            hwaddr=ex.client.hwaddr,
+            client_id=ex.client.client_id if subnet.params.match_client_id else None,
             valid_lifetime=valid,
             cltt=int(now),
-            subnet_id=allocation.subnet.id,
+            subnet_id=subnet.id,
             hostname=hostname,
         )
+        if existing is not None and existing.user_context:
+            lease.user_context = existing.user_context
+        if names is not None:
+            lease.fqdn_fwd, lease.fqdn_rev = names.forward, names.reverse
         self.store.put(lease)  # raises LeaseStoreError if it could not be recorded: then no ACK
-        if existing is not None and existing.state == STATE_DECLINED:
-            self.stats.inc("subnet[%d].declined-addresses" % existing.subnet_id, -1)
-        if not was_assigned:
-            self.stats.inc("subnet[%d].assigned-addresses" % allocation.subnet.id)
-            self.stats.inc("subnet[%d].cumulative-assigned-addresses" % allocation.subnet.id)
-            self.stats.inc("cumulative-assigned-addresses")
+        self._changed(existing, lease)
+        if self.ddns is not None:
+            self.ddns.lease_granted(existing, lease, now)  # queues DNS adds/removes (edge/ddns)
+        old = ex.old_lease
+        if old is not None and old.address != address:
+            # One lease per client: the client moved to a new address, so its old lease goes (Kea).
+            current = self.store.get(old.address)
+            if current is not None and self.store.delete(old.address):
+                self._changed(current, None)
+                if self.ddns is not None:
+                    self.ddns.lease_removed(current, now)
 
     def _base_reply(self, msg_type: int, request: wire.Packet, inbound: Inbound, subnet: Subnet | None) -> wire.Packet:
-        reply = wire.make_reply(request, msg_type)
+        reply = wire.make_reply(request, msg_type)  # echoes option 82 byte for byte (RFC 3046)
         reply.set(wire.OPT_SERVER_ID, struct.pack("!I", self._server_id(subnet, inbound)))
         if self.config.echo_client_id:
             client_id = request.get(wire.OPT_CLIENT_ID)
             if client_id is not None:
                 reply.set(wire.OPT_CLIENT_ID, client_id)
-        return reply  # option 82 is echoed byte-exact by wire.make_reply (RFC 3046)
-
-    def _lease_reply(
-        self,
-        msg_type: int,
-        request: wire.Packet,
-        inbound: Inbound,
-        allocation: Allocation,
-        classes: list[str],
-    ) -> wire.Packet:
-        subnet = allocation.subnet
-        reply = self._base_reply(msg_type, request, inbound, subnet)
-        reply.yiaddr = struct.pack("!I", allocation.address)
-        if msg_type == wire.DHCPACK:
-            reply.ciaddr = request.ciaddr
-        valid, t1, t2 = self._lifetimes(subnet, request, classes)
-        reply.set(wire.OPT_LEASE_TIME, struct.pack("!I", valid))
-        if t1 is not None:
-            reply.set(wire.OPT_RENEWAL_TIME, struct.pack("!I", t1))
-        if t2 is not None:
-            reply.set(wire.OPT_REBINDING_TIME, struct.pack("!I", t2))
-        reservation = allocation.reservation
-        pool_index = next((i for i, p in enumerate(subnet.pools) if allocation.address in p), -1)
-        block = self._ctx.options.block(subnet, pool_index, classes, reservation.option_data if reservation else ())
-        requested = request.requested_params()
-        for code, data in select_options(block, requested):
-            reply.set(code, data)
-        hostname = reservation.hostname if reservation is not None else None
-        if hostname and (wire.OPT_HOSTNAME in requested or request.get(wire.OPT_HOSTNAME) is not None):
-            reply.set(wire.OPT_HOSTNAME, hostname.encode("ascii", "replace"))
-        self._boot_fields(reply, subnet, reservation, classes)
+        selection = request.get(wire.OPT_SUBNET_SELECTION)
+        if selection is not None:
+            reply.set(wire.OPT_SUBNET_SELECTION, selection)  # RFC 3011: returned unchanged
         return reply
 
-    def _boot_fields(
-        self, reply: wire.Packet, subnet: Subnet, reservation: Reservation | None, classes: Iterable[str]
+    def _pool_index(self, subnet: Subnet, address: int) -> int:
+        for index, pool in enumerate(subnet.pools):
+            if pool.first <= address <= pool.last:
+                return index
+        return -1
+
+    def _required(self, pkt: _Packet, subnet: Subnet, pool_index: int) -> None:
+        """Kea's requiredClassify: the classes the shared network, subnet and pool ask for."""
+        names: list[str] = []
+        network = self._ctx.selector.network_of(subnet)
+        if network is not None:
+            names.extend(network.require_client_classes)
+        names.extend(subnet.require_client_classes)
+        if pool_index >= 0:
+            names.extend(subnet.pools[pool_index].require_client_classes)
+        if names:
+            self._ctx.classifier.required(pkt.view, pkt.classes, names)
+
+    def _lease_reply(
+        self, msg_type: int, pkt: _Packet, address: int, valid: int | None = None, names: Any = None
+    ) -> wire.Packet:
+        request, inbound = pkt.request, pkt.inbound
+        ex = pkt.ex
+        assert ex is not None
+        subnet = ex.subnet
+        allocator = self._ctx.allocator
+        reservation = allocator.current_host(ex)
+        if subnet.shared_network and reservation is not None and ex.hosts.get(subnet.id) is reservation:
+            # Kea's conditionallySetReservedClientClasses: in a shared network a subnet reservation's
+            # classes count once the subnet is final.
+            self._ctx.classifier.with_reserved(pkt.view, pkt.classes, reservation.client_classes, reevaluate=False)
+        reply = self._base_reply(msg_type, request, inbound, subnet)
+        reply.yiaddr = struct.pack("!I", address)
+        if msg_type == wire.DHCPACK:
+            reply.ciaddr = request.ciaddr
+        if valid is None:
+            valid = self._valid_lifetime(subnet, request, pkt.classes)
+        reply.set(wire.OPT_LEASE_TIME, struct.pack("!I", valid))
+        reply.set(wire.OPT_SUBNET_MASK, struct.pack("!I", subnet.netmask))
+        t1, t2 = self._tee_times(subnet, valid)
+        if t2 is not None:
+            reply.set(wire.OPT_REBINDING_TIME, struct.pack("!I", t2))
+        if t1 is not None:
+            reply.set(wire.OPT_RENEWAL_TIME, struct.pack("!I", t1))
+        hostname = self._reply_hostname(pkt, reservation)
+        if hostname:
+            reply.set(wire.OPT_HOSTNAME, hostname.encode("ascii", "replace"))
+        if names is not None:
+            self.ddns.apply(reply, names)  # the option 81 or 12 answer (replaces the one above)
+        pool_index = self._pool_index(subnet, address)
+        self._required(pkt, subnet, pool_index)
+        chain = self._ctx.options.chain(subnet, pool_index, pkt.classes, reservation.option_data if reservation else ())
+        self._add_options(reply, request, chain)
+        self._fixed_fields(reply, subnet, reservation, pkt.classes)
+        return reply
+
+    def _reply_hostname(self, pkt: _Packet, reservation: Reservation | None) -> str:
+        """Option 12 in a lease reply (Kea's processHostnameOption with DNS updates off): the reserved name,
+        always; else the name the client sent, cleaned."""
+        request = pkt.request
+        if reservation is not None and reservation.hostname:
+            return reservation.hostname.lower()
+        if request.get(wire.OPT_HOSTNAME) is not None:
+            return self._lease_hostname(pkt)
+        return ""
+
+    def _add_options(self, reply: wire.Packet, request: wire.Packet, chain: Sequence[Scope]) -> None:
+        for code, data in select_options(chain, request.requested_params(), reply.options):
+            reply.set(code, data)
+        vivso = vendor_option(chain, request, reply.get(125))
+        if vivso is not None:
+            reply.set(125, vivso)
+
+    def _fixed_fields(
+        self, reply: wire.Packet, subnet: Subnet, reservation: Reservation | None, classes: Classes
     ) -> None:
+        """siaddr, sname and file (Kea's setFixedFields): the subnet's values; for each field the first
+        class in the packet's order that sets it overrides them; the reservation overrides both."""
         params = subnet.params
         next_server, sname, filename = params.next_server, params.server_hostname, params.boot_file_name
+        class_server, class_sname, class_file = 0, "", ""
         for name in classes:
             cls = self._ctx.classes.get(name)
             if cls is None:
                 continue
-            next_server = cls.next_server if cls.next_server is not None else next_server
-            sname = cls.server_hostname if cls.server_hostname is not None else sname
-            filename = cls.boot_file_name if cls.boot_file_name is not None else filename
+            class_server = class_server or (cls.next_server or 0)
+            class_sname = class_sname or (cls.server_hostname or "")
+            class_file = class_file or (cls.boot_file_name or "")
+        next_server = class_server or next_server
+        sname = class_sname or sname
+        filename = class_file or filename
         if reservation is not None:
-            next_server = reservation.next_server if reservation.next_server is not None else next_server
-            sname = reservation.server_hostname if reservation.server_hostname is not None else sname
-            filename = reservation.boot_file_name if reservation.boot_file_name is not None else filename
+            next_server = reservation.next_server or next_server
+            sname = reservation.server_hostname or sname
+            filename = reservation.boot_file_name or filename
         reply.siaddr = struct.pack("!I", next_server or 0)
         if sname:
             reply.sname = sname.encode("ascii", "replace")[:63].ljust(64, b"\x00")
         if filename:
             reply.file = filename.encode("ascii", "replace")[:127].ljust(128, b"\x00")
 
-    def _nak(self, request: wire.Packet, inbound: Inbound, subnet: Subnet | None, why: str) -> wire.Packet:
+    def _nak(self, pkt: _Packet, subnet: Subnet | None, why: str) -> wire.Packet:
+        request = pkt.request
         log.info("DHCP4_PACKET_NAK_0001 %s: %s", request.mac.hex(":"), why)
-        reply = wire.make_reply(request, wire.DHCPNAK)
-        reply.set(wire.OPT_SERVER_ID, struct.pack("!I", self._server_id(subnet, inbound)))
+        reply = self._base_reply(wire.DHCPNAK, request, pkt.inbound, subnet)
+        # Kea sends no reason; RFC 2131 table 3 allows option 56 in a NAK and it tells the admin why.
         reply.set(wire.OPT_MESSAGE, why.encode("ascii", "replace")[:200])
         if _u32(request.giaddr):
             reply.flags |= 0x8000  # RFC 2131 4.3.2: the relay must broadcast a NAK to the client
-        client_id = request.get(wire.OPT_CLIENT_ID)
-        if client_id is not None and self.config.echo_client_id:
-            reply.set(wire.OPT_CLIENT_ID, client_id)
         return reply
-
-    def _count_allocation_failure(self, subnet: Subnet) -> None:
-        self.stats.inc("v4-allocation-fail")
-        if subnet.shared_network:
-            self.stats.inc("v4-allocation-fail-shared-network")
-        else:
-            self.stats.inc("v4-allocation-fail-subnet")
-        if not subnet.pools:
-            self.stats.inc("v4-allocation-fail-no-pools")
-        self.stats.inc("subnet[%d].v4-allocation-fail" % subnet.id)
 
     # ------------------------------------------------------------------ addressing (RFC 2131 section 4.1)
     def _finish(self, request: wire.Packet, reply: wire.Packet, inbound: Inbound) -> Outbound:
@@ -557,7 +796,7 @@ class Engine:
         if asked and len(asked) == 2:
             max_size = max(576, struct.unpack("!H", asked)[0])
         payload = wire.encode(reply, max_size)
-        giaddr = _u32(request.giaddr)
+        giaddr = _u32(reply.giaddr)
         ciaddr = _u32(request.ciaddr)
         mac = request.mac if request.htype == 1 and request.hlen == 6 else None
         if giaddr:

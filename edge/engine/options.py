@@ -1,100 +1,231 @@
-"""Which options go into a reply, and with what values.
+"""Which options go into a reply, and with what values (Kea 2.2's appendRequestedOptions and friends).
 
-Rules (Kea's DHCPv4 behaviour):
-- Scopes, lowest to highest precedence: global, client class, shared network, subnet, pool, host
-  reservation. A higher scope's value for a code replaces a lower one's.
-- Sent: the codes the client lists in option 55, plus the options marked `always-send`, plus the basic set
-  Kea always sends when configured (subnet mask, routers, domain name servers, domain name). `never-send`
-  wins over everything.
-- Subnet mask (1) comes from the subnet unless configured explicitly.
-- The engine adds 53, 54, 51, 58, 59 itself; options the server owns (53, 54, 51, 52, 58, 59, 61, 82) are
-  never taken from the configuration.
+Rules:
+- Scopes, highest precedence first: host reservation, pool, subnet, shared network, client classes (in the
+  order the packet joined them: the first class that defines an option wins), global. The first scope that
+  defines a code supplies it.
+- Sent: the codes the client lists in option 55 (in its order), the codes marked `always-send` at ANY scope
+  (the value still comes from the highest scope defining the code), and the basic options Kea always sends
+  when configured: routers (3), domain-name-servers (6), domain-name (15). `never-send` (Kea 2.4+) at the
+  supplying scope suppresses the option. A code the engine already put in the reply (53, 54, 51, 58, 59,
+  1, 12, 61, 82, 118) is never replaced.
+- Option spaces: an option whose definition encapsulates a space (43 -> vendor-encapsulated-options-space,
+  or a custom `option-def` with "encapsulate") carries the options of that space configured in the SAME
+  scope as sub-options, after its own data (Kea builds them at configuration time the same way).
+- Vendor-specific information (125): for the enterprise id the client sent in its option 125 (or that a
+  configured option 125 names), the sub-options configured in space "vendor-<id>" that the client asked for
+  (DOCSIS 4491: its sub-option 1 list) or that are `always-send`, each from the highest scope defining it.
 
-Theory of operation: the global → shared network → subnet → pool merge is done once per configuration into
-an `OptionBlock` per (subnet, pool). Per packet only classes and reservations, which are rare, cost a merge.
+Theory of operation: each scope's option-data becomes a `Scope` (code -> OptionData for dhcp4, plus the
+vendor spaces) once per configuration, with encapsulated payloads already built. The scope chain of a
+(subnet, pool) is precomputed; per reply only the classes and the reservation, which vary, are put in
+front of the global scope. Lookups are dictionary hits along a chain of a few scopes.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from edge.config.model import Config, OptionData, Subnet
+from edge.wire import options as wire_options
+from edge.wire import packet as wire
 
-BASIC_CODES = (1, 3, 6, 15)
-SERVER_OWNED = frozenset((50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 82, 255, 0))
+BASIC_CODES = (3, 6, 15)
+# Options the server sets itself; configured values for these are ignored.
+SERVER_OWNED = frozenset((0, 50, 51, 52, 53, 54, 55, 57, 58, 59, 61, 82, 118, 255))
+VIVSO = 125
+DOCSIS = 4491
+VENDOR_PREFIX = "vendor-"
 
-OptionBlock = dict[int, OptionData]
+
+class Scope:
+    """The options configured at one scope: dhcp4 codes, and vendor sub-options by enterprise id."""
+
+    __slots__ = ("codes", "vendors", "always")
+
+    def __init__(self) -> None:
+        self.codes: dict[int, OptionData] = {}
+        self.vendors: dict[int, dict[int, OptionData]] = {}
+        self.always: set[int] = set()
+
+    def __bool__(self) -> bool:
+        return bool(self.codes or self.vendors)
 
 
-def _merge(block: OptionBlock, options: Iterable[OptionData]) -> None:
+EMPTY = Scope()
+
+
+def _tlv(code: int, data: bytes) -> bytes:
+    out = bytearray()
+    # A sub-option longer than 255 bytes is split into instances (RFC 3396 applies to sub-options too).
+    for start in range(0, max(len(data), 1), 255):
+        chunk = data[start : start + 255]
+        out += bytes((code, len(chunk))) + chunk
+    return bytes(out)
+
+
+def build_scope(options: Iterable[OptionData], registry: wire_options.OptionRegistry) -> Scope:
+    """One scope's options, with sub-options of encapsulated spaces folded into their parent option."""
+    scope = Scope()
+    by_space: dict[str, dict[int, OptionData]] = {}
     for option in options:
-        if option.space == "dhcp4" and option.code not in SERVER_OWNED:
-            block[option.code] = option
+        by_space.setdefault(option.space, {})[option.code] = option
+    for code, option in by_space.get(wire_options.DHCP4_SPACE, {}).items():
+        if code in SERVER_OWNED:
+            continue
+        defn = registry.by_code(code)
+        space = defn.encapsulate if defn is not None else ""
+        if space and space in by_space:
+            subs = b"".join(
+                _tlv(sub.code, sub.data) for sub in sorted(by_space[space].values(), key=lambda o: o.code)
+            )
+            option = OptionData(
+                code=option.code,
+                name=option.name,
+                space=option.space,
+                data=option.data + subs,
+                always_send=option.always_send,
+                never_send=option.never_send,
+                csv_format=option.csv_format,
+            )
+        scope.codes[code] = option
+        if option.always_send:
+            scope.always.add(code)
+    for space, entries in by_space.items():
+        if space.startswith(VENDOR_PREFIX) and space[len(VENDOR_PREFIX) :].isdigit():
+            scope.vendors[int(space[len(VENDOR_PREFIX) :])] = dict(entries)
+    return scope
+
+
+def registry_for(config: Config) -> wire_options.OptionRegistry:
+    registry = wire_options.STANDARD.copy()
+    for d in config.option_defs:
+        try:
+            registry.add(
+                wire_options.make_def(d.code, d.name, d.space, d.type, d.array, d.record_types, d.encapsulate)
+            )
+        except ValueError:
+            continue
+    return registry
 
 
 class OptionPlanner:
     def __init__(self, config: Config) -> None:
-        self.global_options: OptionBlock = {}
-        _merge(self.global_options, config.option_data)
-        self.class_options = {c.name: c.option_data for c in config.client_classes if c.option_data}
-        # Blocks without classes: (subnet id, pool index or -1) -> merged options.
-        self._blocks: dict[tuple[int, int], OptionBlock] = {}
+        registry = registry_for(config)
+        self.global_scope = build_scope(config.option_data, registry)
+        self.class_scopes: dict[str, Scope] = {}
+        for cls in config.client_classes:
+            scope = build_scope(cls.option_data, registry)
+            if scope:
+                self.class_scopes[cls.name] = scope
+        networks = {net.name: build_scope(net.option_data, registry) for net in config.shared_networks}
+        # (subnet id, pool index or -1) -> the scopes above classes: pool, subnet, shared network
+        self._chains: dict[tuple[int, int], tuple[Scope, ...]] = {}
         for subnet in config.subnets:
-            base = self._subnet_block(subnet, ())
-            self._blocks[(subnet.id, -1)] = base
+            own = build_scope(subnet.option_data, registry)
+            net = networks.get(subnet.shared_network or "", EMPTY)
+            if net is EMPTY and subnet.shared_network_option_data:
+                net = build_scope(subnet.shared_network_option_data, registry)
+            base = tuple(s for s in (own, net) if s)
+            self._chains[(subnet.id, -1)] = base
             for index, pool in enumerate(subnet.pools):
-                block = dict(base)
-                _merge(block, pool.option_data)
-                self._blocks[(subnet.id, index)] = block
+                pool_scope = build_scope(pool.option_data, registry)
+                self._chains[(subnet.id, index)] = ((pool_scope,) if pool_scope else ()) + base
+        self._registry = registry
+        self._reservation_scopes: dict[int, Scope] = {}
 
-    def _subnet_block(self, subnet: Subnet, classes: Iterable[str]) -> OptionBlock:
-        block = dict(self.global_options)
-        for name in classes:
-            _merge(block, self.class_options.get(name, ()))
-        _merge(block, subnet.shared_network_option_data)
-        _merge(block, subnet.option_data)
-        mask = OptionData(code=1, name="subnet-mask", data=struct.pack("!I", subnet.netmask))
-        block.setdefault(1, mask)
-        return block
+    def reservation_scope(self, options: Sequence[OptionData]) -> Scope:
+        key = id(options)
+        found = self._reservation_scopes.get(key)
+        if found is None:
+            found = build_scope(options, self._registry)
+            if len(self._reservation_scopes) < 65536:
+                self._reservation_scopes[key] = found
+        return found
 
-    def block(
+    def chain(
         self,
         subnet: Subnet | None,
         pool_index: int,
         classes: Iterable[str] = (),
-        reservation_options: Iterable[OptionData] = (),
-    ) -> OptionBlock:
-        if subnet is None:
-            block = dict(self.global_options)
-            for name in classes:
-                _merge(block, self.class_options.get(name, ()))
-        else:
-            with_classes = [c for c in classes if c in self.class_options]
-            if with_classes:
-                block = self._subnet_block(subnet, with_classes)
-                if pool_index >= 0:
-                    _merge(block, subnet.pools[pool_index].option_data)
-            else:
-                block = self._blocks[(subnet.id, pool_index)]
-        reservation_options = tuple(reservation_options)
+        reservation_options: Sequence[OptionData] = (),
+    ) -> list[Scope]:
+        """The scopes to consult, highest precedence first."""
+        out: list[Scope] = []
         if reservation_options:
-            block = dict(block)
-            _merge(block, reservation_options)
-        return block
+            res = self.reservation_scope(reservation_options)
+            if res:
+                out.append(res)
+        if subnet is not None:
+            out.extend(self._chains.get((subnet.id, pool_index), self._chains.get((subnet.id, -1), ())))
+        if self.class_scopes:
+            for name in classes:
+                scope = self.class_scopes.get(name)
+                if scope is not None:
+                    out.append(scope)
+        if self.global_scope:
+            out.append(self.global_scope)
+        return out
 
 
-def select_options(block: OptionBlock, requested: Iterable[int]) -> list[tuple[int, bytes]]:
-    """The (code, payload) pairs to send, in the client's requested order, then the always-sent ones."""
+def select_options(
+    chain: Sequence[Scope], requested: Iterable[int], present: Iterable[int] = ()
+) -> list[tuple[int, bytes]]:
+    """The (code, payload) pairs to add: requested codes in the client's order, then always-send codes, then
+    the basic ones; each from the first scope in `chain` that has it. Codes in `present` are skipped."""
+    seen = set(present)
     chosen: list[tuple[int, bytes]] = []
-    seen: set[int] = set()
-    for code in list(requested) + list(BASIC_CODES):
-        option = block.get(code)
-        if option is not None and code not in seen and not option.never_send:
-            chosen.append((code, option.data))
-            seen.add(code)
-    for code, option in block.items():
-        if option.always_send and code not in seen and not option.never_send:
-            chosen.append((code, option.data))
-            seen.add(code)
+    always: list[int] = []
+    for scope in chain:
+        always.extend(sorted(scope.always))
+    for code in [*requested, *always, *BASIC_CODES]:
+        if code in seen:
+            continue
+        seen.add(code)
+        for scope in chain:
+            option = scope.codes.get(code)
+            if option is not None:
+                if not option.never_send:
+                    chosen.append((code, option.data))
+                break
     return chosen
+
+
+def vendor_option(chain: Sequence[Scope], request: wire.Packet, reply_payload: bytes | None) -> bytes | None:
+    """Option 125 for the reply (Kea's appendRequestedVendorOptions), or None when nothing is to be sent."""
+    vendor_id = 0
+    oro: list[int] = []
+    asked = request.get(VIVSO)
+    if asked and len(asked) >= 5:
+        vendor_id = struct.unpack("!I", asked[:4])[0]
+        if vendor_id == DOCSIS:
+            data = asked[5 : 5 + asked[4]]
+            try:
+                for code, value in wire.parse_suboptions(data):
+                    if code == 1:
+                        oro = list(value)
+                        break
+            except Exception:  # noqa: BLE001 - a malformed vendor option just has no ORO
+                oro = []
+    if not vendor_id and reply_payload and len(reply_payload) >= 4:
+        vendor_id = struct.unpack("!I", reply_payload[:4])[0]
+    if not vendor_id:
+        return None
+    wanted = list(oro)
+    for scope in chain:
+        for code, option in scope.vendors.get(vendor_id, {}).items():
+            if option.always_send and code not in wanted:
+                wanted.append(code)
+    subs = b""
+    for code in wanted:
+        for scope in chain:
+            option = scope.vendors.get(vendor_id, {}).get(code)
+            if option is not None:
+                subs += _tlv(code, option.data)
+                break
+    if not subs:
+        return None
+    if len(subs) > 255:
+        subs = subs[:255]  # one enterprise block carries at most 255 bytes of sub-options
+    return struct.pack("!IB", vendor_id, len(subs)) + subs

@@ -14,8 +14,10 @@ from edge.config import schema
 from edge.config.errors import ConfigError
 from edge.config.loader import load_data, load_text
 
-EXAMPLE_TEXTS = [p.read_text() for p in sorted((Path(__file__).parents[2] / "examples").glob("*.json"))]
-EXAMPLE_DOCS = [load_text(text).raw for text in EXAMPLE_TEXTS]
+EXAMPLE_PATHS = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
+EXAMPLE_TEXTS = [p.read_text() for p in EXAMPLE_PATHS]
+# Loaded as files are (their source path given), so files they name (home-ddns.json's D2 file) are found.
+EXAMPLE_DOCS = [load_text(p.read_text(), str(p)).raw for p in EXAMPLE_PATHS]
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = st.one_of(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -204,10 +205,18 @@ def test_option_name_and_code_must_agree() -> None:
 
 def test_unknown_option_space() -> None:
     expect_error(
-        '{"Dhcp4": {"option-data": [{"name": "foo", "space": "vendor-1234", "data": "1"}]}}',
-        '"vendor-1234"',
+        '{"Dhcp4": {"option-data": [{"name": "foo", "space": "vendor-bogus", "data": "1"}]}}',
+        '"vendor-bogus"',
         "Dhcp4.option-data[0].space",
-        'unknown option space "vendor-1234"',
+        'unknown option space "vendor-bogus"',
+    )
+    # vendor-<enterprise id> spaces exist implicitly, as in Kea (sub-options of option 125): there the
+    # error is the option name.
+    expect_error(
+        '{"Dhcp4": {"option-data": [{"name": "foo", "space": "vendor-1234", "data": "1"}]}}',
+        '"foo"',
+        "Dhcp4.option-data[0].name",
+        'unknown option "foo" in space "vendor-1234"',
     )
 
 
@@ -691,19 +700,22 @@ def test_control_socket_in_both_spellings() -> None:
     )
 
 
-def test_http_control_sockets() -> None:
+def test_http_control_sockets(tmp_path: Path) -> None:
+    # Password files are read when the configuration is loaded (as Kea reads them): see tests/control.
+    (tmp_path / "pw").write_text("s3cret\n")
     cfg = config(
         """\
         {"Dhcp4": {"control-sockets": [
             {"socket-type": "unix", "socket-name": "/run/edge.sock"},
             {"socket-type": "http", "socket-address": "127.0.0.1", "socket-port": 8004,
-             "authentication": {"type": "basic", "realm": "edge", "clients": [{"user": "admin", "password-file": "/etc/pw"}]}}
-        ]}}"""
+             "authentication": {"type": "basic", "realm": "edge", "clients": [{"user": "admin", "password-file": "PW"}]}}
+        ]}}""".replace("PW", str(tmp_path / "pw"))
     )
     unix, http = cfg.control_sockets
     assert (unix.socket_type, unix.socket_name) == ("unix", "/run/edge.sock")
     assert (http.socket_type, http.socket_address, http.socket_port) == ("http", "127.0.0.1", 8004)
     assert http.raw["authentication"]["clients"][0]["user"] == "admin"
+    assert http.credentials == ("admin:s3cret",)
     expect_error(
         '{"Dhcp4": {"control-sockets": [{"socket-type": "https", "socket-port": 8443}]}}',
         '{"socket-type"',

@@ -38,15 +38,19 @@ def test_parsed_keys_list_names_what_is_not_acted_on() -> None:
     for pattern in (
         "Dhcp4.hooks-libraries",
         "Dhcp4.multi-threading",
-        "Dhcp4.dhcp-ddns",
-        "Dhcp4.expired-leases-processing",
-        "Dhcp4.subnet4[].ddns-send-updates",
         "Dhcp4.shared-networks[].subnet4[].4o6-subnet",
         "Dhcp4.loggers[].output_options[].pattern",
         "Dhcp4.config-control",
     ):
         assert pattern in parsed, pattern
     assert "Dhcp4.subnet4[].pools[].pool" not in parsed
+    # The lease store acts on these (edge/leases): reclamation timers, LFC, the sync extension.
+    for pattern in ("Dhcp4.expired-leases-processing", "Dhcp4.expired-leases-processing.max-reclaim-leases",
+                    "Dhcp4.lease-database.lfc-interval", "Dhcp4.lease-database.sync"):
+        assert pattern not in parsed, pattern
+    # DDNS is acted on (edge/ddns): the dhcp-ddns map and the ddns-* scope keys are supported.
+    for pattern in ("Dhcp4.dhcp-ddns", "Dhcp4.subnet4[].ddns-send-updates", "Dhcp4.hostname-char-set"):
+        assert pattern not in parsed, pattern
 
 
 def test_unknown_key_is_an_error_at_the_key_with_a_suggestion() -> None:
@@ -128,13 +132,13 @@ def test_parsed_keys_warn_only_when_they_change_something() -> None:
             "multi-threading": {"enable-multi-threading": false, "thread-pool-size": 0},
             "ddns-send-updates": true,
             "hooks-libraries": [],
-            "dhcp-ddns": {"enable-updates": true},
+            "server-tag": "edge",
             "subnet4": [{"id": 1, "subnet": "10.0.0.0/24", "store-extended-info": true}]
         }}"""
     )
-    ddns, extended = pos_of(text, '"dhcp-ddns"'), pos_of(text, '"store-extended-info"')
+    tag, extended = pos_of(text, '"server-tag"'), pos_of(text, '"store-extended-info"')
     assert config(text).warnings == (
-        f"t.json:{ddns[0]}:{ddns[1]}: Dhcp4.dhcp-ddns: accepted but not acted on by edge-dhcp yet",
+        f"t.json:{tag[0]}:{tag[1]}: Dhcp4.server-tag: accepted but not acted on by edge-dhcp yet",
         f"t.json:{extended[0]}:{extended[1]}: Dhcp4.subnet4[0].store-extended-info: "
         "accepted but not acted on by edge-dhcp yet",
     )

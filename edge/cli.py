@@ -18,7 +18,48 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from edge.server.main import run_server
 
-    return run_server(args.config, lease_file=args.lease_file, control_socket=args.control_socket)
+    return run_server(
+        args.config,
+        lease_file=args.lease_file,
+        control_socket=args.control_socket,
+        lease_sync=args.lease_sync,
+    )
+
+
+def _cmd_ctl(args: argparse.Namespace) -> int:
+    from edge.control.client import run_ctl
+
+    return run_ctl(args)
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from edge.migrate.cli import run_migrate
+
+    return run_migrate(args)
+
+
+def _cmd_leases(args: argparse.Namespace) -> int:
+    from edge.leases.cli import run_leases
+
+    return run_leases(args)
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from edge.leases.cli import run_stats
+
+    return run_stats(args)
+
+
+def _cmd_board(args: argparse.Namespace) -> int:
+    from edge.board.cli import run_board
+
+    return run_board(args)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from edge.bench import run
+
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,8 +74,59 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the DHCPv4 server in the foreground")
     serve.add_argument("-c", "--config", help="configuration file (default: the built-in default)")
     serve.add_argument("--lease-file", help="override lease-database.name")
-    serve.add_argument("--control-socket", help="override the control socket path")
+    serve.add_argument("--lease-sync", choices=("batch", "always", "none"),
+                       help="override lease-database.sync (when an ACK may leave: see README)")
+    serve.add_argument("--control-socket", help="serve the unix control socket at this path (whatever the "
+                       "configuration says)")
     serve.set_defaults(func=_cmd_serve)
+
+    from edge.control.client import add_arguments as ctl_arguments
+
+    ctl = sub.add_parser(
+        "ctl",
+        help="send a control command (Kea's API) to a running server",
+        description="Send one command to a running edge-dhcp (or Kea) and print the answer as JSON. The exit "
+        "status is the answer's result: 0 success, 1 error, 2 unsupported command, 3 nothing found, "
+        "4 conflict; 5 when no answer came.",
+    )
+    ctl_arguments(ctl)
+    ctl.set_defaults(func=_cmd_ctl)
+
+    from edge.migrate.cli import add_arguments as migrate_arguments
+
+    migrate = sub.add_parser(
+        "migrate",
+        help="convert an ISC dhcpd or dnsmasq configuration to edge-dhcp's (Kea's) dialect",
+        description="Convert another DHCP server's configuration. Exit status: the number of things not "
+        "translated (each marked in the output), 255 when the input is refused.",
+    )
+    migrate_arguments(migrate)
+    migrate.set_defaults(func=_cmd_migrate)
+
+    from edge.leases.cli import add_leases_arguments, add_stats_arguments
+    from edge.migrate.leases import register as register_migrated_lease_formats
+
+    register_migrated_lease_formats()  # dhcpd-leases and dnsmasq rows of the import table
+
+    leases = sub.add_parser("leases", help="import leases from Kea (CSV), a TinyDB file or JSON; export them")
+    add_leases_arguments(leases)
+    leases.set_defaults(func=_cmd_leases)
+
+    stats = sub.add_parser("stats", help="lease statistics: `stats recount` rebuilds them from the lease store")
+    add_stats_arguments(stats)
+    stats.set_defaults(func=_cmd_stats)
+
+    from edge.bench import add_arguments as bench_arguments
+
+    bench = sub.add_parser("bench", help="run the benchmarks (figures and ratios; `make bench`)")
+    bench_arguments(bench)
+    bench.set_defaults(func=_cmd_bench)
+
+    from edge.board.cli import add_arguments as board_arguments
+
+    board = sub.add_parser("board", help="board tools: serial console (`board console`), SD-card writer (`board flash`)")
+    board_arguments(board)
+    board.set_defaults(func=_cmd_board)
     return parser
 
 

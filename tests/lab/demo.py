@@ -7,12 +7,15 @@ What it does, in order, printing each step:
    interface with an address, a modest pool;
 3. runs ISC dhclient in the client namespace (with the lab's own script and resolv.conf, so this machine's
    files are not touched) and prints the lease it got;
-4. tears everything down, also on errors and Ctrl-C.
+4. asks the server over its control channel (`edge-dhcp ctl status-get` in the server namespace, on a
+   unix socket in the lab's temp dir) and prints the answer: Kea's status-get, as Stork reads it;
+5. tears everything down, also on errors and Ctrl-C.
 Traffic never leaves the two namespaces.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -67,6 +70,15 @@ def main() -> int:
         say("")
         say("--- edge-dhcp log ---")
         for line in server.output().splitlines():
+            say("  " + line)
+        say("")
+        say(f"control:  edge-dhcp ctl status-get --socket {server.control_socket}   (in {site.server.ns})")
+        try:
+            status = server.ctl("status-get")
+        except LabError as exc:
+            say(f"demo failed: the control channel did not answer: {exc}")
+            return 1
+        for line in json.dumps(status, indent=2).splitlines():
             say("  " + line)
         server.stop()
     say(f"lab torn down; demo took {time.monotonic() - started:.1f} s")

@@ -9,7 +9,9 @@ Rules this module keeps:
 
 Theory of operation: `start()` writes the config and waits for the log; `stop()` sends SIGTERM and waits
 for a clean exit (the server closes the lease store, which compacts it); `kill()` is SIGKILL, for crash
-tests; `reload()` is SIGHUP and waits for the result line.
+tests; `reload()` is SIGHUP and waits for the result line; `ctl()` runs `edge-dhcp ctl` in the server's
+namespace against its unix control socket (always in the lab dir with the built-in default, whose own path
+is machine-wide).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class EdgeServer:
         extra: dict[str, Any] | None = None,
         config_text: str | None = None,
         builtin_default: bool = False,
+        control_socket: str | Path | None = None,
     ) -> None:
         self.lab = lab
         self.ns = ns
@@ -51,6 +54,11 @@ class EdgeServer:
         self.config_path = self.dir / "edge-dhcp4.json"
         self.lease_path = self.dir / "dhcp4.leases"
         self.builtin_default = builtin_default
+        # `serve --control-socket`: always with the built-in default, whose own socket path (/run/edge-dhcp)
+        # is shared by the whole machine; on request otherwise.
+        if control_socket is None and builtin_default:
+            control_socket = self.dir / "control.sock"
+        self.control_socket = str(control_socket) if control_socket is not None else None
         self.interfaces = list(interfaces)
         dhcp4: dict[str, Any] = {
             "interfaces-config": {"interfaces": list(interfaces), "dhcp-socket-type": socket_type},
@@ -74,7 +82,22 @@ class EdgeServer:
         argv = [sys.executable, "-m", "edge", "serve", "--lease-file", str(self.lease_path)]
         if not self.builtin_default:
             argv += ["-c", str(self.config_path)]
+        if self.control_socket:
+            argv += ["--control-socket", self.control_socket]
         return argv
+
+    def ctl(self, command: str, arguments: dict[str, Any] | None = None, check: bool = True) -> dict[str, Any]:
+        """Run `edge-dhcp ctl COMMAND` in the server's namespace against its unix socket; the answer."""
+        if not self.control_socket:
+            raise LabError("this EdgeServer has no control socket (give control_socket=...)")
+        argv = [sys.executable, "-m", "edge", "ctl", command, "--socket", self.control_socket]
+        if arguments is not None:
+            argv += ["--args", json.dumps(arguments)]
+        env = {"PYTHONPATH": str(REPO_ROOT)}
+        done = self.lab.run(self.ns, argv, check=False, env=env, timeout=30)
+        if done.returncode == 5 or (check and done.returncode != 0):
+            raise LabError(f"edge-dhcp ctl {command} exited {done.returncode}: {done.stdout}{done.stderr}")
+        return dict(json.loads(done.stdout))
 
     def start(self, timeout: float = 20.0, wait_for_sockets: bool = True) -> EdgeServer:
         if not self.builtin_default:

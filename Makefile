@@ -4,10 +4,37 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Real DHCP peers and tools the lab tests and the demo drive.
-APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 iputils-ping kea-dhcp4-server
+# kea-ctrl-agent brings kea-shell too (control-channel tests); openssl makes the HTTPS tests' certificates.
+# kea-admin brings perfdhcp: the lease store's SIGKILL-under-load test (tests/leases/test_lab_durability.py).
+APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 iputils-ping kea-dhcp4-server \
+                kea-ctrl-agent openssl \
+                bind9 bind9-dnsutils kea-dhcp-ddns-server \
+                isc-dhcp-server dnsmasq-base \
+                kea-admin \
+                mtools dosfstools fdisk e2fsprogs xz-utils \
+                mmdebstrap arch-test qemu-user-static binfmt-support gcc-aarch64-linux-gnu \
+                gcc-arm-linux-gnueabihf dpkg-dev lintian file
+# mtools ... xz-utils: the board tests (tests/board) assemble, read and flash small images without loop devices.
+# mmdebstrap ... file: `make cross` (sysroots, cross compilers, dpkg-deb, lintian, `file` on each extension)
+# and `make test-arm` (ARM root filesystems run under qemu-user through binfmt_misc).
+# `make image` / `make test-image` (not part of `make test`; see README "Raspberry Pi image") also need the
+# arm64 root filesystem builder (mmdebstrap under qemu-user), the cross build of the .deb, and qemu itself.
+IMAGE_APT_PACKAGES := mmdebstrap qemu-user-static binfmt-support zstd gcc-aarch64-linux-gnu file \
+                      qemu-system-arm openssh-client
+# The DNS tests run their own named and kea-dhcp-ddns inside lab namespaces. On a machine running systemd,
+# installing bind9 / kea-dhcp-ddns-server also starts (and enables) the host's own copies, on the host's
+# port 53 and 53001: system-deps stops and disables those it has just installed, so `make test` leaves no
+# DNS server running on the machine (and the tests never use one).
+HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-dhcp-server:isc-dhcp-server
+# isc-dhcp-server and dnsmasq-base are the servers the migration tests switch away from (tests/migrate runs
+# them in lab namespaces). isc-dhcp-server's postinst starts dhcpd through invoke-rc.d; nothing may answer
+# DHCP on the host, so while apt-get installs, a policy-rc.d that denies every start (exit 101, see
+# invoke-rc.d(8)) is put in place -- unless the machine has one already -- and removed afterwards; the
+# service is then disabled like the DNS ones above. (dnsmasq-base ships no service.)
 MICROPYTHON_NPM := @micropython/micropython-webassembly-pyscript@1.27.0
 
-.PHONY: install system-deps test test-unit test-lab test-micropython lint demo bench check clean
+.PHONY: install system-deps test test-unit test-lab test-micropython lint demo bench check clean \
+        image image-deps test-image cross test-arm
 
 install: $(VENV)/.installed
 
@@ -23,7 +50,14 @@ system-deps:
 	command -v node >/dev/null || missing="$$missing nodejs"; command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
+	  guard=""; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\n# edge-dhcp make system-deps: no service starts during this install\nexit 101\n' \
+	      > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && guard=1; fi; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  status=$$?; if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; [ $$status = 0 ] || exit $$status; \
+	  for pair in $(HOST_SERVICES_OFF); do \
+	    case " $$missing " in *" $${pair%%:*} "*) systemctl disable --now "$${pair#*:}" >/dev/null 2>&1 || true;; esac; \
+	  done; \
 	fi
 
 tests/micropython/node_modules/.installed: tests/micropython/package.json
@@ -31,22 +65,34 @@ tests/micropython/node_modules/.installed: tests/micropython/package.json
 	touch $@
 
 # Everything: unit, property, fuzz, lab (root + namespaces) and MicroPython runs.
+# The Raspberry Pi image boot test (marker `image`) is its own target, test-image: see README.
 test: system-deps install tests/micropython/node_modules/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not image and not arm"
+	$(MAKE) --no-print-directory test-arm
 	$(MAKE) --no-print-directory test-micropython
 
 test-unit: install
-	$(BIN)/python -m pytest -q -m "not lab"
+	$(BIN)/python -m pytest -q -m "not lab and not arm"
 
 test-lab: system-deps install
-	$(BIN)/python -m pytest -q -m lab
+	$(BIN)/python -m pytest -q -m "lab and not image and not arm"
+
+# Raspberry Pi packages (cross/): dist/edge-dhcp_<version>_{arm64,armhf}.deb, dist/wheels/<arch>/, the sdist.
+cross: system-deps install
+	$(BIN)/python -m cross.build
+
+# The packages checked, installed with dpkg into ARM Debian root filesystems and run under qemu-user serving
+# a real dhclient (tests/arm, marker `arm`; part of `make test`). Root filesystems are cached per machine in
+# /var/cache/edge-dhcp/rootfs (EDGE_CACHE_DIR): minutes when cold, seconds when warm.
+test-arm: system-deps install
+	$(BIN)/python -m pytest -q tests/arm
 
 test-micropython: tests/micropython/node_modules/.installed
 	node tests/micropython/run.mjs
 
 lint: install
-	$(BIN)/ruff check edge tests
-	$(BIN)/ruff format --check edge tests
+	$(BIN)/ruff check edge tests cross
+	$(BIN)/ruff format --check edge tests cross
 
 check: install
 	$(BIN)/edge-dhcp check
@@ -56,6 +102,18 @@ demo: system-deps install
 
 bench: install
 	$(BIN)/python -m edge bench
+
+image-deps:
+	@$(MAKE) --no-print-directory system-deps APT_PACKAGES="$(APT_PACKAGES) $(IMAGE_APT_PACKAGES)"
+
+# dist/edge-dhcp-pi-arm64.img.xz (+ .sha256): Debian bookworm arm64 + edge-dhcp for Raspberry Pi 3/4/Zero 2 W.
+# The root filesystem is cached per machine in /var/cache/edge-dhcp/board (EDGE_CACHE_DIR): minutes when cold.
+image: image-deps install
+	$(BIN)/python -m board.image
+
+# Builds the image, then flashes it onto a card file, boots it under qemu and serves real clients.
+test-image: image
+	EDGE_TEST_IMAGE=1 $(BIN)/python -m pytest -q -m image tests/board
 
 clean:
 	rm -rf $(VENV) tests/micropython/node_modules build dist *.egg-info

@@ -133,6 +133,10 @@ class SubnetPools:
             return None
         for index in allowed:
             self.states[index].drain(now, recheck)
+        # Kea's walk tries every candidate once when nothing is free and so ends where it began: keep the
+        # position to restore it if this pick fails, so the next pick continues from the same place.
+        saved = [(self.states[i].next_index, self.states[i].spent) for i in allowed]
+        saved_current = self.current
         start = next((i for i in allowed if i >= self.current), None)
         ordered = [i for i in allowed if start is not None and i >= start]
         for rewound in (False, True):
@@ -151,4 +155,8 @@ class SubnetPools:
                     if accept(state, address):
                         self.current = index
                         return address
+        for index, (next_index, spent) in zip(allowed, saved, strict=True):
+            self.states[index].next_index = next_index
+            self.states[index].spent = spent
+        self.current = saved_current
         return None

@@ -72,7 +72,7 @@ def test_a_fresh_server_hands_out_pools_in_order() -> None:
     assert got == list(range(100, 110)) + list(range(200, 205)) + [300, None]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(
     st.sampled_from([POOLS, SMALL]),
     st.lists(

@@ -48,6 +48,7 @@ from edge.stats import Statistics
 log = logging.getLogger("edge.alloc")
 
 OFFER_HOLD = 30  # seconds an OFFERed address stays set aside for the client it was offered to
+OFFERS_SWEEP = 4096  # offers held before the expired ones are swept out (then: twice what is left)
 NEVER = float("inf")
 
 ClientKey = tuple[str, bytes]
@@ -160,6 +161,7 @@ class Allocator:
         self.reservation_first = config.reservations_lookup_first
         self._pools: dict[int, SubnetPools] = {}
         self._offers: dict[int, tuple[ClientKey, float]] = dict(offers or {})
+        self._offers_sweep_at = max(OFFERS_SWEEP, 2 * len(self._offers))  # size that triggers a sweep
         self._last_used: dict[int, int] = {}  # subnet id -> allocation sequence number (preferred subnet)
         self._sequence = 0
         self._seed()
@@ -543,8 +545,12 @@ class Allocator:
         until = now + OFFER_HOLD
         self._offers[address] = (client.key(match_client_id), until)
         self.note_busy(subnet_id, address, until)
-        if len(self._offers) > 4096:
+        if len(self._offers) > self._offers_sweep_at:
             self._offers = {a: o for a, o in self._offers.items() if o[1] > now}
+            # Under a flood of DISCOVERs that are never followed by a REQUEST the live offers alone can
+            # exceed the threshold: the next sweep waits until the table has doubled, so sweeping stays
+            # amortised O(1) per offer instead of O(offers) per DISCOVER.
+            self._offers_sweep_at = max(OFFERS_SWEEP, 2 * len(self._offers))
 
     def drop_offer(self, address: int, now: float | None = None) -> None:
         """Forget the hold on `address`; with `now`, give it back to the free set unless it is leased."""

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import ipaddress
 import os
 from collections.abc import Iterator
@@ -191,6 +190,8 @@ class _D2Reader:
         for key in value:
             if key in table or key in _COMMON:
                 continue
+            import difflib  # only for a message about a mistake: not loaded into a serving process otherwise
+
             close = difflib.get_close_matches(key, list(table), n=1, cutoff=0.75)
             hint = f'; did you mean "{close[0]}"?' if close else ""
             self.error(path + (key,), f'unknown key "{key}" in a Kea D2 {kind} entry{hint}', at_key=True)

@@ -22,7 +22,6 @@ Every problem goes to one IssueLog by key path; the log finds the position. At t
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import logging
 import os
@@ -1526,6 +1525,8 @@ def _implicit_space(space: str, registry: wire_options.OptionRegistry) -> bool:
 
 
 def _close(name: str, known: list[str]) -> str:
+    import difflib  # only for a message about a mistake: not loaded into a serving process otherwise
+
     match = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
     return f'; did you mean "{match[0]}"?' if match else ""
 

@@ -23,7 +23,6 @@ into.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -514,6 +513,8 @@ _HINTS = {
 def _suggest(kind: str, name: str) -> str:
     if name in _HINTS and name not in keys_of(kind):
         return _HINTS[name]
+    import difflib  # only for a message about a mistake: not loaded into a serving process otherwise
+
     here = difflib.get_close_matches(name, list(keys_of(kind)), n=1, cutoff=0.75)
     if here:
         return f'; did you mean "{here[0]}"?'

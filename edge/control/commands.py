@@ -20,14 +20,10 @@ Theory of operation: see registry.py for dispatch; leases.py holds the lease4-* 
 from __future__ import annotations
 
 import copy
-import datetime
-import hashlib
 import json
 import math
 import os
-import platform
 import sys
-import tempfile
 from typing import Any, Protocol
 
 from edge import __version__
@@ -87,6 +83,8 @@ class ServerApi(Protocol):
 
 def config_hash(config: Config) -> str:
     """SHA-256 of the configuration in force, as Kea 2.4+ reports it (upper-case hex)."""
+    import hashlib  # on demand: hashlib loads OpenSSL (~4 MB resident), which a serving process need not hold
+
     text = json.dumps(config.raw, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest().upper()
 
@@ -106,6 +104,8 @@ def _load(document: dict[str, Any], source: str) -> Config:
 
 
 def _timestamp(stamp: float | None) -> str:
+    import datetime  # on demand: the module (and its C part) stay out of a serving process
+
     when = datetime.datetime.fromtimestamp(stamp if stamp is not None else 0)
     return when.strftime("%Y-%m-%d %H:%M:%S.%f")
 
@@ -130,6 +130,8 @@ def _library_versions() -> list[str]:
 
 
 def version_get(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
+    import platform  # on demand, as datetime above
+
     extended = "\n".join(
         [
             f"{__version__}",
@@ -146,6 +148,8 @@ def version_get(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_report(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
+    import platform  # on demand, as datetime above
+
     lines = [
         "edge-dhcp build report",
         f"  Version:          {__version__}",
@@ -238,6 +242,8 @@ def write_atomically(path: str, data: bytes, mode: int = 0o600) -> None:
         mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
         pass
+    import tempfile  # only config-write needs it (and random, which it brings)
+
     fd, tmp = tempfile.mkstemp(prefix=".edge-dhcp-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:

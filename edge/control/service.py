@@ -570,8 +570,6 @@ class ControlService:
     def prepare(self, specs: tuple[ControlSocket, ...] | list[ControlSocket]) -> Plan:
         """Open what `specs` adds and check what it changes; raise ControlError (nothing changed) if any
         socket cannot be opened."""
-        from edge.control.http import open_http
-
         plan = Plan(self)
         try:
             for spec in specs:
@@ -582,6 +580,10 @@ class ControlService:
                 elif spec.socket_type == "unix":
                     plan.opened.append(open_unix(self, spec))
                 else:
+                    # Imported only when an HTTP socket is configured: it brings ssl and hashlib (OpenSSL,
+                    # ~4 MB resident) into the process.
+                    from edge.control.http import open_http
+
                     plan.opened.append(open_http(self, spec))
         except ControlError:
             plan.abort()

@@ -15,8 +15,6 @@ The RFC's own examples (section 3.6) are unit tests.
 
 from __future__ import annotations
 
-import hashlib
-
 __all__ = ["DhcidError", "dhcid_for", "duid_dhcid", "fqdn_wire"]
 
 ID_HWADDR = 0x0000
@@ -46,6 +44,8 @@ def fqdn_wire(fqdn: str) -> bytes:
 
 
 def _digest(kind: int, identifier: bytes, fqdn: str) -> bytes:
+    import hashlib  # here, not at the top: hashlib loads OpenSSL (~4 MB resident) for servers without DNS updates
+
     if not identifier:
         raise DhcidError("an empty client identifier cannot make a DHCID")
     return (

@@ -174,6 +174,9 @@ class _Context:
         self.allocator = Allocator(config, store, self.hosts, self.selector, stats, offers)
         self.options = OptionPlanner(config)
         self.classes: dict[str, ClientClass] = {c.name: c for c in config.client_classes}
+        # What _add_options decided for a (scopes, request, reply so far) combination: the scopes are built
+        # once per configuration and never changed, and the key holds them, so an entry cannot go stale.
+        self.option_answers: dict[tuple, tuple[tuple[tuple[int, bytes], ...], bytes | None]] = {}
 
 
 class _Packet:
@@ -308,7 +311,9 @@ class Engine:
             return self._drop(request, "DROP class")
         client = self._identify(request, view)
         pkt = _Packet(request, inbound, view, classes, client)
-        identifiers = client.identifiers(ctx.hosts.identifier_order)
+        # No reservations anywhere (a common home configuration): nothing to look up, so no identifiers.
+        no_hosts = ctx.hosts.empty
+        identifiers = [] if no_hosts else client.identifiers(ctx.hosts.identifier_order)
         early = self.config.early_global_reservations_lookup
         if early:
             pkt.early = ctx.hosts.find(GLOBAL, identifiers)
@@ -325,7 +330,7 @@ class Engine:
             ex = Exchange(client, identifiers, classes, subnet)
             pkt.ex = ex
             params = subnet.params
-            if params.reservations_in_subnet or params.reservations_global:
+            if not no_hosts and (params.reservations_in_subnet or params.reservations_global):
                 ctx.allocator.find_reservations(ex, pkt.early, early)
                 in_network = bool(subnet.shared_network)
             global_host = ctx.allocator.global_host(ex)
@@ -744,9 +749,25 @@ class Engine:
         return ""
 
     def _add_options(self, reply: wire.Packet, request: wire.Packet, chain: Sequence[Scope]) -> None:
-        for code, data in select_options(chain, request.requested_params(), reply.options):
+        # The answer depends on the scopes, the client's parameter list and vendor option, and what the
+        # reply already holds; clients ask the same few questions, so it is worked out once per question.
+        asked, replied = request.options, reply.options
+        key = (tuple(chain), asked.get(55), asked.get(125), tuple(reply.option_order), replied.get(125))
+        answers = self._ctx.option_answers
+        found = answers.get(key)
+        if found is None:
+            chosen = tuple(select_options(chain, request.requested_params(), replied))
+            vivso_in_reply = replied.get(125)
+            for code, data in chosen:
+                if code == 125:
+                    vivso_in_reply = data
+            found = (chosen, vendor_option(chain, request, vivso_in_reply))
+            if len(answers) >= 4096:
+                answers.clear()
+            answers[key] = found
+        chosen, vivso = found
+        for code, data in chosen:
             reply.set(code, data)
-        vivso = vendor_option(chain, request, reply.get(125))
         if vivso is not None:
             reply.set(125, vivso)
 

@@ -50,6 +50,7 @@ from edge.leases.journal import (
     GroupCommit,
     Journal,
     JournalCorrupt,
+    encode_put,
     encode_record,
     read_journal,
 )
@@ -272,12 +273,13 @@ class MemfileLeaseStore(MemoryLeaseStore):
         )
 
     # ------------------------------------------------------------------ writes
-    def _record(self, record: dict[str, Any]) -> None:
+    def _record(self, record: dict[str, Any] | bytes) -> None:
+        """Append one change (a record, or its encoded line) to the journal, durably as `sync` says."""
         if self._journal is None:
             if self.persist:
                 raise LeaseStoreError("%s is open read-only" % self.path)
             return
-        line = encode_record(record)
+        line = record if isinstance(record, bytes) else encode_record(record)
         try:
             self._journal.append(line)
             if self.sync == "always":
@@ -315,7 +317,7 @@ class MemfileLeaseStore(MemoryLeaseStore):
 
     def put(self, lease: Lease) -> None:
         record = pack_record(lease)  # ValueError before anything is written
-        self._record({"op": "put", "lease": lease.to_doc()})
+        self._record(encode_put(lease))
         self._apply(lease.address, record)
 
     def delete(self, address: int) -> bool:

@@ -35,8 +35,18 @@ GAUGES = ("assigned-addresses", "declined-addresses")
 COUNTERS = ("cumulative-assigned-addresses", "reclaimed-leases", "reclaimed-declined-addresses")
 
 
+_SUBNET_STAT_NAMES: dict[tuple[int, str], str] = {}
+
+
 def subnet_stat(subnet_id: int, name: str) -> str:
-    return "subnet[%d].%s" % (subnet_id, name)
+    """"subnet[ID].NAME", made once per (subnet, statistic): every lease change names two or three."""
+    key = (subnet_id, name)
+    found = _SUBNET_STAT_NAMES.get(key)
+    if found is None:
+        found = "subnet[%d].%s" % (subnet_id, name)
+        if len(_SUBNET_STAT_NAMES) < 65536:
+            _SUBNET_STAT_NAMES[key] = found
+    return found
 
 
 def holds_address(lease: Lease | None) -> bool:

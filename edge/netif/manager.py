@@ -79,6 +79,10 @@ class _Binding:
     address: int | None
     sock: Any  # RawSocket in raw mode, UdpSocket in udp mode
     explicit: bool
+    broadcasts: frozenset[int] = frozenset()  # the interface's broadcast addresses, worked out once
+
+    def __post_init__(self) -> None:
+        self.broadcasts = frozenset(self.iface.broadcast_addresses())
 
     @property
     def source_ip(self) -> int:
@@ -143,6 +147,9 @@ class SocketManager:
             else:
                 self._explicit[name] = address
         self._bindings: dict[str, _Binding] = {}
+        # Moves whenever a socket is opened or closed: the event loop re-registers its sockets (and drops
+        # what it cached about interfaces) only then, not on every wake-up.
+        self.generation = 0
         self._guard: Any = None
         self._ifaces: dict[str, Interface] = {}
         self._errors: dict[str, str] = {}
@@ -197,7 +204,7 @@ class SocketManager:
         try:
             if self.socket_type == "udp":
                 binding.sock.send(tx)
-            elif tx.dst_mac is not None or tx.dst_ip in binding.iface.broadcast_addresses():
+            elif tx.dst_mac is not None or tx.dst_ip in binding.broadcasts:
                 binding.sock.send(tx)
             elif self._guard is not None:
                 self._guard.send(tx)
@@ -340,6 +347,7 @@ class SocketManager:
         except OSError as exc:
             return f"cannot open {self.socket_type} socket on {name} (index {iface.index}): {exc}"
         self._bindings[name] = _Binding(iface=iface, address=address, sock=sock, explicit=explicit)
+        self.generation += 1
         log.info(
             "DHCPSRV_OPEN_SOCKET %s socket on %s (index %d, %s) port %d",
             self.socket_type,
@@ -352,6 +360,7 @@ class SocketManager:
 
     def _close(self, name: str, reason: str) -> None:
         binding = self._bindings.pop(name)
+        self.generation += 1
         try:
             binding.sock.close()
         finally:

@@ -68,6 +68,10 @@ _PKTINFO = struct.Struct("=I4s4s")  # struct in_pktinfo: ipi_ifindex, ipi_spec_d
 _AUX_SPACE = socket.CMSG_SPACE(_AUXDATA.size)
 _PKTINFO_SPACE = socket.CMSG_SPACE(_PKTINFO.size)
 RECV_BUFSIZE = 65535
+# Plain ints: the socket module's MSG_* constants are IntFlag members, and `flags & socket.MSG_TRUNC` goes
+# through enum code on every packet.
+MSG_TRUNC = int(socket.MSG_TRUNC)
+IPPROTO_IP = int(socket.IPPROTO_IP)
 
 # errno values meaning "the interface under this socket is gone or down": reopen, don't crash.
 INTERFACE_GONE = frozenset({errno.ENETDOWN, errno.ENXIO, errno.ENODEV})
@@ -124,7 +128,7 @@ class RawSocket:
         except OSError as exc:
             self._note_failure(exc)
             return None
-        if flags & socket.MSG_TRUNC or address[2] == PACKET_OUTGOING:
+        if flags & MSG_TRUNC or address[2] == PACKET_OUTGOING:
             return None
         verify = True
         for level, kind, value in ancdata:
@@ -206,6 +210,8 @@ class UdpSocket:
         self.address = address
         self.guard = guard
         self.failure: OSError | None = None
+        self._pktinfo: dict[tuple[int | None, int], list[tuple[int, int, bytes]]] = {}
+        self._destinations: dict[int, str] = {}
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             # No SO_REUSEADDR: a second DHCP server on this port must fail to bind, not share it.
@@ -239,12 +245,12 @@ class UdpSocket:
         except OSError as exc:
             self._note_failure(exc)
             return None
-        if flags & socket.MSG_TRUNC:
+        if flags & MSG_TRUNC:
             return None
         ifindex = 0
         dst_ip = 0
         for level, kind, value in ancdata:
-            if level == socket.IPPROTO_IP and kind == IP_PKTINFO and len(value) >= _PKTINFO.size:
+            if level == IPPROTO_IP and kind == IP_PKTINFO and len(value) >= _PKTINFO.size:
                 ifindex, _spec_dst, header_dst = _PKTINFO.unpack_from(value)
                 dst_ip = int.from_bytes(header_dst, "big")
         ifname = self.ifname
@@ -274,12 +280,26 @@ class UdpSocket:
 
     def send(self, tx: Transmit, ifindex: int = 0) -> None:
         """Send `tx` through the kernel's UDP stack; `tx.src_ip` (if set) becomes the source address."""
-        ancillary = []
-        if tx.src_ip is not None or ifindex:
-            spec_dst = (tx.src_ip or 0).to_bytes(4, "big")
-            ancillary.append((socket.IPPROTO_IP, IP_PKTINFO, _PKTINFO.pack(ifindex, spec_dst, bytes(4))))
+        # The control message and the destination text depend on a handful of values (our addresses, the
+        # relays): made once each, not per reply.
+        key = (tx.src_ip, ifindex)
+        ancillary = self._pktinfo.get(key)
+        if ancillary is None:
+            ancillary = []
+            if tx.src_ip is not None or ifindex:
+                spec_dst = (tx.src_ip or 0).to_bytes(4, "big")
+                ancillary.append((IPPROTO_IP, IP_PKTINFO, _PKTINFO.pack(ifindex, spec_dst, bytes(4))))
+            if len(self._pktinfo) >= 64:
+                self._pktinfo.clear()
+            self._pktinfo[key] = ancillary
+        destination = self._destinations.get(tx.dst_ip)
+        if destination is None:
+            destination = _ip_text(tx.dst_ip)
+            if len(self._destinations) >= 1024:
+                self._destinations.clear()
+            self._destinations[tx.dst_ip] = destination
         try:
-            self._sock.sendmsg([tx.payload], ancillary, 0, (_ip_text(tx.dst_ip), tx.dst_port))
+            self._sock.sendmsg([tx.payload], ancillary, 0, (destination, tx.dst_port))
         except OSError as exc:
             self._note_failure(exc)
             raise

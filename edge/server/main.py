@@ -27,6 +27,7 @@ Theory of operation:
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import selectors
@@ -46,7 +47,7 @@ from edge.leases.reclaim import LeaseMaintenance
 from edge.leases.store import LeaseStore, MemoryLeaseStore
 from edge.netif.datagrams import Transmit
 from edge.policy.hosts import HostsDatabaseError
-from edge.server.logs import configure_logging
+from edge.server.logs import configure_logging, defer_flushes, flush_pending
 from edge.stats import Statistics
 
 log = logging.getLogger("edge.server")
@@ -54,6 +55,9 @@ log = logging.getLogger("edge.server")
 DEFAULT_LEASE_FILE = "/var/lib/edge-dhcp/dhcp4.leases"
 DHCPACK = 5
 MAX_HELD_REPLIES = 4096  # ACKs waiting for the disk; beyond this the oldest are dropped (clients retry)
+# Packets taken from one socket before the loop turns to its other work: under a flood the socket never runs
+# dry, and the ACKs waiting for the disk, the timers and the control channel must still get their turn.
+DISPATCH_BATCH = 32
 
 
 def _as_int(address: Any) -> int:
@@ -65,6 +69,19 @@ def _as_int(address: Any) -> int:
         return struct.unpack("!I", bytes(address))[0] if len(address) == 4 else 0
     parts = [int(p) for p in str(address).split(".")]
     return parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3]
+
+
+def release_free_memory() -> None:
+    """Give the C library's free heap back to the system (glibc malloc_trim). Start-up and reloads parse the
+    configuration and the lease file into short-lived objects; once they are gone a few MB stay in the
+    process as free heap, which on a board with little memory is better given back. Elsewhere: nothing."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def load_config(path: str | None) -> Config:
@@ -223,6 +240,7 @@ class Server:
         attach_ddns(self)
         self.reloaded = self.monotonic()
         message = self._kept_leases_note(config)
+        release_free_memory()
         log.info("DHCP4_CONFIG_COMPLETE configuration applied from %s: %d subnet(s)", origin, len(config.subnets))
         if message:
             log.warning("DHCP4_CONFIG_LEASES_KEPT %s", message)
@@ -339,7 +357,7 @@ class Server:
                 self._registered[fd] = sock
 
     def _dispatch(self, sock: Any) -> None:
-        while True:
+        for _ in range(DISPATCH_BATCH):
             try:
                 rx = sock.recv()
             except BlockingIOError:
@@ -475,6 +493,8 @@ class Server:
             old_wakeup = signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._running = True
+        defer_flushes(True)  # log lines are written out once per turn, before the loop waits
+        release_free_memory()  # what loading the configuration and the leases left behind
         log.info("DHCP4_STARTED edge-dhcp serving %d subnet(s), %d lease(s) in store",
                  len(self.engine.config.subnets), len(self.store))
         try:
@@ -494,6 +514,7 @@ class Server:
                 if self._timers_next != float("inf"):
                     timer_wait = max(0.0, self._timers_next - now)
                     timeout = timer_wait if timeout is None else min(timeout, timer_wait)
+                flush_pending()
                 for key, _ in self._selector.select(timeout):
                     if key.data is None:
                         self._on_signals()
@@ -502,6 +523,7 @@ class Server:
                     else:
                         self._dispatch(key.data)
         finally:
+            defer_flushes(False)
             if handle_signals:
                 signal.set_wakeup_fd(old_wakeup)
             for signum, handler in previous.items():

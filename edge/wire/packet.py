@@ -16,7 +16,10 @@ Rules this module keeps:
   client's option 57 when larger), overloads into file then sname only when
   those fields are empty, and pads the message to the 300-byte BOOTP minimum.
 - The hot path (decode) is one struct.unpack_from and one loop over the
-  options field; nothing is parsed until asked for.
+  options field; nothing is parsed until asked for.  Encode checks what it
+  must (types, ranges) with a few whole-value tests on the common path and
+  falls back to the field-by-field checks, and their messages, only when one
+  fails; options up to 255 bytes become one TLV without intermediate lists.
 - MicroPython subset: no annotations, f-strings, dataclasses, enum, ipaddress.
 
 Theory of operation.  ``max_size`` counts the whole IP datagram, as option 57
@@ -220,11 +223,14 @@ class Packet:
     def set(self, code, payload):
         if not isinstance(code, int) or code <= 0 or code >= 255:
             raise ValueError("option code %r is not in 1..254" % (code,))
-        if not isinstance(payload, (bytes, bytearray)):
-            raise ValueError("option %d payload must be bytes, not %r" % (code, type(payload)))
-        if code not in self.options:
+        if type(payload) is not bytes:
+            if not isinstance(payload, (bytes, bytearray)):
+                raise ValueError("option %d payload must be bytes, not %r" % (code, type(payload)))
+            payload = bytes(payload)
+        options = self.options
+        if code not in options:
             self.option_order.append(code)
-        self.options[code] = bytes(payload)
+        options[code] = payload
 
     def remove(self, code):
         if code in self.options:
@@ -459,6 +465,8 @@ def decode(data):
 
 
 def _field(value, size, name):
+    if type(value) is bytes and len(value) == size:
+        return value
     if value is None:
         return bytes(size)
     if not isinstance(value, (bytes, bytearray)):
@@ -471,6 +479,39 @@ def _field(value, size, name):
 
 
 def _header_bytes(p, sname, file):
+    op, htype, hlen, hops, xid, secs, flags = p.op, p.htype, p.hlen, p.hops, p.xid, p.secs, p.flags
+    if (
+        type(op) is int
+        and type(htype) is int
+        and type(hlen) is int
+        and type(hops) is int
+        and type(xid) is int
+        and type(secs) is int
+        and type(flags) is int
+        and not ((op | htype | hlen | hops) >> 8 or xid >> 32 or (secs | flags) >> 16)
+    ):
+        # Every field is a plain int in range (a negative one shifts to -1): struct.pack cannot fail.
+        ciaddr, yiaddr, siaddr, giaddr, chaddr = p.ciaddr, p.yiaddr, p.siaddr, p.giaddr, p.chaddr
+        if not (
+            type(ciaddr) is bytes
+            and type(yiaddr) is bytes
+            and type(siaddr) is bytes
+            and type(giaddr) is bytes
+            and type(chaddr) is bytes
+            and len(ciaddr) == 4
+            and len(yiaddr) == 4
+            and len(siaddr) == 4
+            and len(giaddr) == 4
+            and len(chaddr) == 16
+        ):
+            ciaddr = _field(ciaddr, 4, "ciaddr")
+            yiaddr = _field(yiaddr, 4, "yiaddr")
+            siaddr = _field(siaddr, 4, "siaddr")
+            giaddr = _field(giaddr, 4, "giaddr")
+            chaddr = _field(chaddr, 16, "chaddr")
+        return struct.pack(
+            _HEADER_FMT, op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr, siaddr, giaddr, chaddr, sname, file
+        )
     # struct.pack range checks differ between CPython and MicroPython: check here.
     for name, top in _INT_FIELDS:
         v = getattr(p, name)
@@ -510,9 +551,20 @@ def _ordered_codes(p, order):
             codes.append(c)
             seen[c] = True
     seen[OPT_RELAY_AGENT_INFO] = True
-    for seq in (order or (), p.option_order, sorted(opts)):
+    for seq in (order or (), p.option_order):
         for c in seq:
             if c in opts and c not in seen:
+                codes.append(c)
+                seen[c] = True
+    # Options put into ``options`` without set() are not in option_order: they go last, by code.  The
+    # count tells whether there are any, so the common case sorts nothing.
+    placed = len(codes)
+    for c in (OPT_RELAY_AGENT_INFO, OPT_OVERLOAD, OPT_PAD, OPT_END):
+        if c in opts:
+            placed += 1
+    if placed != len(opts):
+        for c in sorted(opts):
+            if c not in seen:
                 codes.append(c)
                 seen[c] = True
     if OPT_RELAY_AGENT_INFO in opts:
@@ -549,22 +601,27 @@ def encode(packet, max_size=MIN_MAX_SIZE, order=None):
         # decode refuses such a packet, so encode must not make one
         raise EncodeError("option 53 must be 1 byte, not %d" % len(mt), "bad-option")
     codes = _ordered_codes(packet, order)
-    tlvs = []
-    total = 0
+    parts = []
     for c in codes:
         payload = opts[c]
         if not isinstance(payload, (bytes, bytearray)):
             raise EncodeError(
                 "option %d payload must be bytes, not %s" % (c, type(payload).__name__), "bad-option"
             )
-        for t in _instances(c, bytes(payload)):
-            tlvs.append((c, t))
-            total += len(t)
+        n = len(payload)
+        if n <= 255:
+            parts.append(bytes((c, n)) + payload)
+        else:
+            parts.extend(_instances(c, bytes(payload)))
+    body = b"".join(parts)
     room = limit - OPTIONS_OFFSET - 1  # the END byte
-    if total <= room:
-        body = b"".join([t for _, t in tlvs])
+    if len(body) <= room:
         out = _header_bytes(packet, sname, file) + MAGIC_COOKIE + body + b"\xff"
     else:
+        tlvs = []
+        for c in codes:
+            for t in _instances(c, bytes(opts[c])):
+                tlvs.append((c, t))
         out = _overload(packet, tlvs, room, sname, file)
     if len(out) < BOOTP_MIN_LEN:
         out += bytes(BOOTP_MIN_LEN - len(out))

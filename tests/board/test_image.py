@@ -41,7 +41,7 @@ import pytest
 
 from board.assemble import ext4_extract, fat_files, fat_read, fat_write, partitions
 from board.qemu import QEMU, BootFiles, QemuBoard, boot_files
-from tests.lab.clients import ClientError, Dhclient
+from tests.lab.clients import ClientError, ClientLease, Dhclient
 from tests.lab.fixtures import lab_unavailable_reason
 from tests.lab.netns import Lab, Proc, cleanup_stale
 
@@ -257,6 +257,21 @@ class Site:
         self.board.wait_for_socket()
         return started
 
+    def boot_and_lease(self, ns: str) -> tuple[Dhclient, ClientLease, float, float]:
+        """Power on with a dhclient DISCOVERing from the start: (client, lease, s to the lease, s to login:)."""
+        login: list[float] = []
+        powered = self.boot()
+        watcher = threading.Thread(
+            target=lambda: login.append(self.wait_console("login:") - powered), daemon=True
+        )
+        watcher.start()
+        client = dhclient(self, ns, timeout=BOOT_TIMEOUT)
+        lease = client.obtain(background=True)
+        to_lease = time.monotonic() - powered
+        watcher.join(BOOT_TIMEOUT)
+        assert login, "no login prompt on the serial console"
+        return client, lease, to_lease, login[0]
+
     def power_cut(self) -> None:
         assert self.qemu is not None
         os.killpg(self.qemu.pid, signal.SIGKILL)
@@ -340,11 +355,7 @@ def dhclient(site: Site, ns: str, timeout: float) -> Dhclient:
 
 def test_first_boot_serves_a_real_client_with_the_boot_partition_config(site: Site) -> None:
     ((ns, mac),) = site.client_ns(1)
-    powered = site.boot()
-    client = dhclient(site, ns, timeout=BOOT_TIMEOUT)
-    lease = client.obtain(background=True)  # keeps DISCOVERing from power-on until the board answers
-    first_lease = time.monotonic() - powered
-    login = site.wait_console("login:") - powered
+    client, lease, first_lease, login = site.boot_and_lease(ns)  # dhclient DISCOVERs from power-on
     note(
         f"power-on to first lease (first boot: grows root, makes host keys): {first_lease:.1f} s; to login prompt {login:.1f} s"
     )
@@ -532,8 +543,13 @@ def test_power_cut_while_clients_take_leases_keeps_every_acked_lease(site: Site)
         f"{len(seen)} had an ACK"
     )
 
-    site.boot()
-    site.wait_console("login:")
+    fresh_ns, _ = site.client_ns(14)[13]  # a client that never had a lease: times the second boot
+    fresh_client, fresh, first_lease, login = site.boot_and_lease(fresh_ns)
+    fresh_client.stop()
+    note(
+        f"second boot (after the power cut): power-on to first lease {first_lease:.1f} s; to login prompt {login:.1f} s"
+    )
+    assert fresh.address in LAB_NET
     status, out = site.console(f"{CTL} lease4-get-all")
     assert status == 0, out
     leases = {(x["hw-address"], x["ip-address"]) for x in json.loads(out)["arguments"]["leases"]}

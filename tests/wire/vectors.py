@@ -538,6 +538,32 @@ def v_packet_api():
     eq(p.requested_params(), [1, 3, 6], "requested_params")
 
 
+def v_encode_fast_paths():
+    # What the encoder's common path skips must still come out right: options put into ``options``
+    # without set() go after the ordered ones, by code; bytearray payloads and fields encode as bytes do;
+    # header fields that are not plain ints in range are refused.
+    p = P.Packet(xid=7)
+    p.set(53, b"\x02")
+    p.set(6, h("c0000235"))
+    p.options[3] = h("c0000201")  # not through set(): not in option_order
+    p.options[1] = bytearray(h("ffffff00"))
+    p.set(12, bytearray(b"host"))
+    raw = P.encode(p)
+    eq(raw[240:], h("350102" + "0604c0000235" + "0c04" + hx(b"host") + "0104ffffff00" + "0304c0000201" + "ff")
+       + bytes(300 - 240 - 28), "hand-put options last, by code")
+    q = P.Packet(xid=7, ciaddr=bytearray(h("c0000209")), chaddr=h("aabbccddeeff"))
+    eq(P.encode(q)[12:16], h("c0000209"), "bytearray field")
+    eq(P.encode(q)[28:44], h("aabbccddeeff") + bytes(10), "short chaddr padded")
+    for field, value in (("op", True), ("hops", -1), ("xid", -1), ("secs", 1 << 16), ("flags", 1.0)):
+        bad = P.Packet()
+        setattr(bad, field, value)
+        e = raises(EncodeError, P.encode, bad)
+        eq(e.reason, "bad-field", "%s=%r refused" % (field, value))
+    top = P.Packet(op=255, htype=255, hlen=16, hops=255, xid=0xFFFFFFFF, secs=0xFFFF, flags=0xFFFF,
+                   chaddr=bytes(16))
+    eq(P.encode(top)[:12], h("ffff10ffffffffffffffffff"), "largest values")
+
+
 def v_ip_helpers():
     eq(P.ip_to_bytes("192.0.2.1"), h("c0000201"), "ip_to_bytes")
     eq(P.bytes_to_ip(h("c0000201")), "192.0.2.1", "bytes_to_ip")
@@ -945,6 +971,7 @@ def _vectors():
         ("packet/decode-lenient", v_decode_lenient),
         ("packet/empty-packet", v_empty_packet),
         ("packet/api", v_packet_api),
+        ("packet/encode-fast-paths", v_encode_fast_paths),
         ("packet/ip-helpers", v_ip_helpers),
         ("options/rfc3397-compression", v_rfc3397_compression),
         ("options/rfc3442-table", v_rfc3442_table),

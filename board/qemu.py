@@ -20,7 +20,8 @@ Theory of operation: `boot_files(card, dest)` copies kernel and initrd out of th
 printed so far.
 
 Manual use: `python -m board.qemu CARD` boots a card (copy-on-write, `snapshot=on`) with the serial console
-on the terminal and no network; Ctrl-A X quits.
+on the terminal and no network; Ctrl-A X quits. `--machine raspi3b` boots it on qemu's Raspberry Pi 3 model
+instead (SD card, Pi 3 device tree, console on the mini UART ttyS1): the slower, closer-to-the-Pi check.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import argparse
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -181,21 +183,60 @@ class QemuBoard:
             return answer.decode(errors="replace")
 
 
+def raspi3b_argv(overlay: Path, boot: BootFiles, dtb: Path) -> list[str]:
+    """qemu's Raspberry Pi 3 model booting the card: closer to a real Pi's boot path (SD controller, Pi 3
+    device tree, the mini UART as ttyS1 on the second serial port), slower than `virt` (about 2 minutes to
+    a login prompt). The emulated SD card must be a power of two in size: `overlay` is a qcow2 over the card.
+    Networking is qemu's user mode with restrict=on (usb0 in the guest, no traffic leaves qemu)."""
+    return [
+        QEMU, "-M", "raspi3b", "-kernel", str(boot.kernel), "-initrd", str(boot.initrd), "-dtb", str(dtb),
+        "-append", boot.cmdline, "-drive", f"file={overlay},if=sd,format=qcow2",
+        "-serial", "null", "-serial", "mon:stdio", "-display", "none",
+        "-device", "usb-net,netdev=n0", "-netdev", "user,id=n0,restrict=on",
+    ]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m board.qemu", description="Boot a card image under qemu (serial on this terminal)."
     )
     parser.add_argument(
-        "card", type=Path, help="the image or card file (raw); changes are thrown away (snapshot=on)"
+        "card",
+        type=Path,
+        help="the image or card file (raw); changes are thrown away (snapshot=on / an overlay)",
     )
+    parser.add_argument(
+        "--machine", choices=("virt", "raspi3b"), default="virt",
+        help="virt (as the tests; fast) or raspi3b (qemu's Pi 3 with the Pi 3 device tree; slower)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if shutil.which(QEMU) is None:
         print(f"{QEMU} is not installed (Debian package qemu-system-arm)", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="edge-board-") as tmp:
         files = boot_files(args.card, Path(tmp))
-        board = QemuBoard(args.card, files, Path(tmp), tap=None, snapshot=True, serial_on_stdio=True)
         print("booting; Ctrl-A X quits qemu", file=sys.stderr)
+        if args.machine == "raspi3b":
+            dtb, overlay = Path(tmp) / "bcm2837-rpi-3-b.dtb", Path(tmp) / "card.qcow2"
+            fat_extract(args.card, partitions(args.card)[0].start, dtb.name, dtb)
+            subprocess.run(
+                [
+                    "qemu-img",
+                    "create",
+                    "-q",
+                    "-f",
+                    "qcow2",
+                    "-b",
+                    str(args.card.resolve()),
+                    "-F",
+                    "raw",
+                    str(overlay),
+                    "2G",
+                ],
+                check=True,
+            )
+            return os.spawnvp(os.P_WAIT, QEMU, raspi3b_argv(overlay, files, dtb))
+        board = QemuBoard(args.card, files, Path(tmp), tap=None, snapshot=True, serial_on_stdio=True)
         return os.spawnvp(os.P_WAIT, QEMU, board.argv())
 
 

@@ -450,14 +450,9 @@ def bench_perfdhcp(options: Options) -> list[Result]:
                      note="%d leases in the store at start" % preload)
     started = time.monotonic()
     with SideBySide() as bench:
-        _climb(bench, [kea, none, batch], ladder, seconds, say)
-        # The full store: from two rungs below what the empty store held, up (down if the first fails).
-        base = none.held.rate if none.held else ladder[0]
-        index = max(0, ladder.index(base) - 2)
-        _climb(bench, [loaded], ladder[index:], seconds, say)
-        if not loaded.held and index > 0:
-            loaded.climbing = True
-            _climb(bench, [loaded], tuple(reversed(ladder[:index])), seconds, say)
+        # All four on the same rungs, one after the other: the full store too, so that its ratio to the
+        # empty one is not a ratio between a quiet and a busy minute of this machine.
+        _climb(bench, [kea, none, batch, loaded], ladder, seconds, say)
     say("   machine: %s; ladder took %.0f s" % (machine_line(), time.monotonic() - started))
     reference = kea.held.rate if kea.held else 0
     rows = [["server", "held/s", "edge/Kea", "avg delay D-O/R-A ms", "max delay ms", "RSS MB", "CPU s",

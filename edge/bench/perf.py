@@ -493,8 +493,29 @@ def bench_perfdhcp(options: Options) -> list[Result]:
           " (sync none is Kea's durability class); %dk leases >= 0.9 of the empty store." % (preload // 1000))
     if none.held and loaded.held:
         print("   edge-dhcp with %d leases / empty: %.2f" % (preload, loaded.held.rate / none.held.rate))
+    common = _common_rate([kea, none, batch, loaded])
+    if common:
+        # The steadier comparison: the work each server did for the same offered load.
+        costs = [(v, _cpu_per_exchange(v, common)) for v in (kea, none, batch, loaded)]
+        base = costs[0][1]
+        print("   CPU per exchange at %d/s, the highest rate all four held: %s" % (common, ", ".join(
+            "%s %.0f us%s" % (v.name, c, "" if v is kea else " (%.2fx Kea)" % (c / base)) for v, c in costs)))
+        results.append(Result("perfdhcp/cpu-ratio-at-%d" % common, costs[1][1] / base, "x Kea",
+                              "edge-dhcp sync none CPU per exchange / Kea's at the same offered rate"))
     print()
     return results
+
+
+def _common_rate(variants: list[Variant]) -> int:
+    """The highest rate every variant held (0: none)."""
+    held = [{s.rate for s in v.steps if s.held} for v in variants]
+    common = set.intersection(*held) if held else set()
+    return max(common) if common else 0
+
+
+def _cpu_per_exchange(variant: Variant, rate: int) -> float:
+    step = max((s for s in variant.steps if s.rate == rate and s.held), key=lambda s: s.acks)
+    return step.cpu_s / max(step.acks, 1) * 1e6
 
 
 # ---------------------------------------------------------------------------------------------- footprint
@@ -517,7 +538,7 @@ class Probe:
         with bench.lab.inside(bench.site.client.ns):
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        sock.setsockopt(socket.SOL_SOCKET, 25, bench.site.client.ifname.encode())  # SO_BINDTODEVICE
+        sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_BINDTODEVICE", 25), bench.site.client.ifname.encode())
         sock.bind((RELAY_ADDRESS, 67))
         sock.settimeout(0.01)
         self.sock = sock

@@ -90,3 +90,16 @@ def test_the_table_lines_up() -> None:
     text = perf._table([["server", "held/s"], ["Kea 2.2", "8000"], ["edge-dhcp", "6000"]])
     lines = text.splitlines()
     assert lines[1].startswith("-------") and len({len(line) for line in lines}) == 1
+
+
+def test_cpu_is_compared_at_the_highest_rate_every_server_held() -> None:
+    def step(rate: int, held: bool, cpu: float) -> perf.Step:
+        return perf.Step(rate, 1, (0.0 if held else 9.0, 0.0), (0, 0), (0, 0), acks=1000, cpu_s=cpu)
+
+    kea = perf.Variant("kea", "kea")
+    kea.steps = [step(1000, True, 0.1), step(2000, True, 0.2), step(3000, True, 0.3)]
+    edge = perf.Variant("edge", "edge", "none")
+    edge.steps = [step(1000, True, 0.2), step(2000, False, 0.5), step(2000, True, 0.4), step(3000, False, 0.6)]
+    assert perf._common_rate([kea, edge]) == 2000
+    assert perf._cpu_per_exchange(edge, 2000) == pytest.approx(400.0)  # the held try, not the failed one
+    assert perf._common_rate([kea, perf.Variant("none held", "edge")]) == 0

@@ -14,9 +14,10 @@ What a Pi owner does is what happens here, in the same order:
 7. power cut: qemu killed while clients take leases, booted again, every lease a client saw ACKed is
    still in the lease store (`lease4-get-all` over the console).
 
-The image is built by `make image`; `make test-image` builds it, then runs this module with
-EDGE_TEST_IMAGE=1 (use the image just built). EDGE_TEST_IMAGE=build builds it first; without the variable
-the module is skipped (it takes minutes), and `make test` deselects it (marker `image`). Figures (boot-to-first-lease, sizes, build
+The image is built by `make image`; `make test-image` (the last step of `make test`) builds it, then runs
+this module with EDGE_TEST_IMAGE=1 (use the image just built). EDGE_TEST_IMAGE=build builds it first;
+without the variable the module is skipped, so a plain `pytest` run does not spend minutes on it, and the
+main pytest run of `make test` deselects it (marker `image`). Figures (boot-to-first-lease, sizes, build
 time) are printed in the "Raspberry Pi image figures" section of the output; nothing asserts on speed.
 """
 
@@ -386,6 +387,7 @@ def test_first_boot_applied_the_boot_partition(site: Site) -> None:
         "hostname; ls /boot/firmware | sed 's/^/boot: /'; passwd -S root | cut -d' ' -f2; "
         "df -B1M --output=size / | tail -1; findmnt -n -o OPTIONS /; echo journal-files: $(find /var/log/journal -type f 2>/dev/null | wc -l) $(ls -d /run/log/journal); "
         "ls /etc/ssh/ssh_host_ed25519_key; systemctl is-active edge-dhcp systemd-networkd; cat /etc/machine-id | wc -c; "
+        "echo tmp: $(findmnt -n -o FSTYPE /tmp); echo apt-daily: $(systemctl is-enabled apt-daily.timer); "
         "journalctl -b -u edge-dhcp-boot-config -o cat --no-pager"
     )
     assert status == 0, out
@@ -404,6 +406,7 @@ def test_first_boot_applied_the_boot_partition(site: Site) -> None:
     assert "/etc/ssh/ssh_host_ed25519_key" in lines
     assert lines.count("active") == 2
     assert "33" in lines, "a machine id of its own (32 hex digits and a newline)"
+    assert "tmp: tmpfs" in lines and "apt-daily: masked" in lines
     # What the boot-partition applier reported (journal; on a Pi also on the serial console, /dev/console).
     for applied in (
         "edge-dhcp-boot-config: SSH host keys generated",

@@ -91,8 +91,8 @@ test-micropython: tests/micropython/node_modules/.installed
 	node tests/micropython/run.mjs
 
 lint: install
-	$(BIN)/ruff check edge tests cross
-	$(BIN)/ruff format --check edge tests cross
+	$(BIN)/ruff check edge tests cross board
+	$(BIN)/ruff format --check edge tests cross board
 
 check: install
 	$(BIN)/edge-dhcp check

@@ -117,7 +117,9 @@ def parse_perfdhcp(output: str) -> dict[str, dict[str, float]]:
             continue
         if current is None:
             continue
-        match = re.match(r"(sent packets|received packets|drops ratio|avg delay|max delay): ([0-9.eE+-]+|n/a)", line)
+        match = re.match(
+            r"(sent packets|received packets|drops ratio|avg delay|max delay): ([0-9.eE+-]+|n/a)", line
+        )
         if match and match.group(2) != "n/a":
             key = {"sent packets": "sent", "received packets": "received"}.get(match.group(1), match.group(1))
             current[key] = float(match.group(2))
@@ -205,8 +207,15 @@ def write_edge_leases(path: str, n: int) -> None:
 
     def lines() -> Iterator[tuple[int, str]]:
         for address, mac, cltt in _preloaded(n):
-            lease = Lease(address, hwaddr=mac, client_id=b"\x01" + mac, valid_lifetime=3600, cltt=cltt,
-                          subnet_id=1, hostname="host-%d" % (address - POOL_FIRST))
+            lease = Lease(
+                address,
+                hwaddr=mac,
+                client_id=b"\x01" + mac,
+                valid_lifetime=3600,
+                cltt=cltt,
+                subnet_id=1,
+                hostname="host-%d" % (address - POOL_FIRST),
+            )
             yield address, json.dumps(lease.to_doc(), separators=(",", ":"))
 
     write_snapshot(path, lines(), n, sync=False)
@@ -284,8 +293,12 @@ class SideBySide:
 
         self.lab = Lab()
         try:
-            self.site = self.lab.build(server_index=SERVER_INDEX, client_index=CLIENT_INDEX, server_subnet=SUBNET)
-            self.lab.ip(self.site.client.ns, "addr", "add", RELAY_ADDRESS + "/15", "dev", self.site.client.ifname)
+            self.site = self.lab.build(
+                server_index=SERVER_INDEX, client_index=CLIENT_INDEX, server_subnet=SUBNET
+            )
+            self.lab.ip(
+                self.site.client.ns, "addr", "add", RELAY_ADDRESS + "/15", "dev", self.site.client.ifname
+            )
             self.lease_dir = self.lab.tmp / "leases"
             self.lease_path = self.lease_dir / "dhcp4.leases"
             self.config_path = self.lab.tmp / "dhcp4.json"
@@ -353,11 +366,25 @@ class SideBySide:
         return count_kea_leases(path) if kind == "kea" else count_edge_leases(path)
 
     def perfdhcp(self, rate: int, seconds: int) -> str:
-        argv = ["perfdhcp", "-4", "-l", self.site.client.ifname, "-r", str(rate), "-R", "1000000",
-                "-p", str(seconds), "-W", "300000"]
+        argv = [
+            "perfdhcp",
+            "-4",
+            "-l",
+            self.site.client.ifname,
+            "-r",
+            str(rate),
+            "-R",
+            "1000000",
+            "-p",
+            str(seconds),
+            "-W",
+            "300000",
+        ]
         done = self.lab.run(self.site.client.ns, argv, check=False, timeout=seconds + 60)
         if done.returncode not in (0, 3):  # 3: some packets were dropped
-            raise PerfdhcpError("perfdhcp exited %d: %s%s" % (done.returncode, done.stdout[-1500:], done.stderr[-1500:]))
+            raise PerfdhcpError(
+                "perfdhcp exited %d: %s%s" % (done.returncode, done.stdout[-1500:], done.stderr[-1500:])
+            )
         return done.stdout
 
     def step(self, variant: Variant, rate: int, seconds: int) -> Step:
@@ -384,8 +411,13 @@ class SideBySide:
         )
 
 
-def _climb(bench: SideBySide, variants: list[Variant], ladder: tuple[int, ...], seconds: int,
-           say: Callable[[str], None]) -> None:
+def _climb(
+    bench: SideBySide,
+    variants: list[Variant],
+    ladder: tuple[int, ...],
+    seconds: int,
+    say: Callable[[str], None],
+) -> None:
     """Play the ladder in lock-step; a failed rung is played once more before a variant stops."""
     for rate in ladder:
         for variant in variants:
@@ -422,7 +454,9 @@ def _table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for k, row in enumerate(rows):
-        cells = [cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [
+            cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
         lines.append("  ".join(cells).rstrip())
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
@@ -446,8 +480,13 @@ def bench_perfdhcp(options: Options) -> list[Result]:
     kea = Variant("Kea 2.2 (memfile)", "kea", note="no fsync")
     none = Variant("edge-dhcp sync none", "edge", "none", note="comparable to Kea: no fsync")
     batch = Variant("edge-dhcp sync batch", "edge", "batch", note="default: ACK after group fsync")
-    loaded = Variant("edge-dhcp none %dk" % (preload // 1000), "edge", "none", preload,
-                     note="%d leases in the store at start" % preload)
+    loaded = Variant(
+        "edge-dhcp none %dk" % (preload // 1000),
+        "edge",
+        "none",
+        preload,
+        note="%d leases in the store at start" % preload,
+    )
     started = time.monotonic()
     with SideBySide() as bench:
         # All four on the same rungs, one after the other: the full store too, so that its ratio to the
@@ -455,8 +494,20 @@ def bench_perfdhcp(options: Options) -> list[Result]:
         _climb(bench, [kea, none, batch, loaded], ladder, seconds, say)
     say("   machine: %s; ladder took %.0f s" % (machine_line(), time.monotonic() - started))
     reference = kea.held.rate if kea.held else 0
-    rows = [["server", "held/s", "edge/Kea", "avg delay D-O/R-A ms", "max delay ms", "RSS MB", "CPU s",
-             "CPU us/exch", "leases", "durability"]]
+    rows = [
+        [
+            "server",
+            "held/s",
+            "edge/Kea",
+            "avg delay D-O/R-A ms",
+            "max delay ms",
+            "RSS MB",
+            "CPU s",
+            "CPU us/exch",
+            "leases",
+            "durability",
+        ]
+    ]
     results = []
     for variant in (kea, none, batch, loaded):
         step = variant.held
@@ -465,32 +516,47 @@ def bench_perfdhcp(options: Options) -> list[Result]:
             continue
         ratio = step.rate / reference if reference else 0.0
         per_exchange = step.cpu_s / max(step.acks, 1) * 1e6
-        rows.append([
-            variant.name,
-            "%d" % step.rate,
-            "-" if variant.kind == "kea" else "%.2f" % ratio,
-            "%.2f / %.2f" % step.avg_ms,
-            "%.0f / %.0f" % step.max_ms,
-            "%.1f" % step.rss_mb,
-            "%.2f" % step.cpu_s,
-            "%.0f" % per_exchange,
-            "%d" % step.leases,
-            variant.note,
-        ])
-        results.append(Result(
-            "perfdhcp/%s" % variant.name.replace(" ", "-"),
-            step.rate,
-            "exch/s",
-            "edge/Kea %.2f" % ratio if variant.kind == "edge" else "reference",
-            extra={"avg_ms": step.avg_ms, "max_ms": step.max_ms, "rss_mb": step.rss_mb, "cpu_s": step.cpu_s,
-                   "cpu_us_per_exchange": per_exchange, "leases": step.leases, "drops": step.drops},
-        ))
+        rows.append(
+            [
+                variant.name,
+                "%d" % step.rate,
+                "-" if variant.kind == "kea" else "%.2f" % ratio,
+                "%.2f / %.2f" % step.avg_ms,
+                "%.0f / %.0f" % step.max_ms,
+                "%.1f" % step.rss_mb,
+                "%.2f" % step.cpu_s,
+                "%.0f" % per_exchange,
+                "%d" % step.leases,
+                variant.note,
+            ]
+        )
+        results.append(
+            Result(
+                "perfdhcp/%s" % variant.name.replace(" ", "-"),
+                step.rate,
+                "exch/s",
+                "edge/Kea %.2f" % ratio if variant.kind == "edge" else "reference",
+                extra={
+                    "avg_ms": step.avg_ms,
+                    "max_ms": step.max_ms,
+                    "rss_mb": step.rss_mb,
+                    "cpu_s": step.cpu_s,
+                    "cpu_us_per_exchange": per_exchange,
+                    "leases": step.leases,
+                    "drops": step.drops,
+                },
+            )
+        )
     print()
     print(_table(rows))
-    print("   held: the highest offered rate (4-way exchanges/s, %d s each, fresh lease file each step) with both"
-          " drop ratios <= %.1f %%;" % (seconds, DROP_LIMIT))
-    print("   RSS, CPU and leases: the server process at that rate, CPU us per ACKed exchange. Goals: edge/Kea >= 1.0"
-          " (sync none is Kea's durability class); %dk leases >= 0.9 of the empty store." % (preload // 1000))
+    print(
+        "   held: the highest offered rate (4-way exchanges/s, %d s each, fresh lease file each step) with both"
+        " drop ratios <= %.1f %%;" % (seconds, DROP_LIMIT)
+    )
+    print(
+        "   RSS, CPU and leases: the server process at that rate, CPU us per ACKed exchange. Goals: edge/Kea >= 1.0"
+        " (sync none is Kea's durability class); %dk leases >= 0.9 of the empty store." % (preload // 1000)
+    )
     if none.held and loaded.held:
         print("   edge-dhcp with %d leases / empty: %.2f" % (preload, loaded.held.rate / none.held.rate))
     common = _common_rate([kea, none, batch, loaded])
@@ -498,10 +564,24 @@ def bench_perfdhcp(options: Options) -> list[Result]:
         # The steadier comparison: the work each server did for the same offered load.
         costs = [(v, _cpu_per_exchange(v, common)) for v in (kea, none, batch, loaded)]
         base = costs[0][1]
-        print("   CPU per exchange at %d/s, the highest rate all four held: %s" % (common, ", ".join(
-            "%s %.0f us%s" % (v.name, c, "" if v is kea else " (%.2fx Kea)" % (c / base)) for v, c in costs)))
-        results.append(Result("perfdhcp/cpu-ratio-at-%d" % common, costs[1][1] / base, "x Kea",
-                              "edge-dhcp sync none CPU per exchange / Kea's at the same offered rate"))
+        print(
+            "   CPU per exchange at %d/s, the highest rate all four held: %s"
+            % (
+                common,
+                ", ".join(
+                    "%s %.0f us%s" % (v.name, c, "" if v is kea else " (%.2fx Kea)" % (c / base))
+                    for v, c in costs
+                ),
+            )
+        )
+        results.append(
+            Result(
+                "perfdhcp/cpu-ratio-at-%d" % common,
+                costs[1][1] / base,
+                "x Kea",
+                "edge-dhcp sync none CPU per exchange / Kea's at the same offered rate",
+            )
+        )
     print()
     return results
 
@@ -524,8 +604,9 @@ def _cpu_per_exchange(variant: Variant, rate: int) -> float:
 def _discover(mac: bytes, xid: int) -> bytes:
     from edge.wire import packet as wire
 
-    request = wire.Packet(op=wire.BOOTREQUEST, xid=xid, hops=1, giaddr=socket.inet_aton(RELAY_ADDRESS),
-                          chaddr=mac + bytes(10))
+    request = wire.Packet(
+        op=wire.BOOTREQUEST, xid=xid, hops=1, giaddr=socket.inet_aton(RELAY_ADDRESS), chaddr=mac + bytes(10)
+    )
     request.set(wire.OPT_MESSAGE_TYPE, bytes((wire.DHCPDISCOVER,)))
     request.set(wire.OPT_PARAM_REQUEST, bytes((1, 3, 6, 15)))
     return wire.encode(request)
@@ -538,7 +619,9 @@ class Probe:
         with bench.lab.inside(bench.site.client.ns):
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        sock.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_BINDTODEVICE", 25), bench.site.client.ifname.encode())
+        sock.setsockopt(
+            socket.SOL_SOCKET, getattr(socket, "SO_BINDTODEVICE", 25), bench.site.client.ifname.encode()
+        )
         sock.bind((RELAY_ADDRESS, 67))
         sock.settimeout(0.01)
         self.sock = sock
@@ -620,7 +703,9 @@ def bench_footprint(options: Options) -> list[Result]:
                     answered = probe.wait(120)
                     try:
                         if answered is None:
-                            raise RuntimeError("%s with %d leases never answered: %s" % (label, n, server.output()[-1500:]))
+                            raise RuntimeError(
+                                "%s with %d leases never answered: %s" % (label, n, server.output()[-1500:])
+                            )
                         pid = server.proc.pid
                         time.sleep(1.0)
                         entry = {"startup": answered - began, "rss": rss_mb(pid)}
@@ -629,38 +714,67 @@ def bench_footprint(options: Options) -> list[Result]:
                     finally:
                         server.stop()
                     figures[(kind, n)] = entry
-                    print("   %-10s %6d leases: first answer after %.2f s, RSS %.1f MB%s" % (
-                        label, n, entry["startup"], entry["rss"],
-                        ", idle %.3f %% of a core, %.1f wake-ups/s" % (entry["idle"], entry["wakeups"])
-                        if "idle" in entry else ""), flush=True)
+                    print(
+                        "   %-10s %6d leases: first answer after %.2f s, RSS %.1f MB%s"
+                        % (
+                            label,
+                            n,
+                            entry["startup"],
+                            entry["rss"],
+                            ", idle %.3f %% of a core, %.1f wake-ups/s" % (entry["idle"], entry["wakeups"])
+                            if "idle" in entry
+                            else "",
+                        ),
+                        flush=True,
+                    )
         finally:
             probe.close()
-    rows = [["leases", "Kea start s", "edge start s", "Kea RSS MB", "edge RSS MB", "edge/Kea RSS",
-             "Kea idle %core", "edge idle %core", "edge wake-ups/s"]]
+    rows = [
+        [
+            "leases",
+            "Kea start s",
+            "edge start s",
+            "Kea RSS MB",
+            "edge RSS MB",
+            "edge/Kea RSS",
+            "Kea idle %core",
+            "edge idle %core",
+            "edge wake-ups/s",
+        ]
+    ]
     for n in sizes:
         kea, edge = figures[("kea", n)], figures[("edge", n)]
-        rows.append([
-            "%d" % n,
-            "%.2f" % kea["startup"],
-            "%.2f" % edge["startup"],
-            "%.1f" % kea["rss"],
-            "%.1f" % edge["rss"],
-            "%.2f" % (edge["rss"] / kea["rss"]),
-            "%.3f" % kea["idle"] if "idle" in kea else "",
-            "%.3f" % edge["idle"] if "idle" in edge else "",
-            "%.1f" % edge["wakeups"] if "wakeups" in edge else "",
-        ])
+        rows.append(
+            [
+                "%d" % n,
+                "%.2f" % kea["startup"],
+                "%.2f" % edge["startup"],
+                "%.1f" % kea["rss"],
+                "%.1f" % edge["rss"],
+                "%.2f" % (edge["rss"] / kea["rss"]),
+                "%.3f" % kea["idle"] if "idle" in kea else "",
+                "%.3f" % edge["idle"] if "idle" in edge else "",
+                "%.1f" % edge["wakeups"] if "wakeups" in edge else "",
+            ]
+        )
         for kind in ("kea", "edge"):
             entry = figures[(kind, n)]
             results.append(Result("startup/%s/%d" % (kind, n), entry["startup"], "s", "to the first OFFER"))
             results.append(Result("rss/%s/%d" % (kind, n), entry["rss"], "MB", "after the first answer"))
             if "idle" in entry:
-                results.append(Result("idle-cpu/%s/%d" % (kind, n), entry["idle"], "% core",
-                                      "%.1f wake-ups/s over %.0f s" % (entry["wakeups"], idle_seconds)))
+                results.append(
+                    Result(
+                        "idle-cpu/%s/%d" % (kind, n),
+                        entry["idle"],
+                        "% core",
+                        "%.1f wake-ups/s over %.0f s" % (entry["wakeups"], idle_seconds),
+                    )
+                )
     print()
     print(_table(rows))
-    print("   start: process start to the first OFFER. Goals: edge idle RSS < 30 MB and below Kea at every count;"
-          " idle CPU < 0.1 %% of a core (over %.0f s)." % idle_seconds)
+    print(
+        "   start: process start to the first OFFER. Goals: edge idle RSS < 30 MB and below Kea at every count;"
+        " idle CPU < 0.1 %% of a core (over %.0f s)." % idle_seconds
+    )
     print()
     return results
-

@@ -19,7 +19,13 @@ BASE = 0x0A000000
 
 def allocator() -> Allocator:
     config = load_data(
-        {"Dhcp4": {"subnet4": [{"id": 1, "subnet": "10.0.0.0/8", "pools": [{"pool": "10.0.0.1 - 10.255.255.254"}]}]}}
+        {
+            "Dhcp4": {
+                "subnet4": [
+                    {"id": 1, "subnet": "10.0.0.0/8", "pools": [{"pool": "10.0.0.1 - 10.255.255.254"}]}
+                ]
+            }
+        }
     )
     hosts = HostManager([ConfigHosts(config)], config.host_reservation_identifiers)
     return Allocator(config, MemoryLeaseStore(), hosts, SubnetSelector(config), Statistics())

@@ -50,7 +50,11 @@ collected packets: 0
 def test_the_report_is_read_per_exchange() -> None:
     stats = perf.parse_perfdhcp(REPORT)
     assert stats["DISCOVER-OFFER"] == {
-        "sent": 17999, "received": 17658, "drops ratio": 1.89455, "avg delay": 9.69, "max delay": 31.204
+        "sent": 17999,
+        "received": 17658,
+        "drops ratio": 1.89455,
+        "avg delay": 9.69,
+        "max delay": 31.204,
     }
     assert stats["REQUEST-ACK"]["drops ratio"] == 4.208
     assert stats["REQUEST-ACK"]["received"] == 16915
@@ -99,7 +103,12 @@ def test_cpu_is_compared_at_the_highest_rate_every_server_held() -> None:
     kea = perf.Variant("kea", "kea")
     kea.steps = [step(1000, True, 0.1), step(2000, True, 0.2), step(3000, True, 0.3)]
     edge = perf.Variant("edge", "edge", "none")
-    edge.steps = [step(1000, True, 0.2), step(2000, False, 0.5), step(2000, True, 0.4), step(3000, False, 0.6)]
+    edge.steps = [
+        step(1000, True, 0.2),
+        step(2000, False, 0.5),
+        step(2000, True, 0.4),
+        step(3000, False, 0.6),
+    ]
     assert perf._common_rate([kea, edge]) == 2000
     assert perf._cpu_per_exchange(edge, 2000) == pytest.approx(400.0)  # the held try, not the failed one
     assert perf._common_rate([kea, perf.Variant("none held", "edge")]) == 0

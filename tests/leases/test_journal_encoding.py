@@ -48,13 +48,19 @@ def test_encode_put_writes_what_the_general_encoder_writes(lease: Lease) -> None
 
 
 def test_awkward_host_names_and_unusual_types() -> None:
-    base = dict(hwaddr=b"\x02\x00\x00\x00\x00\x01", client_id=b"\x01abc", valid_lifetime=3600, cltt=10, subnet_id=1)
+    base = dict(
+        hwaddr=b"\x02\x00\x00\x00\x00\x01", client_id=b"\x01abc", valid_lifetime=3600, cltt=10, subnet_id=1
+    )
     for hostname in ('say "hi"', "back\\slash", "tab\there", "new\nline", "café", "\u2028", "\x00"):
         lease = Lease(0xC0000201, hostname=hostname, **base)
         assert encode_put(lease) == general(lease)
     # Field types a caller might pass that the fast path does not take: the general path, same bytes.
-    for field, value in (("fqdn_fwd", 1), ("valid_lifetime", True), ("hwaddr", bytearray(b"\x02\x01")),
-                         ("client_id", bytearray(b"\x01"))):
+    for field, value in (
+        ("fqdn_fwd", 1),
+        ("valid_lifetime", True),
+        ("hwaddr", bytearray(b"\x02\x01")),
+        ("client_id", bytearray(b"\x01")),
+    ):
         lease = Lease(0xC0000201, **base)
         setattr(lease, field, value)
         assert encode_put(lease) == general(lease)

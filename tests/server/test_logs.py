@@ -26,7 +26,9 @@ def record(name: str, level: int, msg: str, *args: object, exc: bool = False) ->
 @pytest.mark.parametrize(
     "rec",
     [
-        record("edge.engine", logging.INFO, "DHCP4_LEASE_ALLOC %s: lease %s", "00:0c:01:02:03:04", "198.18.1.0"),
+        record(
+            "edge.engine", logging.INFO, "DHCP4_LEASE_ALLOC %s: lease %s", "00:0c:01:02:03:04", "198.18.1.0"
+        ),
         record("edge", logging.WARNING, "DHCP4_X plain %d%%", 5),
         record("other.module", logging.ERROR, "DHCP4_Y no args"),
         record("edge.leases", logging.DEBUG, "DHCP4_Z %r and %s", [1, "two"], 3.5),
@@ -37,7 +39,9 @@ def test_kea_formatter_writes_what_the_stock_formatter_writes(rec: logging.LogRe
     stock = logging.Formatter(logs.FORMAT, logs.DATEFMT)
     logs._ShortName().filter(rec)
     expected = stock.format(rec)
-    fresh = logging.LogRecord(rec.name, rec.levelno, rec.pathname, rec.lineno, rec.msg, rec.args, rec.exc_info)
+    fresh = logging.LogRecord(
+        rec.name, rec.levelno, rec.pathname, rec.lineno, rec.msg, rec.args, rec.exc_info
+    )
     fresh.created, fresh.msecs = rec.created, rec.msecs
     assert logs.KeaFormatter().format(fresh) == expected
 
@@ -102,7 +106,9 @@ def test_loop_lines_wait_for_the_turn_and_errors_do_not(output: Recorder) -> Non
         ([1, 2],),
     ],
 )
-def test_fast_log_record_has_the_stock_record_attributes(args: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fast_log_record_has_the_stock_record_attributes(
+    args: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(logging, "logThreads", False)
     monkeypatch.setattr(logging, "logMultiprocessing", False)
     monkeypatch.setattr(logs.time, "time", lambda: 1_800_000_000.25)

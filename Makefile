@@ -64,12 +64,13 @@ tests/micropython/node_modules/.installed: tests/micropython/package.json
 	cd tests/micropython && npm install --no-audit --no-fund --silent
 	touch $@
 
-# Everything: unit, property, fuzz, lab (root + namespaces) and MicroPython runs.
-# The Raspberry Pi image boot test (marker `image`) is its own target, `make test-image`: see README.
+# Everything: unit, property, fuzz, lab (root + namespaces), the ARM packages under qemu-user, MicroPython
+# runs, and the Raspberry Pi image built and booted under qemu-system (the slowest part when cold: see README).
 test: system-deps install tests/micropython/node_modules/.installed
 	$(BIN)/python -m pytest -q -m "not image and not arm"
 	$(MAKE) --no-print-directory test-arm
 	$(MAKE) --no-print-directory test-micropython
+	$(MAKE) --no-print-directory test-image
 
 test-unit: install
 	$(BIN)/python -m pytest -q -m "not lab and not arm"

@@ -10,7 +10,10 @@ What it does, and what it leaves behind (nothing):
   REQUEST with ACK (192.0.2.0/24, TEST-NET-1), so each client goes on from
   DISCOVER to REQUEST; it records every UDP payload it receives;
 - runs ISC dhclient, busybox udhcpc and dhcpcd in wcap-c, one after another,
-  each with a dummy script (/bin/true) and a time limit;
+  each with a dummy script (/bin/true) and a time limit; dhcpcd runs with
+  private directories bind-mounted over /run and /var/lib/dhcpcd (as the lab's
+  Dhcpcd runner does), so its pid file, control socket and lease stay in the
+  temporary directory, not on the host;
 - deletes the namespaces, the veth pair and /etc/netns/wcap-c, even on error.
 
 It prints each captured payload as hex, labelled with the client and message
@@ -155,6 +158,12 @@ def main():
                 "  domain-name-servers, domain-search, host-name, interface-mtu,\n"
                 "  rfc3442-classless-static-routes, ntp-servers;\n"
             )
+        # dhcpcd keeps state in /run and /var/lib/dhcpcd: give it private ones. `ip netns exec` already runs
+        # the command in its own mount namespace, so these binds end with the client.
+        private = {"/run": os.path.join(tmp, "run"), "/var/lib/dhcpcd": os.path.join(tmp, "dhcpcd-db")}
+        for source in private.values():
+            os.makedirs(source)
+        binds = " && ".join(f"mount --bind {source} {target}" for target, source in private.items())
         clients = [
             (
                 "dhclient",
@@ -201,6 +210,10 @@ def main():
             (
                 "dhcpcd",
                 [
+                    "/bin/sh",
+                    "-c",
+                    binds + ' && exec "$@"',
+                    "wcap-binds",
                     "dhcpcd",
                     "-4",
                     "-B",
@@ -234,10 +247,6 @@ def main():
     finally:
         teardown()
         shutil.rmtree(tmp, ignore_errors=True)
-        # dhcpcd keeps per-interface state on the host file system; drop ours
-        for leftover in (f"/var/lib/dhcpcd/{VETH_C}.lease", "/var/lib/dhcpcd/{}-{}.lease".format(VETH_C, "")):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
     if args.out:
         with open(args.out, "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -44,6 +44,7 @@ from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.leases.store import LeaseStore
 from edge.policy.hosts import GLOBAL, HostManager, Identifier
 from edge.stats import Statistics
+from edge.wire.packet import int_to_ip
 
 log = logging.getLogger("edge.alloc")
 
@@ -469,7 +470,7 @@ class Allocator:
                         log.warning(
                             "ALLOC_ENGINE_V4_DISCOVER_ADDRESS_CONFLICT reserved address %s is in use "
                             "by another client",
-                            _ip(reserved),
+                            int_to_ip(reserved),
                         )
                 else:
                     chosen = reserved
@@ -495,7 +496,7 @@ class Allocator:
             if self.address_reserved(ex, requested):
                 log.debug(
                     "ALLOC_ENGINE_V4_REQUEST_ADDRESS_RESERVED %s is reserved for another client",
-                    _ip(requested),
+                    int_to_ip(requested),
                 )
                 return None
         elif self.has_address_reservation(ex):
@@ -508,7 +509,9 @@ class Allocator:
                 and not _expired(existing, now)
                 and not ex.client.owns(existing, ex.subnet.params.match_client_id)
             ):
-                log.debug("ALLOC_ENGINE_V4_REQUEST_IN_USE %s is leased to another client", _ip(requested))
+                log.debug(
+                    "ALLOC_ENGINE_V4_REQUEST_IN_USE %s is leased to another client", int_to_ip(requested)
+                )
                 return None
             reserved = self.has_address_reservation(ex)
             host = self.current_host(ex) if reserved else None
@@ -560,10 +563,6 @@ class Allocator:
             subnet = self.selector.containing(address)
             if subnet is not None:
                 self.note_free(subnet.id, address)
-
-
-def _ip(value: int) -> str:
-    return "%d.%d.%d.%d" % (value >> 24 & 255, value >> 16 & 255, value >> 8 & 255, value & 255)
 
 
 __all__ = [

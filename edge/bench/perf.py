@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.bench import Options, Result, benchmark
+from edge.wire.packet import int_to_ip
 
 SUBNET = "198.18.0.0/15"  # RFC 2544's benchmarking range: 131 072 addresses
 POOL = "198.18.1.0 - 198.19.255.254"
@@ -174,10 +175,6 @@ def machine_line() -> str:
 # ---------------------------------------------------------------------------------------------- lease files
 
 
-def _ip(value: int) -> str:
-    return socket.inet_ntoa(value.to_bytes(4, "big"))
-
-
 def _preloaded(n: int) -> Iterator[tuple[int, bytes, int]]:
     """n leases from the start of the pool, as a network that has been up a while holds them: (address,
     MAC, cltt). MACs are locally administered (02:...), so they never meet perfdhcp's clients."""
@@ -196,7 +193,7 @@ def write_kea_leases(path: str, n: int) -> None:
         for address, mac, cltt in _preloaded(n):
             handle.write(
                 "%s,%s,%s,3600,%d,1,0,0,host-%d,0,\n"
-                % (_ip(address), mac.hex(":"), "01:" + mac.hex(":"), cltt + 3600, address - POOL_FIRST)
+                % (int_to_ip(address), mac.hex(":"), "01:" + mac.hex(":"), cltt + 3600, address - POOL_FIRST)
             )
 
 

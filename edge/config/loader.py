@@ -137,8 +137,14 @@ SHOWN_RESOLVED = (
 # Control sockets: keys that only http(s) sockets take; the Linux limit on a unix socket path
 # (sun_path is 108 bytes with its terminating NUL); the largest password or user file read.
 HTTP_ONLY_KEYS = (
-    "socket-address", "socket-port", "authentication", "trust-anchor", "cert-file", "key-file",
-    "cert-required", "http-headers",
+    "socket-address",
+    "socket-port",
+    "authentication",
+    "trust-anchor",
+    "cert-file",
+    "key-file",
+    "cert-required",
+    "http-headers",
 )
 UNIX_PATH_MAX = 107
 SECRET_FILE_MAX = 4096
@@ -307,10 +313,6 @@ def _parse_pool(text: str) -> tuple[int, int]:
     if first > last:
         raise ValueError(f'the range "{text}" ends before it starts')
     return first, last
-
-
-def _ip_text(value: int) -> str:
-    return str(ipaddress.IPv4Address(value))
 
 
 @dataclass(frozen=True)
@@ -551,11 +553,16 @@ class _Builder:
 
     def hosts_databases(self, g: dict[str, Any], root: KeyPath) -> tuple[HostsDatabase, ...]:
         if "hosts-database" in g and "hosts-databases" in g:
-            self.error(root + ("hosts-databases",), 'give "hosts-database" or "hosts-databases", not both',
-                       at_key=True)
+            self.error(
+                root + ("hosts-databases",),
+                'give "hosts-database" or "hosts-databases", not both',
+                at_key=True,
+            )
             return ()
         if "hosts-database" in g:
-            entries: list[tuple[KeyPath, dict[str, Any]]] = [(root + ("hosts-database",), g["hosts-database"])]
+            entries: list[tuple[KeyPath, dict[str, Any]]] = [
+                (root + ("hosts-database",), g["hosts-database"])
+            ]
         else:
             entries = list(self.items(g, "hosts-databases", root))
         out: list[HostsDatabase] = []
@@ -573,11 +580,15 @@ class _Builder:
                 continue
             name = db.get("name", "")
             if not name.strip():
-                self.error(path + ("name",) if "name" in db else path,
-                           'a tinydb hosts database needs "name": the path of its file')
+                self.error(
+                    path + ("name",) if "name" in db else path,
+                    'a tinydb hosts database needs "name": the path of its file',
+                )
                 continue
             if name in seen:
-                self.error(path + ("name",), f"the same hosts database is configured at {format_path(seen[name])}")
+                self.error(
+                    path + ("name",), f"the same hosts database is configured at {format_path(seen[name])}"
+                )
                 continue
             seen[name] = path
             out.append(HostsDatabase(type=kind, name=name))
@@ -602,7 +613,9 @@ class _Builder:
             try:
                 return compile_string(text, self.registry)
             except ExpressionError as err:
-                self.error(where, f"bad expression: {err.message} (at character {err.offset + 1})", inside=err.offset)
+                self.error(
+                    where, f"bad expression: {err.message} (at character {err.offset + 1})", inside=err.offset
+                )
                 return None
         return None
 
@@ -863,8 +876,10 @@ class _Builder:
         set must be a regular expression (Kea takes POSIX extended syntax; Python's covers its common use)."""
         if "ddns-use-conflict-resolution" in obj:
             if "ddns-conflict-resolution-mode" in obj:
-                self.error(path + ("ddns-use-conflict-resolution",),
-                           'give "ddns-conflict-resolution-mode" or "ddns-use-conflict-resolution", not both')
+                self.error(
+                    path + ("ddns-use-conflict-resolution",),
+                    'give "ddns-conflict-resolution-mode" or "ddns-use-conflict-resolution", not both',
+                )
             else:
                 use = obj["ddns-use-conflict-resolution"]
                 values["ddns-conflict-resolution-mode"] = "check-with-dhcid" if use else "no-check-with-dhcid"
@@ -873,10 +888,14 @@ class _Builder:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                self.error(path + ("hostname-char-set",), f'"{pattern}" is not a usable regular expression: {exc}')
+                self.error(
+                    path + ("hostname-char-set",), f'"{pattern}" is not a usable regular expression: {exc}'
+                )
         for key in ("ddns-generated-prefix", "ddns-qualifying-suffix"):
             text = obj.get(key)
-            if text and (len(text) > 253 or any(not part or len(part) > 63 for part in text.strip(".").split("."))):
+            if text and (
+                len(text) > 253 or any(not part or len(part) > 63 for part in text.strip(".").split("."))
+            ):
                 self.error(path + (key,), f'"{text}" is not a valid domain name part')
 
     @staticmethod
@@ -1303,16 +1322,23 @@ class _Builder:
             out.append(socket)
         return tuple(out)
 
-    def unix_control_socket(self, c: dict[str, Any], path: KeyPath, raw: dict[str, Any]) -> ControlSocket | None:
+    def unix_control_socket(
+        self, c: dict[str, Any], path: KeyPath, raw: dict[str, Any]
+    ) -> ControlSocket | None:
         name = c.get("socket-name", "")
         if not name.strip():
             self.error(path, 'a unix control socket needs "socket-name" (the socket file path)')
             return None
         if len(os.fsencode(os.path.abspath(name))) > UNIX_PATH_MAX:
-            self.error(path + ("socket-name",), f"is longer than the {UNIX_PATH_MAX} bytes a unix socket path may have")
+            self.error(
+                path + ("socket-name",),
+                f"is longer than the {UNIX_PATH_MAX} bytes a unix socket path may have",
+            )
         for key in HTTP_ONLY_KEYS:
             if key in c:
-                self.error(path + (key,), f'"{key}" applies to http and https control sockets, not unix', at_key=True)
+                self.error(
+                    path + (key,), f'"{key}" applies to http and https control sockets, not unix', at_key=True
+                )
         group = c.get("socket-group")
         if group is not None and not group.strip():
             self.error(path + ("socket-group",), "must name a group (or leave the key out for mode 0600)")
@@ -1323,8 +1349,12 @@ class _Builder:
     ) -> ControlSocket | None:
         for key in ("socket-name", "socket-group"):
             if key in c:
-                self.error(path + (key,), f'"{key}" applies to unix control sockets; an {kind} socket is given by '
-                           '"socket-address" and "socket-port"', at_key=True)
+                self.error(
+                    path + (key,),
+                    f'"{key}" applies to unix control sockets; an {kind} socket is given by '
+                    '"socket-address" and "socket-port"',
+                    at_key=True,
+                )
         address = c.get("socket-address", "127.0.0.1")
         try:
             ip = ipaddress.ip_address(address)
@@ -1361,7 +1391,9 @@ class _Builder:
             )
         return socket
 
-    def tls_files(self, c: dict[str, Any], kind: str, path: KeyPath) -> tuple[str | None, str | None, str | None]:
+    def tls_files(
+        self, c: dict[str, Any], kind: str, path: KeyPath
+    ) -> tuple[str | None, str | None, str | None]:
         given = {key: c.get(key) or None for key in ("cert-file", "key-file", "trust-anchor")}
         if kind == "http":
             for key, value in given.items():
@@ -1373,7 +1405,11 @@ class _Builder:
             needed.append("trust-anchor")
         for key in needed:
             if given[key] is None:
-                why = " (the CA that signs client certificates; or set \"cert-required\": false)" if key == "trust-anchor" else ""
+                why = (
+                    ' (the CA that signs client certificates; or set "cert-required": false)'
+                    if key == "trust-anchor"
+                    else ""
+                )
                 self.error(path, f'an https control socket needs "{key}"{why}')
         for key, value in given.items():
             if value is not None and not os.access(value, os.R_OK):
@@ -1398,12 +1434,21 @@ class _Builder:
             if "user-file" in client:
                 user = self.secret_file(directory, client["user-file"], item_path + ("user-file",))
             if "password-file" in client:
-                password = self.secret_file(directory, client["password-file"], item_path + ("password-file",))
-                if password is not None and user is None and "user-file" not in client and "user" not in client:
+                password = self.secret_file(
+                    directory, client["password-file"], item_path + ("password-file",)
+                )
+                if (
+                    password is not None
+                    and user is None
+                    and "user-file" not in client
+                    and "user" not in client
+                ):
                     # Kea: a password file without a user holds the whole "user:password" secret
                     user, sep, password = password.partition(":")
                     if not sep:
-                        self.error(item_path + ("password-file",), 'has no "user:password" in it (no user is given)')
+                        self.error(
+                            item_path + ("password-file",), 'has no "user:password" in it (no user is given)'
+                        )
                         continue
             if user is None:
                 if "user-file" not in client and "user" not in client:

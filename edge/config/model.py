@@ -13,19 +13,12 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
 from edge.config.d2 import DdnsSettings
-
-
-def ip_int(text: str) -> int:
-    return int(ipaddress.IPv4Address(text))
-
-
-def ip_text(value: int) -> str:
-    return str(ipaddress.IPv4Address(value))
+from edge.wire.packet import int_to_ip as ip_text  # noqa: F401 - re-exported for tests
+from edge.wire.packet import ip_to_int as ip_int  # noqa: F401 - re-exported for tests
 
 
 @dataclass(frozen=True, slots=True)

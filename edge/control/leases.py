@@ -28,20 +28,17 @@ from edge.config.model import Config, Subnet
 from edge.control.protocol import EMPTY, ERROR, SUCCESS, answer
 from edge.control.registry import ArgError
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.wire.packet import int_to_ip
 
 __all__ = ["lease_from_args", "lease_to_json"]
 
 STATES = (0, 1, 2)  # default, declined, expired-reclaimed
 
 
-def _ip(value: int) -> str:
-    return str(ipaddress.IPv4Address(value))
-
-
 def lease_to_json(lease: Lease) -> dict[str, Any]:
     """A lease as Kea's lease_cmds answer it."""
     out: dict[str, Any] = {
-        "ip-address": _ip(lease.address),
+        "ip-address": int_to_ip(lease.address),
         "hw-address": lease.hwaddr.hex(":"),
         "cltt": int(lease.cltt),
         "valid-lft": int(lease.valid_lifetime),
@@ -79,14 +76,16 @@ def _subnet(config: Config, subnet_id: int, address: int) -> Subnet:
     if subnet_id == 0:
         subnet = subnet_for_address(config, address)
         if subnet is None:
-            raise ArgError(f"subnet-id not specified and failed to find a subnet for address {_ip(address)}")
+            raise ArgError(
+                f"subnet-id not specified and failed to find a subnet for address {int_to_ip(address)}"
+            )
         return subnet
     subnet = config.subnet_by_id(subnet_id)
     if subnet is None:
         raise ArgError(f"Invalid subnet-id: No IPv4 subnet with subnet-id={subnet_id} currently configured.")
     if address not in subnet:
         raise ArgError(
-            f"The address {_ip(address)} does not belong to subnet {subnet.text}, subnet-id={subnet_id}"
+            f"The address {int_to_ip(address)} does not belong to subnet {subnet.text}, subnet-id={subnet_id}"
         )
     return subnet
 
@@ -170,7 +169,9 @@ def lease4_add(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     if server.store.get(lease.address) is not None:
         return answer(ERROR, "IPv4 lease already exists.")
     _replace(server, None, lease)
-    return answer(SUCCESS, f"Lease for address {_ip(lease.address)}, subnet-id {lease.subnet_id} added.")
+    return answer(
+        SUCCESS, f"Lease for address {int_to_ip(lease.address)}, subnet-id {lease.subnet_id} added."
+    )
 
 
 def lease4_update(server: Any, args: dict[str, Any]) -> dict[str, Any]:
@@ -180,7 +181,7 @@ def lease4_update(server: Any, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("force-create", False):
             return answer(
                 ERROR,
-                f"failed to update the lease with address {_ip(lease.address)}: no such lease "
+                f"failed to update the lease with address {int_to_ip(lease.address)}: no such lease "
                 '(give "force-create": true to create it)',
             )
         _replace(server, None, lease)

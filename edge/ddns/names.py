@@ -37,7 +37,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +46,7 @@ from edge.ddns import fqdn as fqdn_option
 from edge.ddns.dhcid import dhcid_for
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
 from edge.leases.lease import Lease
+from edge.wire.packet import int_to_ip
 
 log = logging.getLogger("edge.ddns")
 
@@ -335,7 +335,7 @@ class NameHandler:
                 forward=lease.fqdn_fwd,
                 reverse=lease.fqdn_rev,
                 fqdn=fqdn,
-                ip_address=_ip(lease.address),
+                ip_address=int_to_ip(lease.address),
                 dhcid=dhcid,
                 lease_expires_on=lease.expire,
                 lease_length=ttl_for(lease.valid_lifetime, params),
@@ -344,7 +344,7 @@ class NameHandler:
         except ValueError as exc:
             log.error(
                 "DHCP4_NCR_CREATION_FAILED cannot build a DNS update for %s (%s): %s",
-                _ip(lease.address),
+                int_to_ip(lease.address),
                 lease.hostname,
                 exc,
             )
@@ -358,7 +358,3 @@ def _norm(hostname: str) -> str:
     """Lease hostname -> absolute lower-case FQDN ("" stays "")."""
     text = hostname.strip().lower().rstrip(".")
     return text + "." if text else ""
-
-
-def _ip(value: int) -> str:
-    return "%d.%d.%d.%d" % struct.unpack("!4B", struct.pack("!I", value))

@@ -34,9 +34,10 @@ from typing import Any, NamedTuple, TextIO
 
 from edge.config.model import Config
 from edge.leases.journal import JournalCorrupt
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease, _ip_int, _ip_text
+from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.leases.snapshot import read_tinydb
 from edge.leases.store import LeaseStore, pack_record
+from edge.wire.packet import int_to_ip, ip_to_int
 
 
 class Row(NamedTuple):
@@ -123,7 +124,7 @@ def _bool(text: str, what: str) -> bool:
 
 def _address(text: str) -> int:
     try:
-        address = _ip_int(text.strip())
+        address = ip_to_int(text.strip())
     except ValueError:
         raise ValueError("address %r is not an IPv4 address" % text) from None
     if address in (0, 0xFFFFFFFF):
@@ -205,7 +206,7 @@ def write_kea_csv(leases: Iterable[Lease], out: TextIO) -> int:
         out.write(
             ",".join(
                 (
-                    _ip_text(lease.address),
+                    int_to_ip(lease.address),
                     lease.hwaddr.hex(":"),
                     lease.client_id.hex(":") if lease.client_id else "",
                     str(lease.valid_lifetime),
@@ -230,7 +231,7 @@ def write_kea_csv(leases: Iterable[Lease], out: TextIO) -> int:
 def lease_to_kea(lease: Lease) -> dict[str, Any]:
     """A lease as Kea's lease4-get answers it."""
     out: dict[str, Any] = {
-        "ip-address": _ip_text(lease.address),
+        "ip-address": int_to_ip(lease.address),
         "hw-address": lease.hwaddr.hex(":"),
         "valid-lft": lease.valid_lifetime,
         "cltt": lease.cltt,
@@ -406,7 +407,7 @@ def _check(config: Config, lease: Lease) -> str | None:
         pack_record(lease)
     except ValueError as exc:
         return str(exc)
-    address = _ip_text(lease.address)
+    address = int_to_ip(lease.address)
     home = next((s for s in config.subnets if lease.address in s), None)
     if lease.subnet_id == 0:
         if home is None:

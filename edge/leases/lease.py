@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from edge.wire.packet import int_to_ip, ip_to_int
+
 STATE_DEFAULT = 0
 STATE_DECLINED = 1
 STATE_EXPIRED_RECLAIMED = 2
@@ -73,7 +75,7 @@ class Lease:
     def to_doc(self) -> dict[str, Any]:
         """The TinyDB document form (JSON-safe): what the journal and the snapshot store."""
         doc: dict[str, Any] = {
-            "address": _ip_text(self.address),
+            "address": int_to_ip(self.address),
             "hwaddr": self.hwaddr.hex(":"),
             "client_id": self.client_id.hex(":") if self.client_id is not None else "",
             "valid_lifetime": self.valid_lifetime,
@@ -93,7 +95,7 @@ class Lease:
         valid = int(doc["valid_lifetime"])
         client_id = doc.get("client_id") or ""
         return cls(
-            address=_ip_int(doc["address"]),
+            address=ip_to_int(doc["address"]),
             hwaddr=bytes.fromhex(doc.get("hwaddr", "").replace(":", "")),
             client_id=bytes.fromhex(client_id.replace(":", "")) if client_id else None,
             valid_lifetime=valid,
@@ -113,27 +115,10 @@ class Lease:
 
     def __repr__(self) -> str:
         return "Lease(%s hw=%s cid=%s subnet=%d expire=%d state=%d)" % (
-            _ip_text(self.address),
+            int_to_ip(self.address),
             self.hwaddr.hex(":"),
             self.client_id.hex(":") if self.client_id else "-",
             self.subnet_id,
             self.expire,
             self.state,
         )
-
-
-def _ip_text(value: int) -> str:
-    return "%d.%d.%d.%d" % (value >> 24 & 255, value >> 16 & 255, value >> 8 & 255, value & 255)
-
-
-def _ip_int(text: str) -> int:
-    parts = text.split(".")
-    if len(parts) != 4:
-        raise ValueError("bad IPv4 address %r" % text)
-    value = 0
-    for part in parts:
-        octet = int(part)
-        if not 0 <= octet <= 255:
-            raise ValueError("bad IPv4 address %r" % text)
-        value = value << 8 | octet
-    return value

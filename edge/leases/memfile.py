@@ -54,9 +54,10 @@ from edge.leases.journal import (
     encode_record,
     read_journal,
 )
-from edge.leases.lease import Lease, _ip_int, _ip_text
+from edge.leases.lease import Lease
 from edge.leases.snapshot import is_native, read_snapshot, write_snapshot
 from edge.leases.store import LeaseStoreError, MemoryLeaseStore, pack_document, pack_record, unpack_record
+from edge.wire.packet import int_to_ip, ip_to_int
 
 log = logging.getLogger("edge.leases")
 
@@ -101,7 +102,7 @@ def _apply_record(records: dict[int, bytes], record: dict[str, Any]) -> None:
         address, packed = pack_document(record["lease"])
         records[address] = packed
     else:
-        records.pop(_ip_int(record["address"]), None)
+        records.pop(ip_to_int(record["address"]), None)
 
 
 class MemfileLeaseStore(MemoryLeaseStore):
@@ -323,7 +324,7 @@ class MemfileLeaseStore(MemoryLeaseStore):
     def delete(self, address: int) -> bool:
         if address not in self._records:
             return False
-        self._record({"op": "del", "address": _ip_text(address)})
+        self._record({"op": "del", "address": int_to_ip(address)})
         self._apply(address, None)
         return True
 

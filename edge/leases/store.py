@@ -42,7 +42,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from edge.leases.lease import STATE_EXPIRED_RECLAIMED, Lease, _ip_int
+from edge.leases.lease import STATE_EXPIRED_RECLAIMED, Lease
+from edge.wire.packet import ip_to_int
 
 log = logging.getLogger("edge.leases")
 
@@ -135,7 +136,7 @@ def pack_record(lease: Lease) -> bytes:
 def pack_document(doc: dict[str, Any]) -> tuple[int, bytes]:
     """(address, packed record) straight from a TinyDB lease document, as Lease.from_doc would read it
     (the loader's fast path: no Lease object). ValueError/KeyError/TypeError for a bad document."""
-    address = _ip_int(doc["address"])
+    address = ip_to_int(doc["address"])
     check_address(address)
     valid = int(doc["valid_lifetime"])
     client_id = doc.get("client_id") or ""

@@ -32,8 +32,9 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from edge.leases.lease import Lease, _ip_int
+from edge.leases.lease import Lease
 from edge.leases.store import MemoryLeaseStore
+from edge.wire.packet import ip_to_int
 
 TABLE = "leases"
 
@@ -206,7 +207,7 @@ class LeaseTable(Table):
 
 def _address_id(document: Mapping[str, Any]) -> int:
     try:
-        return _ip_int(str(document["address"]))
+        return ip_to_int(str(document["address"]))
     except KeyError:
         raise ValueError('a lease document needs an "address"') from None
 

@@ -46,6 +46,7 @@ from typing import Any, Literal, Protocol
 from edge.netif.datagrams import RxDatagram, Transmit
 from edge.netif.interfaces import Interface, scan
 from edge.netif.sockets import LinkWatcher, RawSocket, UdpSocket
+from edge.wire.packet import int_to_ip
 
 log = logging.getLogger("edge.netif")
 
@@ -89,10 +90,6 @@ class _Binding:
         if self.address is not None:
             return self.address
         return self.iface.ipv4[0] if self.iface.addresses else 0
-
-
-def _ip(address: int) -> str:
-    return str(ipaddress.IPv4Address(address))
 
 
 class SocketManager:
@@ -140,7 +137,7 @@ class SocketManager:
                     log.warning(
                         "DHCPSRV_OPEN_SOCKET_FAIL %s is listed more than once; keeping %s",
                         name,
-                        _ip(self._explicit[name])
+                        int_to_ip(self._explicit[name])
                         if self._explicit[name] is not None
                         else "all its addresses",
                     )
@@ -197,7 +194,9 @@ class SocketManager:
         """Transmit `tx` for a request that arrived on `ifname`. Logs and returns False on failure."""
         binding = self._bindings.get(ifname)
         if binding is None:
-            log.warning("DHCP4_PACKET_SEND_FAIL no open socket on %s for reply to %s", ifname, _ip(tx.dst_ip))
+            log.warning(
+                "DHCP4_PACKET_SEND_FAIL no open socket on %s for reply to %s", ifname, int_to_ip(tx.dst_ip)
+            )
             return False
         if tx.src_ip is None:
             tx = tx._replace(src_ip=binding.source_ip)
@@ -209,11 +208,17 @@ class SocketManager:
             elif self._guard is not None:
                 self._guard.send(tx)
             else:
-                log.warning("DHCP4_PACKET_SEND_FAIL no UDP socket for routed reply to %s", _ip(tx.dst_ip))
+                log.warning(
+                    "DHCP4_PACKET_SEND_FAIL no UDP socket for routed reply to %s", int_to_ip(tx.dst_ip)
+                )
                 return False
         except OSError as exc:
             log.warning(
-                "DHCP4_PACKET_SEND_FAIL sending to %s:%d via %s: %s", _ip(tx.dst_ip), tx.dst_port, ifname, exc
+                "DHCP4_PACKET_SEND_FAIL sending to %s:%d via %s: %s",
+                int_to_ip(tx.dst_ip),
+                tx.dst_port,
+                ifname,
+                exc,
             )
             return False
         return True
@@ -283,7 +288,7 @@ class SocketManager:
         if not iface.addresses:
             return f"interface {name} has no IPv4 address"
         if address is not None and not iface.has_address(address):
-            return f"interface {name} does not have address {_ip(address)}"
+            return f"interface {name} does not have address {int_to_ip(address)}"
         return None
 
     def _reconcile(self) -> None:
@@ -353,7 +358,9 @@ class SocketManager:
             self.socket_type,
             name,
             iface.index,
-            _ip(address) if address is not None else ", ".join(_ip(a) for a in iface.ipv4) or "no address",
+            int_to_ip(address)
+            if address is not None
+            else ", ".join(int_to_ip(a) for a in iface.ipv4) or "no address",
             self.port,
         )
         return None

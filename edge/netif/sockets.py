@@ -48,6 +48,7 @@ from edge.netif import bpf
 from edge.netif.datagrams import RxDatagram, Transmit
 from edge.netif.frames import BROADCAST_MAC, ETH_P_IP, build_frame, parse_frame
 from edge.netif.interfaces import Interface
+from edge.wire.packet import int_to_ip
 
 log = logging.getLogger("edge.netif")
 
@@ -75,10 +76,6 @@ IPPROTO_IP = int(socket.IPPROTO_IP)
 
 # errno values meaning "the interface under this socket is gone or down": reopen, don't crash.
 INTERFACE_GONE = frozenset({errno.ENETDOWN, errno.ENXIO, errno.ENODEV})
-
-
-def _ip_text(address: int) -> str:
-    return socket.inet_ntoa(address.to_bytes(4, "big"))
 
 
 class RawSocket:
@@ -224,7 +221,7 @@ class UdpSocket:
                 sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
             if ifname:
                 sock.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, ifname.encode())
-            sock.bind((_ip_text(address), port))
+            sock.bind((int_to_ip(address), port))
             sock.setblocking(False)
         except BaseException:
             sock.close()
@@ -294,7 +291,7 @@ class UdpSocket:
             self._pktinfo[key] = ancillary
         destination = self._destinations.get(tx.dst_ip)
         if destination is None:
-            destination = _ip_text(tx.dst_ip)
+            destination = int_to_ip(tx.dst_ip)
             if len(self._destinations) >= 1024:
                 self._destinations.clear()
             self._destinations[tx.dst_ip] = destination
@@ -318,7 +315,7 @@ class UdpSocket:
 
     def __repr__(self) -> str:
         kind = "guard" if self.guard else "serve"
-        return f"UdpSocket({kind}, {self.ifname or '*'}, {_ip_text(self.address)}:{self.port})"
+        return f"UdpSocket({kind}, {self.ifname or '*'}, {int_to_ip(self.address)}:{self.port})"
 
 
 class LinkWatcher:

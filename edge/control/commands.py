@@ -45,6 +45,7 @@ from edge.control.registry import (
     integer,
     list_of,
 )
+from edge.fsio import write_atomically
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED
 
 __all__ = ["COMMANDS", "ServerApi", "config_hash"]
@@ -231,38 +232,6 @@ def config_reload(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     if not ok:
         return answer(ERROR, message)
     return answer(SUCCESS, "Configuration successful." + (f" {message}" if message else ""))
-
-
-def write_atomically(path: str, data: bytes, mode: int = 0o600) -> None:
-    """Replace `path` with `data` so that a reader sees the old file or the new one, never a mix, even
-    if the machine loses power: write a temporary file beside it, fsync it, rename it over, fsync the
-    directory. The mode of an existing file is kept."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        pass
-    import tempfile  # only config-write needs it (and random, which it brings)
-
-    fd, tmp = tempfile.mkstemp(prefix=".edge-dhcp-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def config_write(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:

@@ -12,10 +12,9 @@ Rules this module keeps:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 
+from edge.fsio import write_atomically
 from edge.migrate.common import MigrationError, Result
 
 __all__ = ["add_arguments", "run_migrate"]
@@ -57,21 +56,6 @@ def convert(kind: str, path: str, interfaces: list[str]) -> Result:
     from edge.migrate.dnsmasq import translate_file as dnsmasq_file
 
     return dnsmasq_file(path, interfaces)
-
-
-def write_atomically(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".edge-migrate-", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def run_migrate(args: argparse.Namespace) -> int:

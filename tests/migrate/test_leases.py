@@ -13,8 +13,8 @@ from pathlib import Path
 from tinydb import TinyDB
 
 from edge.leases.interchange import Removal, Row, RowError
-from edge.leases.lease import _ip_int
 from edge.migrate.leases import parse_dhcpd_leases, parse_dnsmasq_leases
+from edge.wire.packet import ip_to_int
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,14 +92,14 @@ def test_dhcpd_leases_last_declaration_wins_and_only_active_ones_count() -> None
     first, forever, renewed, _, gone, bad, host = items
     assert isinstance(renewed, Row) and isinstance(first, Row) and isinstance(forever, Row)
     lease = renewed.lease
-    assert lease.address == _ip_int("192.0.2.100")
+    assert lease.address == ip_to_int("192.0.2.100")
     assert lease.hwaddr == bytes.fromhex("020000000001")
     assert lease.client_id == bytes.fromhex("01020000000001")
     assert first.lease.client_id == lease.client_id  # the octal-escaped uid and the hex one are the same
     assert lease.cltt == utc("2026/11/27 11:00:00") and lease.expire == 1922094000
     assert lease.hostname == "alpha"
     assert forever.lease.valid_lifetime == 0xFFFFFFFF
-    assert isinstance(gone, Removal) and gone.address == _ip_int("192.0.2.102")
+    assert isinstance(gone, Removal) and gone.address == ip_to_int("192.0.2.102")
     assert isinstance(bad, RowError) and "cannot read the time" in bad.message
     assert isinstance(host, RowError) and host.message.startswith("warning: host foo")
 

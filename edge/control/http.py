@@ -45,7 +45,6 @@ from edge.control.protocol import (
     parse_command,
 )
 from edge.control.service import (
-    READ_CHUNK,
     READS_PER_WAKEUP,
     Connection,
     ControlError,
@@ -267,17 +266,17 @@ class HttpConnection(Connection):
         except ssl.SSLWantReadError:
             return 0
 
+    def recv_blocked(self, exc: OSError) -> bool:
+        # ssl's "want" errors are OSErrors too: they mean wait, not fail
+        if isinstance(exc, ssl.SSLWantWriteError):  # TLS renegotiation: read on once writable
+            self._want_write(True)
+            return True
+        return isinstance(exc, ssl.SSLWantReadError) or super().recv_blocked(exc)
+
     def read(self) -> None:
         for _ in range(READS_PER_WAKEUP):
-            try:
-                data = self.sock.recv(READ_CHUNK)
-            except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
-                return
-            except ssl.SSLWantWriteError:
-                self._want_write(True)
-                return
-            except OSError:
-                self.close()
+            data = self.recv_some()
+            if data is None:
                 return
             if not data:
                 if self.head or self.body:

@@ -372,6 +372,20 @@ class Connection:
     def send_some(self, data: bytes) -> int:
         return int(self.sock.send(data))
 
+    def recv_some(self) -> bytes | None:
+        """One non-blocking read: the bytes, b"" when the peer has closed its side, None when nothing is
+        waiting now (or the socket failed, in which case the connection is closed)."""
+        try:
+            return self.sock.recv(READ_CHUNK)
+        except OSError as exc:
+            if not self.recv_blocked(exc):
+                self.close()
+            return None
+
+    def recv_blocked(self, exc: OSError) -> bool:
+        """True when `exc` from recv only means "nothing to read yet" (the connection stays open)."""
+        return isinstance(exc, (BlockingIOError, InterruptedError))
+
     def flush(self) -> None:
         while self.sent < len(self.out):
             chunk = self.out[self.sent : self.sent + WRITE_CHUNK]
@@ -406,12 +420,8 @@ class Connection:
 
     def drain(self) -> None:
         for _ in range(READS_PER_WAKEUP):
-            try:
-                data = self.sock.recv(READ_CHUNK)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                self.close()
+            data = self.recv_some()
+            if data is None:
                 return
             if not data:
                 self.close()
@@ -454,12 +464,8 @@ class UnixConnection(Connection):
 
     def read(self) -> None:
         for _ in range(READS_PER_WAKEUP):
-            try:
-                data = self.sock.recv(READ_CHUNK)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                self.close()
+            data = self.recv_some()
+            if data is None:
                 return
             if not data:  # half-closed: what we have is all there is
                 if self.buffer.strip():

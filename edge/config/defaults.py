@@ -33,6 +33,7 @@ __all__ = [
     "first_interface",
     "host_dns_servers",
     "load_builtin_default",
+    "load_config",
 ]
 
 log = logging.getLogger("edge.config")
@@ -129,6 +130,23 @@ def load_builtin_default(
     iface = iface or first_interface() or PLACEHOLDER_INTERFACE
     doc = builtin_default(iface.name, iface.address, iface.prefix_len, dns_servers)
     return replace(load_data(doc, source="<built-in default>"), source=None)
+
+
+def load_config(path: str | None) -> Config:
+    """The configuration file at `path`, or without one the built-in default for this machine's first
+    interface with an IPv4 address: what `edge-dhcp serve` and the lease tools run on."""
+    from edge.config.loader import load_data, load_file
+
+    if path:
+        return load_file(path)
+    found = first_interface()
+    if found is None:
+        raise ValueError(
+            "no interface with an IPv4 address for the built-in default configuration; give one with -c FILE"
+        )
+    return load_data(
+        builtin_default(found.name, found.address, found.prefix_len), source="<built-in default>"
+    )
 
 
 def host_dns_servers(resolv_conf: str = "/etc/resolv.conf") -> list[str]:

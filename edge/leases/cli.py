@@ -19,24 +19,11 @@ import socket
 import sys
 from typing import Any
 
+from edge.config.defaults import load_config
 from edge.config.model import Config
 from edge.leases.interchange import EXPORT_FORMATS, IMPORT_FORMATS, export_leases, import_leases
 from edge.leases.journal import JournalCorrupt
 from edge.leases.store import LeaseStoreError
-
-
-def _load_config(path: str | None) -> Config:
-    from edge.config.loader import load_data, load_file
-
-    if path:
-        return load_file(path)
-    from edge.config.defaults import builtin_default, first_interface
-
-    found = first_interface()
-    if found is None:
-        raise ValueError("no interface with an IPv4 address for the built-in default configuration; use -c")
-    ifname, address, prefix_len = found
-    return load_data(builtin_default(ifname, address, prefix_len), source="<built-in default>")
 
 
 def lease_file(config: Config, override: str | None) -> str:
@@ -83,7 +70,7 @@ def run_leases(args: argparse.Namespace) -> int:
     if action not in ("import", "export"):
         return _fail("say `leases import` or `leases export` (see --help)", 2)
     try:
-        config = _load_config(args.config)
+        config = load_config(args.config)
     except Exception as exc:  # ConfigError and friends: their text names file:line:col
         return _fail("cannot load the configuration:\n%s" % exc)
     path = lease_file(config, args.lease_file)
@@ -195,7 +182,7 @@ def run_stats(args: argparse.Namespace) -> int:
     if getattr(args, "stats_command", None) != "recount":
         return _fail("say `stats recount` (see --help)", 2)
     try:
-        config = _load_config(args.config)
+        config = load_config(args.config)
     except Exception as exc:
         return _fail("cannot load the configuration:\n%s" % exc)
     sockets = (

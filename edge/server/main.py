@@ -39,6 +39,7 @@ from collections import deque
 from dataclasses import replace
 from typing import Any
 
+from edge.config.defaults import load_config
 from edge.config.model import Config, ControlSocket
 from edge.ddns.service import attach as attach_ddns
 from edge.engine.engine import Engine, Inbound, Outbound
@@ -82,21 +83,6 @@ def release_free_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):
         pass  # not glibc
-
-
-def load_config(path: str | None) -> Config:
-    """The configuration file, or the built-in default for the first interface with an address."""
-    from edge.config.loader import load_data, load_file
-
-    if path:
-        return load_file(path)
-    from edge.config.defaults import builtin_default, first_interface
-
-    found = first_interface()
-    if found is None:
-        raise RuntimeError("no interface with an IPv4 address found for the built-in default configuration")
-    ifname, address, prefix_len = found
-    return load_data(builtin_default(ifname, address, prefix_len), source="<built-in default>")
 
 
 def open_store(config: Config, override: str | None = None, sync: str | None = None) -> LeaseStore:

@@ -34,7 +34,7 @@ HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-d
 MICROPYTHON_NPM := @micropython/micropython-webassembly-pyscript@1.27.0
 
 .PHONY: install system-deps test test-unit test-lab test-micropython lint demo bench check clean \
-        image test-image cross test-arm
+        image test-image test-image-raspi3b cross test-arm
 
 install: $(VENV)/.installed
 
@@ -67,16 +67,16 @@ tests/micropython/node_modules/.installed: tests/micropython/package.json
 # Everything: unit, property, fuzz, lab (root + namespaces), the ARM packages under qemu-user, MicroPython
 # runs, and the Raspberry Pi image built and booted under qemu-system (the slowest part when cold: see README).
 test: system-deps install tests/micropython/node_modules/.installed
-	$(BIN)/python -m pytest -q -m "not image and not arm"
+	$(BIN)/python -m pytest -q -m "not image and not raspi3b and not arm"
 	$(MAKE) --no-print-directory test-arm
 	$(MAKE) --no-print-directory test-micropython
 	$(MAKE) --no-print-directory test-image
 
 test-unit: install
-	$(BIN)/python -m pytest -q -m "not lab and not arm"
+	$(BIN)/python -m pytest -q -m "not lab and not raspi3b and not arm"
 
 test-lab: system-deps install
-	$(BIN)/python -m pytest -q -m "lab and not image and not arm"
+	$(BIN)/python -m pytest -q -m "lab and not image and not raspi3b and not arm"
 
 # Raspberry Pi packages (cross/): dist/edge-dhcp_<version>_{arm64,armhf}.deb, dist/wheels/<arch>/, the sdist.
 cross: system-deps install
@@ -119,6 +119,13 @@ image: system-deps install
 test-image:
 	$(MAKE) --no-print-directory image IMAGE_XZ_LEVEL=1
 	EDGE_TEST_IMAGE=1 $(BIN)/python -m pytest -q -m image tests/board
+
+# The slower check, manual or nightly (NOT part of `make test`): the same image booted on qemu's Raspberry
+# Pi 3 model (-M raspi3b: SD card, the Pi 3 device tree, usb-net as usb0, console on the mini UART) serving
+# a real dhclient (tests/board/test_raspi3b.py, marker `raspi3b`; about 3 minutes warm).
+test-image-raspi3b:
+	$(MAKE) --no-print-directory image IMAGE_XZ_LEVEL=1
+	EDGE_TEST_IMAGE=1 $(BIN)/python -m pytest -q -m raspi3b tests/board
 
 clean:
 	rm -rf $(VENV) tests/micropython/node_modules build dist *.egg-info

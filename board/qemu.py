@@ -19,6 +19,13 @@ Theory of operation: `boot_files(card, dest)` copies kernel and initrd out of th
 `QemuBoard.monitor("system_reset")` sends a monitor command; `QemuBoard.console_text()` is what the board
 printed so far.
 
+`QemuBoard(..., machine="raspi3b", dtb=...)` is qemu's Raspberry Pi 3 model instead (the slower, closer-to-
+the-Pi check, tests/board/test_raspi3b.py): the card is an SD card (its size must be a power of two: the
+tests' 2 GiB card file is; an image file gets a 2G qcow2 overlay, `sd_overlay`), the Pi 3 device tree from
+the card (`raspi3b_dtb`), the NIC a `usb-net` on the SoC's USB controller (dwc2), the serial socket on the
+second serial port, the mini UART (ttyS1, where a real Pi 3's GPIO header console is); the first port (the
+PL011, which a Pi 3 gives to Bluetooth) is logged to a file. Memory and CPUs are the model's (1 GiB, 4).
+
 Manual use: `python -m board.qemu CARD` boots a card (copy-on-write, `snapshot=on`) with the serial console
 on the terminal and no network; Ctrl-A X quits. `--machine raspi3b` boots it on qemu's Raspberry Pi 3 model
 instead (SD card, Pi 3 device tree, console on the mini UART ttyS1): the slower, closer-to-the-Pi check.
@@ -40,6 +47,7 @@ from pathlib import Path
 from board.assemble import fat_extract, fat_read, partitions
 
 QEMU = "qemu-system-aarch64"
+PI3_DTB = "bcm2837-rpi-3-b.dtb"  # on the card's FAT partition (raspi-firmware copies the kernel's DTBs there)
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class QemuBoard:
     cpus: int = 2
     snapshot: bool = False
     serial_on_stdio: bool = False
+    machine: str = "virt"  # or "raspi3b" (needs `dtb`)
+    dtb: Path | None = None
 
     @property
     def serial_socket(self) -> Path:
@@ -94,6 +104,10 @@ class QemuBoard:
         return self.workdir / "console.log"
 
     def argv(self) -> list[str]:
+        if self.machine == "raspi3b":
+            return self.raspi3b_argv()
+        if self.machine != "virt":
+            raise ValueError(f"unknown machine {self.machine!r} (virt or raspi3b)")
         drive = f"file={self.card},format=raw,if=none,id=card,cache=writeback"
         if self.snapshot:
             drive += ",snapshot=on"
@@ -146,6 +160,35 @@ class QemuBoard:
             ]
         return argv
 
+    def raspi3b_argv(self) -> list[str]:
+        """qemu's Raspberry Pi 3 model booting the card: closer to a real Pi's boot path (SD controller, Pi 3
+        device tree, USB NIC, the mini UART as ttyS1 on the second serial port), slower than `virt`."""
+        if self.dtb is None:
+            raise ValueError("the raspi3b machine needs the Pi 3 device tree (dtb=)")
+        fmt = "qcow2" if self.card.suffix == ".qcow2" else "raw"
+        drive = f"file={self.card},if=sd,format={fmt},cache=writeback"
+        if self.snapshot:
+            drive += ",snapshot=on"
+        argv = [
+            QEMU, "-M", "raspi3b", "-kernel", str(self.boot.kernel), "-initrd", str(self.boot.initrd),
+            "-dtb", str(self.dtb), "-append", self.boot.cmdline, "-drive", drive,
+            "-display", "none", "-no-user-config", "-nodefaults",
+        ]  # fmt: skip
+        if self.tap is not None:
+            argv += ["-netdev", f"tap,id=lan,ifname={self.tap},script=no,downscript=no"]
+        else:  # qemu's user-mode network with restrict=on: nothing leaves qemu
+            argv += ["-netdev", "user,id=lan,restrict=on"]
+        argv += ["-device", f"usb-net,netdev=lan,mac={self.mac}"]
+        if self.serial_on_stdio:
+            return argv + ["-serial", "null", "-serial", "mon:stdio"]
+        return argv + [
+            "-serial", f"file:{self.workdir / 'pl011.log'}",
+            "-chardev",
+            f"socket,id=serial1,path={self.serial_socket},server=on,wait=off,logfile={self.console_log},logappend=on",
+            "-serial", "chardev:serial1",
+            "-monitor", f"unix:{self.monitor_socket},server=on,wait=off",
+        ]  # fmt: skip
+
     def console_text(self) -> str:
         try:
             return self.console_log.read_text(errors="replace")
@@ -183,17 +226,18 @@ class QemuBoard:
             return answer.decode(errors="replace")
 
 
-def raspi3b_argv(overlay: Path, boot: BootFiles, dtb: Path) -> list[str]:
-    """qemu's Raspberry Pi 3 model booting the card: closer to a real Pi's boot path (SD controller, Pi 3
-    device tree, the mini UART as ttyS1 on the second serial port), slower than `virt` (about 2 minutes to
-    a login prompt). The emulated SD card must be a power of two in size: `overlay` is a qcow2 over the card.
-    Networking is qemu's user mode with restrict=on (usb0 in the guest, no traffic leaves qemu)."""
-    return [
-        QEMU, "-M", "raspi3b", "-kernel", str(boot.kernel), "-initrd", str(boot.initrd), "-dtb", str(dtb),
-        "-append", boot.cmdline, "-drive", f"file={overlay},if=sd,format=qcow2",
-        "-serial", "null", "-serial", "mon:stdio", "-display", "none",
-        "-device", "usb-net,netdev=n0", "-netdev", "user,id=n0,restrict=on",
-    ]  # fmt: skip
+def raspi3b_dtb(card: Path, dest: Path, name: str = PI3_DTB) -> Path:
+    """The Pi 3 device tree copied out of the card's FAT partition (what the Pi's firmware would load)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    fat_extract(card, partitions(card)[0].start, name, dest / name)
+    return dest / name
+
+
+def sd_overlay(image: Path, overlay: Path, size: str = "2G") -> Path:
+    """A qcow2 overlay of `size` (a power of two, as qemu's SD card model wants) in front of a raw image."""
+    argv = ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image.resolve()), "-F", "raw", str(overlay)]
+    subprocess.run([*argv, size], check=True)
+    return overlay
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,25 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         files = boot_files(args.card, Path(tmp))
         print("booting; Ctrl-A X quits qemu", file=sys.stderr)
         if args.machine == "raspi3b":
-            dtb, overlay = Path(tmp) / "bcm2837-rpi-3-b.dtb", Path(tmp) / "card.qcow2"
-            fat_extract(args.card, partitions(args.card)[0].start, dtb.name, dtb)
-            subprocess.run(
-                [
-                    "qemu-img",
-                    "create",
-                    "-q",
-                    "-f",
-                    "qcow2",
-                    "-b",
-                    str(args.card.resolve()),
-                    "-F",
-                    "raw",
-                    str(overlay),
-                    "2G",
-                ],
-                check=True,
-            )
-            return os.spawnvp(os.P_WAIT, QEMU, raspi3b_argv(overlay, files, dtb))
+            board = QemuBoard(
+                sd_overlay(args.card, Path(tmp) / "card.qcow2"), files, Path(tmp), tap=None,
+                serial_on_stdio=True, machine="raspi3b", dtb=raspi3b_dtb(args.card, Path(tmp)),
+            )  # fmt: skip
+            return os.spawnvp(os.P_WAIT, QEMU, board.argv())
         board = QemuBoard(args.card, files, Path(tmp), tap=None, snapshot=True, serial_on_stdio=True)
         return os.spawnvp(os.P_WAIT, QEMU, board.argv())
 

@@ -191,7 +191,12 @@ class Card:
 
 @pytest.fixture(scope="module")
 def card(image: dict[str, object], tmp_path_factory: pytest.TempPathFactory) -> Card:
-    workdir = tmp_path_factory.mktemp("card")
+    return flash_card(image, tmp_path_factory.mktemp("card"))
+
+
+def flash_card(image: dict[str, object], workdir: Path, interface: str = "eth0") -> Card:
+    """The image flashed onto a 2 GiB card file, its FAT partition edited: edge-dhcp.json serving the lab on
+    `interface` (eth0 on `virt`, usb0 on `raspi3b`), network.txt giving the board 192.0.2.1/24 there, ..."""
     path = workdir / "sdcard.img"
     with open(path, "wb") as handle:
         handle.truncate(CARD_SIZE)  # an erased 2 GiB card
@@ -210,8 +215,11 @@ def card(image: dict[str, object], tmp_path_factory: pytest.TempPathFactory) -> 
     )
     start = partitions(path)[0].start
     password = secrets.token_urlsafe(12)
-    fat_write(path, start, "edge-dhcp.json", EDGE_CONFIG.encode(), workdir)
-    fat_write(path, start, "network.txt", f"interface=eth0\naddress={BOARD_ADDRESS}\n".encode(), workdir)
+    config = EDGE_CONFIG.replace('"interfaces": [ "eth0" ]', f'"interfaces": [ "{interface}" ]')
+    assert f'"interfaces": [ "{interface}" ]' in config
+    fat_write(path, start, "edge-dhcp.json", config.encode(), workdir)
+    network = f"interface={interface}\naddress={BOARD_ADDRESS}\n"
+    fat_write(path, start, "network.txt", network.encode(), workdir)
     fat_write(path, start, "password.txt", (password + "\n").encode(), workdir)
     fat_write(path, start, "hostname.txt", (HOSTNAME + "\n").encode(), workdir)
     key = None
@@ -236,6 +244,9 @@ class Site:
     board: QemuBoard | None = None
     qemu: Proc | None = None
     boots: int = 0
+    machine: str = "virt"  # or "raspi3b" (tests/board/test_raspi3b.py), with the Pi 3 device tree `dtb`
+    dtb: Path | None = None
+    timeout: float = BOOT_TIMEOUT
 
     def client_ns(self, count: int) -> list[tuple[str, str]]:
         """At least `count` client namespaces, each with eth0 on the LAN bridge."""
@@ -252,7 +263,9 @@ class Site:
         self.boots += 1
         workdir = self.card.workdir / f"boot{self.boots}"
         workdir.mkdir()
-        self.board = QemuBoard(self.card.path, self.card.boot, workdir, tap="tap0")
+        self.board = QemuBoard(
+            self.card.path, self.card.boot, workdir, tap="tap0", machine=self.machine, dtb=self.dtb
+        )
         started = time.monotonic()
         self.qemu = self.lab.popen(self.lan, self.board.argv(), name=f"qemu-boot{self.boots}")
         self.board.wait_for_socket()
@@ -266,10 +279,10 @@ class Site:
             target=lambda: login.append(self.wait_console("login:") - powered), daemon=True
         )
         watcher.start()
-        client = dhclient(self, ns, timeout=BOOT_TIMEOUT)
+        client = dhclient(self, ns, timeout=self.timeout)
         lease = client.obtain(background=True)
         to_lease = time.monotonic() - powered
-        watcher.join(BOOT_TIMEOUT)
+        watcher.join(self.timeout)
         assert login, "no login prompt on the serial console"
         return client, lease, to_lease, login[0]
 
@@ -278,8 +291,9 @@ class Site:
         os.killpg(self.qemu.pid, signal.SIGKILL)
         self.qemu.wait(30)
 
-    def wait_console(self, text: str, after: int = 0, timeout: float = BOOT_TIMEOUT) -> float:
+    def wait_console(self, text: str, after: int = 0, timeout: float | None = None) -> float:
         assert self.board is not None and self.qemu is not None
+        timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while True:
             seen = self.board.console_text()
@@ -330,6 +344,14 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(card: Card) -> Iterator[Site]:
+    with lab_site(card) as site:
+        yield site
+
+
+@contextlib.contextmanager
+def lab_site(card: Card, **board: object) -> Iterator[Site]:
+    """A lab with the board's tap0 on bridge br0 in namespace "lan" (clients join with Site.client_ns);
+    torn down on leaving, qemu with it (it runs in the lab's namespace)."""
     reason = lab_unavailable_reason()
     if reason is not None:
         pytest.skip(reason)
@@ -341,7 +363,7 @@ def site(card: Card) -> Iterator[Site]:
         lab.run(lan, ["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
         lab.ip(lan, "link", "set", "tap0", "master", "br0")
         lab.ip(lan, "link", "set", "tap0", "up")
-        yield Site(lab, lan, card)
+        yield Site(lab, lan, card, **board)  # type: ignore[arg-type]
 
 
 def dhclient(site: Site, ns: str, timeout: float) -> Dhclient:

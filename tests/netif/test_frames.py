@@ -35,6 +35,28 @@ def test_checksum_handles_odd_lengths() -> None:
     assert internet_checksum(b"\x01") == internet_checksum(b"\x01\x00") == 0xFEFF
 
 
+def _reference_checksum(data: bytes) -> int:
+    """RFC 1071 spelled out: add the 16-bit words, fold the carries back in, complement."""
+    if len(data) % 2:
+        data += b"\x00"
+    total = 0
+    for i in range(0, len(data), 2):
+        total += data[i] << 8 | data[i + 1]
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+@given(st.binary(max_size=1600))
+def test_checksum_matches_the_word_by_word_sum(data: bytes) -> None:
+    assert internet_checksum(data) == _reference_checksum(data)
+
+
+def test_checksum_edge_sums() -> None:
+    # all zero (sum 0), a sum of exactly 0xFFFF, and one that wraps onto 0xFFFF
+    for data in (b"", bytes(8), b"\xff\xff", b"\xff\xff\xff\xff", b"\x80\x00\x7f\xff", b"\xff\xfe\x00\x01"):
+        assert internet_checksum(data) == _reference_checksum(data), data.hex()
+
+
 def test_built_frame_layout() -> None:
     frame = sample(b"hello")
     assert frame[:6] == CLIENT_MAC and frame[6:12] == SERVER_MAC and frame[12:14] == b"\x08\x00"

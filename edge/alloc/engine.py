@@ -161,6 +161,8 @@ class Allocator:
         self.stats = stats or Statistics()
         self.reservation_first = config.reservations_lookup_first
         self._pools: dict[int, SubnetPools] = {}
+        # subnet id -> ((pool indexes, their size),) when no pool of the subnet has a class guard, else ()
+        self._open_pools: dict[int, tuple[tuple[Sequence[int], int], ...]] = {}
         self._offers: dict[int, tuple[ClientKey, float]] = dict(offers or {})
         self._offers_sweep_at = max(OFFERS_SWEEP, 2 * len(self._offers))  # size that triggers a sweep
         self._last_used: dict[int, int] = {}  # subnet id -> allocation sequence number (preferred subnet)
@@ -388,12 +390,26 @@ class Allocator:
                 continue
             tried = candidate
             ex.subnet = candidate
-            allowed = [
-                i
-                for i, pool in enumerate(candidate.pools)
-                if not pool.client_classes or any(c in classes for c in pool.client_classes)
-            ]
-            attempts += sum(candidate.pools[i].size for i in allowed)
+            open_pools = self._open_pools.get(candidate.id)
+            if open_pools is None:
+                # Pools without a class guard are open to every client: worked out once per subnet.
+                if any(pool.client_classes for pool in candidate.pools):
+                    open_pools = self._open_pools[candidate.id] = ()
+                else:
+                    indexes = tuple(range(len(candidate.pools)))
+                    open_pools = self._open_pools[candidate.id] = (
+                        (indexes, sum(pool.size for pool in candidate.pools)),
+                    )
+            if open_pools:
+                allowed, size = open_pools[0]
+            else:
+                allowed = [
+                    i
+                    for i, pool in enumerate(candidate.pools)
+                    if not pool.client_classes or any(c in classes for c in pool.client_classes)
+                ]
+                size = sum(candidate.pools[i].size for i in allowed)
+            attempts += size
             address = self._pools_of(candidate).pick(
                 allowed, now, self._recheck, lambda state, a, s=candidate: self._accept(ex, s, state, a, now)
             )

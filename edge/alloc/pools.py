@@ -137,7 +137,12 @@ class SubnetPools:
         # position to restore it if this pick fails, so the next pick continues from the same place.
         saved = [(self.states[i].next_index, self.states[i].spent) for i in allowed]
         saved_current = self.current
-        start = next((i for i in allowed if i >= self.current), None)
+        start = None
+        current = self.current
+        for i in allowed:
+            if i >= current:
+                start = i
+                break
         ordered = [i for i in allowed if start is not None and i >= start]
         for rewound in (False, True):
             if rewound:

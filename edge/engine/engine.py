@@ -45,14 +45,20 @@ from edge.leases.store import LeaseStore, LeaseStoreError
 from edge.policy.classify import Classes, Classifier
 from edge.policy.expr import EvalError, PacketView
 from edge.policy.hosts import GLOBAL, ConfigHosts, HostBackend, HostManager, HostsDatabaseError, TinyDBHosts
+from edge.server.logs import Lines
 from edge.stats import Statistics
 from edge.wire import packet as wire
 from edge.wire.errors import DecodeError, EncodeError
+from edge.wire.packet import int_to_ip
 
 log = logging.getLogger("edge.engine")
+# The two lines every exchange logs at INFO (DHCP4_LEASE_ADVERT, DHCP4_LEASE_ALLOC) take logging's short road
+# (edge/server/logs.py Lines): the same text to the same outputs, without a LogRecord when none is needed.
+lines = Lines(log)
 
 BROADCAST = 0xFFFFFFFF
 BROADCAST_MAC = b"\xff" * 6
+_ZERO4 = b"\0\0\0\0"
 CLIENT_PORT = 68
 SERVER_PORT = 67
 
@@ -75,8 +81,15 @@ def _u32(data: bytes) -> int:
     return struct.unpack("!I", data)[0]
 
 
-def _ip(value: int) -> str:
-    return "%d.%d.%d.%d" % (value >> 24 & 255, value >> 16 & 255, value >> 8 & 255, value & 255)
+def _put(reply: wire.Packet, pairs: Sequence[tuple[int, bytes]]) -> None:
+    """reply.set(code, data) for each pair, without set()'s checks: for pairs this module made from the
+    configuration and struct.pack (codes in 1..254, payloads bytes), per-configuration caches among them."""
+    options, order = reply.options, reply.option_order
+    for code, data in pairs:
+        if code not in options:
+            order.append(code)
+        options[code] = data
+
 
 
 class Inbound:
@@ -138,7 +151,7 @@ class Outbound:
     def __repr__(self) -> str:
         return "Outbound(%s to %s:%d mac=%s via %s)" % (
             wire.MESSAGE_TYPE_NAMES.get(self.message_type, self.message_type),
-            _ip(self.dst_ip),
+            int_to_ip(self.dst_ip),
             self.dst_port,
             self.dst_mac.hex(":") if self.dst_mac else "-",
             self.ifname,
@@ -177,6 +190,18 @@ class _Context:
         # What _add_options decided for a (scopes, request, reply so far) combination: the scopes are built
         # once per configuration and never changed, and the key holds them, so an entry cannot go stale.
         self.option_answers: dict[tuple, tuple[tuple[tuple[int, bytes], ...], bytes | None]] = {}
+        # Per-configuration answers the reply path would otherwise work out per packet, keyed by subnet id
+        # (unique in a configuration): the lease options (51, 1, 59, 58) of a (subnet, lifetime), and the
+        # classes a (subnet, pool) requires. Built from this snapshot only, they go with it on reconfigure.
+        self.lease_options: dict[tuple[int, int], tuple[tuple[int, bytes], ...]] = {}
+        self.required_names: dict[tuple[int, int], tuple[str, ...]] = {}
+        # Option 54 (packed) for a (subnet id, the receiving interface's addresses).
+        self.server_ids: dict[tuple[int | None, tuple[int, ...]], bytes] = {}
+        # siaddr, sname and file of a subnet, when no class sets any of them (else worked out per reply).
+        self.fixed_fields: dict[int, tuple[bytes, bytes | None, bytes | None]] = {}
+        self.class_fixed_fields = any(
+            c.next_server or c.server_hostname or c.boot_file_name for c in config.client_classes
+        )
 
 
 class _Packet:
@@ -270,7 +295,7 @@ class Engine:
         except DecodeError as exc:
             self.stats.inc("pkt4-parse-failed")
             self.stats.inc("pkt4-receive-drop")
-            log.debug("DHCP4_PACKET_DROP_0001 failed to parse packet from %s on %s: %s", _ip(inbound.src_ip),
+            log.debug("DHCP4_PACKET_DROP_0001 failed to parse packet from %s on %s: %s", int_to_ip(inbound.src_ip),
                       inbound.ifname, exc)
             return None
         msg_type = request.message_type
@@ -353,7 +378,7 @@ class Engine:
 
     def _identify(self, request: wire.Packet, view: PacketView | None = None) -> ClientIdentity:
         circuit_id = None
-        agent = request.get(wire.OPT_RELAY_AGENT_INFO)
+        agent = request.options.get(wire.OPT_RELAY_AGENT_INFO)
         if agent:
             try:
                 for code, value in wire.parse_suboptions(agent):
@@ -369,10 +394,10 @@ class Engine:
                 flex_id = expression.evaluate(view) or None  # Kea's flex_id hook: the expression's value
             except EvalError as exc:
                 log.debug("DHCP4_FLEX_ID flex-id expression failed for %s: %s", request.mac.hex(":"), exc)
-        return ClientIdentity(request.mac, request.get(wire.OPT_CLIENT_ID), circuit_id, flex_id)
+        return ClientIdentity(request.mac, request.options.get(wire.OPT_CLIENT_ID), circuit_id, flex_id)
 
     def _link_selection(self, request: wire.Packet) -> int:
-        agent = request.get(wire.OPT_RELAY_AGENT_INFO)
+        agent = request.options.get(wire.OPT_RELAY_AGENT_INFO)
         if agent:
             try:
                 for code, value in wire.parse_suboptions(agent):
@@ -381,21 +406,24 @@ class Engine:
             except DecodeError:
                 return 0
             return 0
-        selected = request.get(wire.OPT_SUBNET_SELECTION)
+        selected = request.options.get(wire.OPT_SUBNET_SELECTION)
         if selected and len(selected) == 4:
             return _u32(selected)
         return 0
 
     def _select(self, request: wire.Packet, inbound: Inbound, classes: Classes) -> Subnet | None:
+        # SubnetSelector.select(giaddr, ciaddr, ifname, interface_addresses, link_selection, classes, src_ip,
+        # dst_ip), positionally: the one call per packet.
+        options = request.options
         return self._ctx.selector.select(
-            giaddr=_u32(request.giaddr),
-            ciaddr=_u32(request.ciaddr),
-            ifname=inbound.ifname,
-            interface_addresses=inbound.local_addresses,
-            link_selection=self._link_selection(request),
-            classes=classes,
-            src_ip=inbound.src_ip,
-            dst_ip=inbound.dst_ip,
+            _u32(request.giaddr) if request.giaddr != _ZERO4 else 0,
+            _u32(request.ciaddr) if request.ciaddr != _ZERO4 else 0,
+            inbound.ifname,
+            inbound.local_addresses,
+            self._link_selection(request) if 82 in options or 118 in options else 0,
+            classes,
+            inbound.src_ip,
+            inbound.dst_ip,
         )
 
     def _server_id(self, subnet: Subnet | None, inbound: Inbound) -> int:
@@ -418,7 +446,7 @@ class Engine:
                 low = cls.min_valid_lifetime if cls.min_valid_lifetime is not None else valid
                 high = cls.max_valid_lifetime if cls.max_valid_lifetime is not None else valid
                 break
-        asked = request.get(wire.OPT_LEASE_TIME)
+        asked = request.options.get(wire.OPT_LEASE_TIME)
         if asked and len(asked) == 4 and _u32(asked) > 0:
             valid = min(max(_u32(asked), low), high)
         return valid
@@ -459,7 +487,8 @@ class Engine:
                      ex.subnet.text)
             return None
         allocator.hold_offer(address, ex.client, ex.subnet.params.match_client_id, ex.subnet.id, now)
-        log.info("DHCP4_LEASE_ADVERT %s: lease %s will be advertised", request.mac.hex(":"), _ip(address))
+        lines.info("DHCP4_LEASE_ADVERT %s: lease %s will be advertised", ex.client.hwaddr.hex(":"),
+                   int_to_ip(address))
         names = self._names(pkt, address)
         if names is not None and names.drop:
             return self._drop(pkt.request, "client FQDN option with both N and S set (RFC 4702)")
@@ -467,15 +496,15 @@ class Engine:
 
     @staticmethod
     def _hint(request: wire.Packet) -> int:
-        requested = request.get(wire.OPT_REQUESTED_IP)
+        requested = request.options.get(wire.OPT_REQUESTED_IP)
         if requested and len(requested) == 4:
             return _u32(requested)
         return _u32(request.ciaddr)
 
     def _request(self, pkt: _Packet, now: float) -> wire.Packet | None:
         request, inbound = pkt.request, pkt.inbound
-        server_id = request.get(wire.OPT_SERVER_ID)
-        requested_raw = request.get(wire.OPT_REQUESTED_IP)
+        server_id = request.options.get(wire.OPT_SERVER_ID)
+        requested_raw = request.options.get(wire.OPT_REQUESTED_IP)
         requested = _u32(requested_raw) if requested_raw and len(requested_raw) == 4 else 0
         ciaddr = _u32(request.ciaddr)
         state = states.request_state(server_id is not None, bool(requested), bool(ciaddr), inbound.dst_ip == BROADCAST)
@@ -501,10 +530,10 @@ class Engine:
             known = lease is not None and pkt.client.owns(lease, True)
             if not authoritative and not known:
                 log.debug("DHCP4_NO_LEASE_INIT_REBOOT %s asks for %s, unknown here: not answering",
-                          request.mac.hex(":"), _ip(hint))
+                          request.mac.hex(":"), int_to_ip(hint))
                 return None
             if (known and lease is not None and lease.address != hint) or (not known and authoritative) or subnet is None:
-                return self._nak(pkt, subnet, "address %s is not this client's lease here" % _ip(hint))
+                return self._nak(pkt, subnet, "address %s is not this client's lease here" % int_to_ip(hint))
         assert subnet is not None and ex is not None
         ex.requested = hint
         address = allocator.request(ex, now)
@@ -513,9 +542,9 @@ class Engine:
                 allocator.in_pool(s, hint) for s in self._ctx.selector.members(subnet)
             ):
                 log.debug("DHCP4_UNKNOWN_ADDRESS_REQUESTED %s asks for %s, outside every pool: not answering",
-                          request.mac.hex(":"), _ip(hint))
+                          request.mac.hex(":"), int_to_ip(hint))
                 return None
-            return self._nak(pkt, ex.subnet, "address %s is not available to this client" % _ip(hint))
+            return self._nak(pkt, ex.subnet, "address %s is not available to this client" % int_to_ip(hint))
         valid = self._valid_lifetime(ex.subnet, request, pkt.classes)
         names = self._names(pkt, address)
         if names is not None and names.drop:
@@ -523,8 +552,8 @@ class Engine:
         hostname = names.hostname if names is not None else self._lease_hostname(pkt)
         self._commit(ex, address, valid, now, hostname, names)
         allocator.drop_offer(address)
-        log.info("DHCP4_LEASE_ALLOC %s: lease %s has been allocated for %d seconds (%s)",
-                 request.mac.hex(":"), _ip(address), valid, state)
+        lines.info("DHCP4_LEASE_ALLOC %s: lease %s has been allocated for %d seconds (%s)",
+                   ex.client.hwaddr.hex(":"), int_to_ip(address), valid, state)
         return self._lease_reply(wire.DHCPACK, pkt, address, valid, names=names)
 
     def _init_reboot_lease(self, pkt: _Packet) -> Lease | None:
@@ -547,7 +576,7 @@ class Engine:
 
     def _decline(self, pkt: _Packet, now: float) -> None:
         request = pkt.request
-        requested = request.get(wire.OPT_REQUESTED_IP)
+        requested = request.options.get(wire.OPT_REQUESTED_IP)
         if not requested or len(requested) != 4:
             return None
         address = _u32(requested)
@@ -555,7 +584,7 @@ class Engine:
         client = pkt.client
         if lease is None or not client.owns(lease, True):
             log.info("DHCP4_DECLINE_LEASE_NOT_FOUND %s declined %s which it does not hold",
-                     request.mac.hex(":"), _ip(address))
+                     request.mac.hex(":"), int_to_ip(address))
             return None
         probation = self.config.decline_probation_period
         declined = Lease(
@@ -570,7 +599,7 @@ class Engine:
         if self.ddns is not None:
             self.ddns.lease_removed(lease, now)
         log.info("DHCP4_DECLINE_LEASE %s declined %s; in probation for %d seconds",
-                 request.mac.hex(":"), _ip(address), probation)
+                 request.mac.hex(":"), int_to_ip(address), probation)
         return None
 
     def _release(self, pkt: _Packet, now: float) -> None:
@@ -591,7 +620,7 @@ class Engine:
         self._changed(lease, released)
         if self.ddns is not None:
             self.ddns.lease_removed(lease, now)
-        log.info("DHCP4_RELEASE %s released %s", request.mac.hex(":"), _ip(address))
+        log.info("DHCP4_RELEASE %s released %s", request.mac.hex(":"), int_to_ip(address))
         return None
 
     def _inform(self, pkt: _Packet, now: float) -> wire.Packet | None:
@@ -628,7 +657,7 @@ class Engine:
         reservation = self._ctx.allocator.current_host(pkt.ex) if pkt.ex is not None else None
         if reservation is not None and reservation.hostname:
             return reservation.hostname.lower()
-        sent = pkt.request.get(wire.OPT_HOSTNAME)
+        sent = pkt.request.options.get(wire.OPT_HOSTNAME)
         if sent:
             name = _HOSTNAME_SCRUB.sub("", sent.decode("ascii", "replace").strip().rstrip("\x00")).lower()
             return name.rstrip(".")[:253]
@@ -672,12 +701,19 @@ class Engine:
 
     def _base_reply(self, msg_type: int, request: wire.Packet, inbound: Inbound, subnet: Subnet | None) -> wire.Packet:
         reply = wire.make_reply(request, msg_type)  # echoes option 82 byte for byte (RFC 3046)
-        reply.set(wire.OPT_SERVER_ID, struct.pack("!I", self._server_id(subnet, inbound)))
-        if self.config.echo_client_id:
-            client_id = request.get(wire.OPT_CLIENT_ID)
+        ctx = self._ctx
+        key = (subnet.id if subnet is not None else None, inbound.local_addresses)
+        server_id = ctx.server_ids.get(key)
+        if server_id is None:
+            if len(ctx.server_ids) >= 1024:
+                ctx.server_ids.clear()
+            server_id = ctx.server_ids[key] = struct.pack("!I", self._server_id(subnet, inbound))
+        reply.set(wire.OPT_SERVER_ID, server_id)
+        if ctx.config.echo_client_id:
+            client_id = request.options.get(wire.OPT_CLIENT_ID)
             if client_id is not None:
                 reply.set(wire.OPT_CLIENT_ID, client_id)
-        selection = request.get(wire.OPT_SUBNET_SELECTION)
+        selection = request.options.get(wire.OPT_SUBNET_SELECTION)
         if selection is not None:
             reply.set(wire.OPT_SUBNET_SELECTION, selection)  # RFC 3011: returned unchanged
         return reply
@@ -690,15 +726,38 @@ class Engine:
 
     def _required(self, pkt: _Packet, subnet: Subnet, pool_index: int) -> None:
         """Kea's requiredClassify: the classes the shared network, subnet and pool ask for."""
-        names: list[str] = []
-        network = self._ctx.selector.network_of(subnet)
-        if network is not None:
-            names.extend(network.require_client_classes)
-        names.extend(subnet.require_client_classes)
-        if pool_index >= 0:
-            names.extend(subnet.pools[pool_index].require_client_classes)
+        ctx = self._ctx
+        key = (subnet.id, pool_index)
+        names = ctx.required_names.get(key)
+        if names is None:
+            found: list[str] = []
+            network = ctx.selector.network_of(subnet)
+            if network is not None:
+                found.extend(network.require_client_classes)
+            found.extend(subnet.require_client_classes)
+            if pool_index >= 0:
+                found.extend(subnet.pools[pool_index].require_client_classes)
+            names = ctx.required_names[key] = tuple(found)
         if names:
-            self._ctx.classifier.required(pkt.view, pkt.classes, names)
+            ctx.classifier.required(pkt.view, pkt.classes, names)
+
+    def _lease_options(self, subnet: Subnet, valid: int) -> tuple[tuple[int, bytes], ...]:
+        """Options 51, 1, 59 and 58 of a lease reply (in that order), worked out once per (subnet, lifetime)."""
+        lease_options = self._ctx.lease_options
+        key = (subnet.id, valid)
+        found = lease_options.get(key)
+        if found is None:
+            pairs = [(wire.OPT_LEASE_TIME, struct.pack("!I", valid)),
+                     (wire.OPT_SUBNET_MASK, struct.pack("!I", subnet.netmask))]
+            t1, t2 = self._tee_times(subnet, valid)
+            if t2 is not None:
+                pairs.append((wire.OPT_REBINDING_TIME, struct.pack("!I", t2)))
+            if t1 is not None:
+                pairs.append((wire.OPT_RENEWAL_TIME, struct.pack("!I", t1)))
+            if len(lease_options) >= 4096:  # lifetimes clients ask for (option 51) are many: bounded
+                lease_options.clear()
+            found = lease_options[key] = tuple(pairs)
+        return found
 
     def _lease_reply(
         self, msg_type: int, pkt: _Packet, address: int, valid: int | None = None, names: Any = None
@@ -719,13 +778,7 @@ class Engine:
             reply.ciaddr = request.ciaddr
         if valid is None:
             valid = self._valid_lifetime(subnet, request, pkt.classes)
-        reply.set(wire.OPT_LEASE_TIME, struct.pack("!I", valid))
-        reply.set(wire.OPT_SUBNET_MASK, struct.pack("!I", subnet.netmask))
-        t1, t2 = self._tee_times(subnet, valid)
-        if t2 is not None:
-            reply.set(wire.OPT_REBINDING_TIME, struct.pack("!I", t2))
-        if t1 is not None:
-            reply.set(wire.OPT_RENEWAL_TIME, struct.pack("!I", t1))
+        _put(reply, self._lease_options(subnet, valid))
         hostname = self._reply_hostname(pkt, reservation)
         if hostname:
             reply.set(wire.OPT_HOSTNAME, hostname.encode("ascii", "replace"))
@@ -744,7 +797,7 @@ class Engine:
         request = pkt.request
         if reservation is not None and reservation.hostname:
             return reservation.hostname.lower()
-        if request.get(wire.OPT_HOSTNAME) is not None:
+        if request.options.get(wire.OPT_HOSTNAME) is not None:
             return self._lease_hostname(pkt)
         return ""
 
@@ -766,8 +819,7 @@ class Engine:
                 answers.clear()
             answers[key] = found
         chosen, vivso = found
-        for code, data in chosen:
-            reply.set(code, data)
+        _put(reply, chosen)
         if vivso is not None:
             reply.set(125, vivso)
 
@@ -776,6 +828,24 @@ class Engine:
     ) -> None:
         """siaddr, sname and file (Kea's setFixedFields): the subnet's values; for each field the first
         class in the packet's order that sets it overrides them; the reservation overrides both."""
+        ctx = self._ctx
+        if reservation is None and not ctx.class_fixed_fields:
+            # Nothing but the subnet decides: its three fields, encoded once per configuration.
+            fixed = ctx.fixed_fields.get(subnet.id)
+            if fixed is None:
+                fixed = ctx.fixed_fields[subnet.id] = self._fixed_values(subnet, None, ())
+        else:
+            fixed = self._fixed_values(subnet, reservation, classes)
+        reply.siaddr, sname, filename = fixed
+        if sname is not None:
+            reply.sname = sname
+        if filename is not None:
+            reply.file = filename
+
+    def _fixed_values(
+        self, subnet: Subnet, reservation: Reservation | None, classes: Classes | tuple
+    ) -> tuple[bytes, bytes | None, bytes | None]:
+        """(siaddr, sname or None, file or None) as _fixed_fields sets them."""
         params = subnet.params
         next_server, sname, filename = params.next_server, params.server_hostname, params.boot_file_name
         class_server, class_sname, class_file = 0, "", ""
@@ -793,11 +863,11 @@ class Engine:
             next_server = reservation.next_server or next_server
             sname = reservation.server_hostname or sname
             filename = reservation.boot_file_name or filename
-        reply.siaddr = struct.pack("!I", next_server or 0)
-        if sname:
-            reply.sname = sname.encode("ascii", "replace")[:63].ljust(64, b"\x00")
-        if filename:
-            reply.file = filename.encode("ascii", "replace")[:127].ljust(128, b"\x00")
+        return (
+            struct.pack("!I", next_server or 0),
+            sname.encode("ascii", "replace")[:63].ljust(64, b"\x00") if sname else None,
+            filename.encode("ascii", "replace")[:127].ljust(128, b"\x00") if filename else None,
+        )
 
     def _nak(self, pkt: _Packet, subnet: Subnet | None, why: str) -> wire.Packet:
         request = pkt.request
@@ -813,26 +883,31 @@ class Engine:
     def _finish(self, request: wire.Packet, reply: wire.Packet, inbound: Inbound) -> Outbound:
         msg_type = reply.message_type or 0
         max_size = 576
-        asked = request.get(wire.OPT_MAX_MSG_SIZE)
+        asked = request.options.get(wire.OPT_MAX_MSG_SIZE)
         if asked and len(asked) == 2:
             max_size = max(576, struct.unpack("!H", asked)[0])
         payload = wire.encode(reply, max_size)
-        giaddr = _u32(reply.giaddr)
-        ciaddr = _u32(request.ciaddr)
-        mac = request.mac if request.htype == 1 and request.hlen == 6 else None
+        giaddr = _u32(reply.giaddr) if reply.giaddr != _ZERO4 else 0
         if giaddr:
-            dst_ip, dst_port, dst_mac = giaddr, SERVER_PORT, None
+            # Back to the relay. On the raw path the request's frame came from the next hop towards giaddr
+            # (the relay itself when it is on-link): reply with a frame to that MAC, as Kea's raw socket does,
+            # which spares the kernel's routing and neighbour lookup. On the UDP path the kernel routes it.
+            src_mac = inbound.src_mac
+            dst_ip, dst_port, dst_mac = giaddr, SERVER_PORT, (src_mac if len(src_mac) == 6 else None)
         elif msg_type == wire.DHCPNAK:
             dst_ip, dst_port, dst_mac = BROADCAST, CLIENT_PORT, BROADCAST_MAC
-        elif ciaddr:
-            dst_ip, dst_port, dst_mac = ciaddr, CLIENT_PORT, mac
-        elif request.broadcast or mac is None:
-            dst_ip, dst_port, dst_mac = BROADCAST, CLIENT_PORT, BROADCAST_MAC
         else:
-            dst_ip, dst_port, dst_mac = _u32(reply.yiaddr), CLIENT_PORT, mac
+            ciaddr = _u32(request.ciaddr)
+            mac = request.mac if request.htype == 1 and request.hlen == 6 else None
+            if ciaddr:
+                dst_ip, dst_port, dst_mac = ciaddr, CLIENT_PORT, mac
+            elif request.broadcast or mac is None:
+                dst_ip, dst_port, dst_mac = BROADCAST, CLIENT_PORT, BROADCAST_MAC
+            else:
+                dst_ip, dst_port, dst_mac = _u32(reply.yiaddr), CLIENT_PORT, mac
         self.stats.inc("pkt4-sent")
         counter = _SENT_COUNTER.get(msg_type)
         if counter:
             self.stats.inc(counter)
-        src_ip = _u32(reply.get(wire.OPT_SERVER_ID) or b"\0\0\0\0")
+        src_ip = _u32(reply.options.get(wire.OPT_SERVER_ID) or b"\0\0\0\0")
         return Outbound(payload, reply, msg_type, inbound.ifname, src_ip, dst_ip, dst_port, dst_mac)

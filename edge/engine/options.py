@@ -134,6 +134,9 @@ class OptionPlanner:
                 self._chains[(subnet.id, index)] = ((pool_scope,) if pool_scope else ()) + base
         self._registry = registry
         self._reservation_scopes: dict[int, Scope] = {}
+        # Without class scopes and a reservation's options, a chain depends on (subnet, pool) only: the
+        # full chain (with the global scope) is kept per (subnet id, pool index) for this configuration.
+        self._plain: dict[tuple[int, int], tuple[Scope, ...]] = {}
 
     def reservation_scope(self, options: Sequence[OptionData]) -> Scope:
         key = id(options)
@@ -150,8 +153,23 @@ class OptionPlanner:
         pool_index: int,
         classes: Iterable[str] = (),
         reservation_options: Sequence[OptionData] = (),
-    ) -> list[Scope]:
+    ) -> Sequence[Scope]:
         """The scopes to consult, highest precedence first."""
+        if not reservation_options and not self.class_scopes and subnet is not None:
+            key = (subnet.id, pool_index)
+            found = self._plain.get(key)
+            if found is None:
+                found = self._plain[key] = tuple(self._build(subnet, pool_index, (), ()))
+            return found
+        return self._build(subnet, pool_index, classes, reservation_options)
+
+    def _build(
+        self,
+        subnet: Subnet | None,
+        pool_index: int,
+        classes: Iterable[str],
+        reservation_options: Sequence[OptionData],
+    ) -> list[Scope]:
         out: list[Scope] = []
         if reservation_options:
             res = self.reservation_scope(reservation_options)

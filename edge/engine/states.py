@@ -42,9 +42,22 @@ _TABLE: tuple[tuple[bool | None, bool | None, bool | None, bool | None, str], ..
 )
 
 
-def request_state(has_server_id: bool, has_requested_ip: bool, has_ciaddr: bool, broadcast: bool) -> str:
-    facts = (has_server_id, has_requested_ip, has_ciaddr, broadcast)
+def _match(facts: tuple[bool, bool, bool, bool]) -> str:
     for row in _TABLE:
         if all(want is None or want == have for want, have in zip(row[:4], facts, strict=True)):
             return row[4]
     return INVALID
+
+
+# The table's answer for each of the 16 combinations, read once (every REQUEST asks).
+_ANSWERS = {
+    (a, b, c, d): _match((a, b, c, d))
+    for a in (False, True)
+    for b in (False, True)
+    for c in (False, True)
+    for d in (False, True)
+}
+
+
+def request_state(has_server_id: bool, has_requested_ip: bool, has_ciaddr: bool, broadcast: bool) -> str:
+    return _ANSWERS[(bool(has_server_id), bool(has_requested_ip), bool(has_ciaddr), bool(broadcast))]

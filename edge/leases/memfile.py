@@ -319,7 +319,7 @@ class MemfileLeaseStore(MemoryLeaseStore):
     def put(self, lease: Lease) -> None:
         record = pack_record(lease)  # ValueError before anything is written
         self._record(encode_put(lease))
-        self._apply(lease.address, record)
+        self._apply(lease.address, record, lease)
 
     def delete(self, address: int) -> bool:
         if address not in self._records:

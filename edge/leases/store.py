@@ -522,7 +522,8 @@ class MemoryLeaseStore(LeaseStore):
 
     # -- subscribers
     def subscribe(self, listener: Listener) -> None:
-        """Call `listener(old, new)` after every applied change (None: no lease there)."""
+        """Call `listener(old, new)` after every applied change (None: no lease there). After put(lease) `new`
+        is that very Lease, not a copy: a listener reads it and keeps nothing of it."""
         self._listeners.append(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
@@ -531,7 +532,7 @@ class MemoryLeaseStore(LeaseStore):
 
     # -- writes (in memory; the memfile store records them first)
     def put(self, lease: Lease) -> None:
-        self._apply(lease.address, pack_record(lease))
+        self._apply(lease.address, pack_record(lease), lease)
 
     def delete(self, address: int) -> bool:
         if address not in self._records:
@@ -539,8 +540,10 @@ class MemoryLeaseStore(LeaseStore):
         self._apply(address, None)
         return True
 
-    def _apply(self, address: int, record: bytes | None) -> None:
-        """Make `record` (None: no lease) the state of `address` and keep every index in step."""
+    def _apply(self, address: int, record: bytes | None, lease: Lease | None = None) -> None:
+        """Make `record` (None: no lease) the state of `address` and keep every index in step. `lease`: the
+        Lease `record` was packed from, if the caller has it (put): the subscribers get it as the new lease
+        instead of a copy read back from the record."""
         old = self._records.get(address)
         if record is None:
             if old is None:
@@ -555,7 +558,7 @@ class MemoryLeaseStore(LeaseStore):
         else:
             self._reindex(address, old, record)
         if self._listeners:
-            self._announce(address, old, record)
+            self._announce(address, old, record, lease)
 
     def _index_new(self, address: int, record: bytes) -> None:
         key = _hwaddr_key(record)
@@ -609,9 +612,9 @@ class MemoryLeaseStore(LeaseStore):
             self._expiry.discard(before_key, address)
             self._expiry.add(after_key, address)
 
-    def _announce(self, address: int, old: bytes | None, new: bytes | None) -> None:
+    def _announce(self, address: int, old: bytes | None, new: bytes | None, lease: Lease | None = None) -> None:
         before = unpack_record(address, old) if old is not None else None
-        after = unpack_record(address, new) if new is not None else None
+        after = lease if lease is not None else (unpack_record(address, new) if new is not None else None)
         for listener in list(self._listeners):
             try:
                 listener(before, after)

@@ -15,11 +15,23 @@ line, the thread name, the multiprocessing name: logging HOWTO, "Optimization");
 (`defer_flushes(True)`), stream and file outputs are flushed once per turn of the loop, before it waits
 (`flush_pending()`), rather than after every line: one write for a burst of lines. Lines at ERROR and
 above, lines from other threads, and closing a handler still flush at once.
+
+The per-exchange lines take a shorter road still: `Lines(logger).info(fmt, *args)` (the engine's OFFER and ACK
+lines) writes the very line `KeaFormatter` would make straight to the outputs, without a LogRecord, when
+every output the record would reach is one of ours (stream, file or rotating file, KeaFormatter, no
+filters) — the usual case once `configure_logging` ran. What it checks per line is cheap: the logger is
+enabled for the level (logging's own cached test, which honours `logging.disable`), and the handler lists
+along the logger's propagation chain are still the ones the plan was made from. Anything else (a handler
+someone added, such as pytest's, syslog, a filter) takes the ordinary `logging` call, so severity,
+outputs and rotation mean what they always meant. The rotating file output keeps its size itself instead
+of asking the file system twice and formatting the record a second time per line (the stock
+RotatingFileHandler.shouldRollover does both); it rotates under the same condition.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import io
 import logging
 import os
 import sys
@@ -147,6 +159,126 @@ class KeaFormatter(logging.Formatter):
             self._date, record.msecs, record.levelname, short, record.process, message
         )
 
+    def date(self, created: float) -> str:
+        """The date part of a line made at `created` (the cache `format` uses)."""
+        second = int(created)
+        if second != self._second:
+            self._date = time.strftime(DATEFMT, self.converter(created))
+            self._second = second
+        return self._date
+
+
+_pid = os.getpid()  # the process id the lines show, kept here (os.getpid is a system call on glibc)
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+class Lines:
+    """Lines of one logger written the short way (see the module docstring): `Lines(log).info(fmt, *args)`
+    means `log.info(fmt, *args)`, and writes the same text to the same outputs."""
+
+    __slots__ = ("logger", "short", "_chain", "_handlers", "_formats")
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+        name = logger.name
+        self.short = name[5:] if name.startswith("edge.") else name
+        self._chain: tuple[tuple[logging.Logger, list[logging.Handler], bool], ...] = ()
+        self._handlers: tuple[logging.Handler, ...] = ()
+        self._formats: dict[tuple[int, str, bool], str] = {}
+
+    def _plan(self) -> tuple[logging.Handler, ...]:
+        """The handlers a record from our logger reaches, when every one can be written the short way;
+        () when the ordinary road must be taken. The plan holds while `_chain` matches the loggers."""
+        chain = []
+        handlers: list[logging.Handler] = []
+        logger: logging.Logger | None = self.logger
+        while logger is not None:
+            chain.append((logger, list(logger.handlers), logger.propagate))
+            handlers.extend(logger.handlers)
+            logger = logger.parent if logger.propagate else None  # type: ignore[assignment]
+        self._chain = tuple(chain)
+        short_way = bool(handlers) and not self.logger.filters and all(
+            isinstance(h, _DeferredFlush) and type(h.formatter) is KeaFormatter and not h.filters
+            for h in handlers
+        )
+        self._handlers = tuple(handlers) if short_way else ()
+        return self._handlers
+
+    def _current(self) -> tuple[logging.Handler, ...]:
+        for logger, handlers, propagate in self._chain:
+            if logger.handlers != handlers or logger.propagate is not propagate:
+                return self._plan()
+        if not self._chain or self.logger.filters:
+            return self._plan()
+        return self._handlers
+
+    def info(self, msg: str, *args: object) -> None:
+        logger = self.logger
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        handlers = self._current()
+        if handlers:
+            try:
+                self._write(handlers, logging.INFO, msg, args)
+                return
+            except (TypeError, ValueError, KeyError):
+                pass  # the message and its arguments do not match: the ordinary road reports it
+        logger.info(msg, *args, stacklevel=2)
+
+    def _format(self, level: int, msg: str, with_args: bool) -> str:
+        """FORMAT with the level name, logger and message put in: what remains is date, msecs, pid, args."""
+        key = (level, msg, with_args)
+        found = self._formats.get(key)
+        if found is None:
+            head = "%-5s [edge-dhcp.%s/" % (logging.getLevelName(level), self.short)
+            found = "%s.%03d " + head.replace("%", "%%") + "%d] " + (msg if with_args else msg.replace("%", "%%"))
+            if len(self._formats) < 256:
+                self._formats[key] = found
+        return found
+
+    def _write(self, handlers: tuple[logging.Handler, ...], level: int, msg: str, args: tuple) -> None:
+        """What Logger.callHandlers does for these handlers, without the record (made only if needed).
+        Raises TypeError/ValueError/KeyError before writing anything if `msg % args` cannot be made."""
+        logger = self.logger
+        created = time.time()
+        fmt = self._format(level, msg, bool(args))
+        msecs = int((created - int(created)) * 1000)
+        urgent = level >= logging.ERROR or threading.get_ident() != _deferring_thread
+        for handler in handlers:
+            if level < handler.level:
+                continue
+            formatter = handler.formatter
+            if type(formatter) is not KeaFormatter:  # replaced since the plan was made: the general road
+                handler.handle(logger.makeRecord(logger.name, level, "(unknown file)", 0, msg, args, None))
+                continue
+            text = fmt % ((formatter.date(created), msecs, _pid) + args) + handler.terminator  # type: ignore[attr-defined]
+            with handler.lock:  # type: ignore[union-attr]
+                try:
+                    roll_due = getattr(handler, "roll_due", None)
+                    if roll_due is not None and roll_due(text):
+                        handler.doRollover()  # type: ignore[attr-defined]
+                    stream = handler.stream  # type: ignore[attr-defined]
+                    if stream is None:
+                        stream = handler.stream = handler._open()  # type: ignore[attr-defined]
+                    stream.write(text)
+                    if urgent or _deferring_thread is None:
+                        handler._urgent = True  # type: ignore[attr-defined]
+                        handler.flush()
+                    elif not handler._queued:  # type: ignore[attr-defined]
+                        handler._queued = True  # type: ignore[attr-defined]
+                        _pending.append(handler)  # type: ignore[arg-type]
+                except RecursionError:
+                    raise
+                except Exception:
+                    handler.handleError(logger.makeRecord(logger.name, level, "(unknown file)", 0, msg, args, None))
+
 
 _deferring_thread: int | None = None  # the server loop's thread while flushes are deferred
 _pending: list[_DeferredFlush] = []
@@ -198,7 +330,53 @@ def _rotating_handler_class() -> type[logging.Handler]:
         import logging.handlers
 
         class _RotatingFileHandler(_DeferredFlush, logging.handlers.RotatingFileHandler):  # type: ignore[misc]
-            pass
+            """Rotates when the file's size plus the line reaches maxBytes, as the stock handler does, with
+            the size kept here (re-read from the file after each open) rather than looked up per line."""
+
+            _size: int | None = None  # bytes in the file as far as we wrote it; None: ask the file
+            _regular = True  # a regular file (never rotate anything else: CPython bpo-45401)
+
+            def _open(self):  # type: ignore[no-untyped-def]
+                self._size = None
+                return super()._open()
+
+            def roll_due(self, text: str) -> bool:
+                """Whether `text` (a formatted line with its terminator) must go to a fresh file."""
+                if self.maxBytes <= 0:
+                    return False
+                if self.stream is None:
+                    self.stream = self._open()
+                size = self._size
+                if size is None:
+                    name = self.baseFilename
+                    self._regular = not os.path.exists(name) or os.path.isfile(name)
+                    self.stream.seek(0, 2)
+                    size = self.stream.tell()
+                if not self._regular:
+                    return False
+                if size + len(text) >= self.maxBytes:
+                    self._size = None
+                    return True
+                # What the write adds: the characters, when they are bytes one for one; else ask again.
+                self._size = size + len(text) if text.isascii() else None
+                return False
+
+            def shouldRollover(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+                return self.roll_due(self.format(record) + self.terminator)
+
+            def emit(self, record: logging.LogRecord) -> None:
+                try:
+                    text = self.format(record) + self.terminator
+                    if self.roll_due(text):
+                        self.doRollover()
+                    if self.stream is None:
+                        self.stream = self._open()
+                    self.stream.write(text)
+                    self.flush()
+                except RecursionError:
+                    raise
+                except Exception:
+                    self.handleError(record)
 
         _rotating = _RotatingFileHandler
     return _rotating
@@ -225,11 +403,29 @@ def flush_pending() -> None:
             pass  # a closed or broken output: the next line's own error handling reports it
 
 
+def _buffered(stream: object) -> object:
+    """`stream` (sys.stdout or sys.stderr), or, when it writes each line through to its file at once (python
+    -u or PYTHONUNBUFFERED, or a terminal's line buffering), a buffered writer of our own on the same file
+    descriptor: a system call per log line is what the per-turn flush (module docstring) saves, and the lines
+    still leave before the loop waits, at ERROR at once, and when the output is closed."""
+    if not (getattr(stream, "write_through", False) or getattr(stream, "line_buffering", False)):
+        return stream
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+        return io.TextIOWrapper(
+            io.BufferedWriter(io.FileIO(fd, "w", closefd=False)),
+            encoding=stream.encoding,  # type: ignore[attr-defined]
+            errors=stream.errors,  # type: ignore[attr-defined]
+        )
+    except (AttributeError, OSError, ValueError):
+        return stream
+
+
 def _handler_for(output: str, maxsize: int, maxver: int) -> logging.Handler:
     if output == "stdout":
-        return _StreamHandler(sys.stdout)
+        return _StreamHandler(_buffered(sys.stdout))
     if output == "stderr":
-        return _StreamHandler(sys.stderr)
+        return _StreamHandler(_buffered(sys.stderr))
     if output.startswith("syslog"):
         import logging.handlers
 

@@ -426,13 +426,7 @@ class Server:
         return True
 
     def _send(self, out: Outbound) -> None:
-        tx = Transmit(
-            payload=out.payload,
-            dst_ip=out.dst_ip,
-            dst_port=out.dst_port,
-            dst_mac=out.dst_mac,
-            src_ip=out.src_ip,
-        )
+        tx = Transmit(out.payload, out.dst_ip, out.dst_port, out.dst_mac, out.src_ip)  # its field order
         try:
             self.manager.send(out.ifname, tx)
         except OSError as exc:

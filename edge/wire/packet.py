@@ -158,8 +158,9 @@ def ip_to_int(text):
 
 def int_to_ip(n):
     """3221225985 -> "192.0.2.1"; the one int->text helper (everyone imports it from here)."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n > 0xFFFFFFFF:
-        raise ValueError("%r is not a 32-bit address" % (n,))
+    if type(n) is not int or n < 0 or n > 0xFFFFFFFF:  # a plain int in range passes one test
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n > 0xFFFFFFFF:
+            raise ValueError("%r is not a 32-bit address" % (n,))
     return "%d.%d.%d.%d" % (n >> 24, n >> 16 & 255, n >> 8 & 255, n & 255)
 
 
@@ -347,22 +348,30 @@ def make_reply(request, message_type):
     and option 82 is echoed byte-exact as RFC 3046 s2.2 requires.
     """
     r = Packet(
-        op=BOOTREPLY,
-        htype=request.htype,
-        hlen=request.hlen,
-        hops=0,
-        xid=request.xid,
-        secs=0,
-        flags=request.flags,
-        ciaddr=request.ciaddr if message_type == DHCPACK else _ZERO4,
-        giaddr=request.giaddr,
-        chaddr=request.chaddr,
+        BOOTREPLY,
+        request.htype,
+        request.hlen,
+        0,
+        request.xid,
+        0,
+        request.flags,
+        request.ciaddr if message_type == DHCPACK else _ZERO4,
+        _ZERO4,
+        _ZERO4,
+        request.giaddr,
+        request.chaddr,
     )
-    r.set(OPT_MESSAGE_TYPE, bytes((message_type,)))
+    r.options[OPT_MESSAGE_TYPE] = _MESSAGE_TYPE_PAYLOAD.get(message_type) or bytes((message_type,))
+    r.option_order.append(OPT_MESSAGE_TYPE)
     rai = request.options.get(OPT_RELAY_AGENT_INFO)
     if rai is not None:
         r.set(OPT_RELAY_AGENT_INFO, rai)
     return r
+
+
+_MESSAGE_TYPE_PAYLOAD = {}
+for _t in MESSAGE_TYPE_NAMES:
+    _MESSAGE_TYPE_PAYLOAD[_t] = bytes((_t,))
 
 
 # ---------------------------------------------------------------- decode
@@ -419,22 +428,7 @@ def decode(data):
     options = {}
     order = []
     _scan(data, OPTIONS_OFFSET, n, options, order, _MAIN)
-    p = Packet()
-    p.op = op
-    p.htype = f[1]
-    p.hlen = f[2]
-    p.hops = f[3]
-    p.xid = f[4]
-    p.secs = f[5]
-    p.flags = f[6]
-    p.ciaddr = f[7]
-    p.yiaddr = f[8]
-    p.siaddr = f[9]
-    p.giaddr = f[10]
-    p.chaddr = f[11]
-    p.sname = f[12]
-    p.file = f[13]
-    p.overload = 0
+    p = Packet(*f)  # the header fields, in Packet's own argument order
     ov = options.get(OPT_OVERLOAD)
     if ov is not None:
         if len(ov) != 1:
@@ -544,9 +538,45 @@ def _header_bytes(p, sname, file):
         raise EncodeError("header field out of range: %s" % e, "bad-field") from None
 
 
+_PLACED = {OPT_MESSAGE_TYPE: 1, OPT_SERVER_ID: 1, OPT_RELAY_AGENT_INFO: 1, OPT_OVERLOAD: 1, OPT_PAD: 1, OPT_END: 1}
+
+
 def _ordered_codes(p, order):
     """53, 54, then ``order``, then the rest in option_order, 82 last; 52 dropped."""
     opts = p.options
+    if not order:
+        # The common case, a packet built with set(): option_order holds each code once. The same
+        # order as below, without the bookkeeping; the count tells when it does not apply.
+        oo = p.option_order
+        n = len(oo)
+        if (
+            n == len(opts)
+            and n > 1
+            and oo[0] == OPT_MESSAGE_TYPE
+            and oo[1] == OPT_SERVER_ID
+            and OPT_RELAY_AGENT_INFO not in opts
+            and OPT_OVERLOAD not in opts
+            and OPT_PAD not in opts
+            and OPT_END not in opts
+            and opts.keys() == set(oo)
+        ):
+            return list(oo)  # already 53, 54, then the rest in the order they were set
+        if n == len(opts):
+            codes = [c for c in oo if c not in _PLACED]
+            placed = len(codes)
+            for c in _PLACED:
+                if c in opts:
+                    placed += 1
+            if placed == len(opts) and len(set(codes)) == len(codes):
+                head = []
+                if OPT_MESSAGE_TYPE in opts:
+                    head.append(OPT_MESSAGE_TYPE)
+                if OPT_SERVER_ID in opts:
+                    head.append(OPT_SERVER_ID)
+                codes = head + codes
+                if OPT_RELAY_AGENT_INFO in opts:
+                    codes.append(OPT_RELAY_AGENT_INFO)
+                return codes
     seen = {OPT_OVERLOAD: True, OPT_PAD: True, OPT_END: True}
     codes = []
     for c in (OPT_MESSAGE_TYPE, OPT_SERVER_ID):
@@ -604,19 +634,20 @@ def encode(packet, max_size=MIN_MAX_SIZE, order=None):
         # decode refuses such a packet, so encode must not make one
         raise EncodeError("option 53 must be 1 byte, not %d" % len(mt), "bad-option")
     codes = _ordered_codes(packet, order)
-    parts = []
+    body = bytearray()
     for c in codes:
         payload = opts[c]
+        if type(payload) is bytes and len(payload) <= 255:
+            body.append(c)
+            body.append(len(payload))
+            body += payload
+            continue
         if not isinstance(payload, (bytes, bytearray)):
             raise EncodeError(
                 "option %d payload must be bytes, not %s" % (c, type(payload).__name__), "bad-option"
             )
-        n = len(payload)
-        if n <= 255:
-            parts.append(bytes((c, n)) + payload)
-        else:
-            parts.extend(_instances(c, bytes(payload)))
-    body = b"".join(parts)
+        for t in _instances(c, bytes(payload)):
+            body += t
     room = limit - OPTIONS_OFFSET - 1  # the END byte
     if len(body) <= room:
         out = _header_bytes(packet, sname, file) + MAGIC_COOKIE + body + b"\xff"

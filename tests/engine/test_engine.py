@@ -198,7 +198,18 @@ def test_relayed_discover_uses_giaddr_subnet_and_echoes_option_82():
     assert u32(offer.get(wire.OPT_ROUTERS)) == RELAY
     assert offer.get(wire.OPT_RELAY_AGENT_INFO) == agent
     assert offer.giaddr == discover.giaddr
-    assert (out.dst_ip, out.dst_port, out.dst_mac) == (RELAY, 67, None)
+    assert (out.dst_ip, out.dst_port, out.dst_mac) == (RELAY, 67, None)  # UDP path: the kernel routes it
+
+
+def test_relayed_reply_on_the_raw_path_goes_to_the_frame_s_sender():
+    # The request's frame came from the relay's MAC (the next hop towards giaddr): the reply is a frame to it.
+    engine = make_engine()
+    relay_mac = bytes.fromhex("02005e00a001")
+    discover = client_packet(wire.DHCPDISCOVER, mac(4), giaddr=RELAY)
+    out = engine.handle(
+        wire.encode(discover), Inbound("veth-srv", 70000, RELAY, SERVER, 67, relay_mac, (SERVER,)), NOW
+    )
+    assert (out.dst_ip, out.dst_port, out.dst_mac) == (RELAY, 67, relay_mac)
 
 
 def test_reservation_by_hw_address_and_reserved_address_not_given_to_others():

@@ -297,11 +297,14 @@ class Dhclient(DhcpClient):
 
     def release(self) -> None:
         after = self.last_seq()
-        self.lab.run(
+        said = self.lab.run(
             self.ns, ["dhclient", "-4", "-r", "-v", *self._files(), self.ifname], timeout=self.timeout
         )
         # `dhclient -r` is its own process and has finished; the daemon stopped with -x exited -15 on purpose.
-        self.wait_event("release", after, watch=False)
+        try:
+            self.wait_event("release", after, watch=False)
+        except ClientError as exc:
+            raise ClientError(f"{exc}\n`dhclient -r` said:\n{said.stdout}{said.stderr}") from None
         if self.proc is not None:
             self.proc.stop()
 

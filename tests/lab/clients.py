@@ -279,9 +279,25 @@ class Dhclient(DhcpClient):
         self.proc = self.lab.popen(self.ns, argv, name="dhclient")
         self.background = background
         record = self.wait_event("bound", after)
+        lease = self._lease_from(record)
         if not background:
+            self._lease_written(lease.address)
             self._exit_keeping_lease()
-        return self._lease_from(record)
+        return lease
+
+    def _lease_written(self, address: ipaddress.IPv4Address) -> None:
+        """dhclient runs its script for BOUND first and writes the lease file after: stopped in between, it
+        leaves no lease for `dhclient -r` to release or for a restart to reboot on. Wait for the write."""
+        needle = f"fixed-address {address};"
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            try:
+                if needle in self.leases.read_text():
+                    return
+            except FileNotFoundError:
+                pass
+            time.sleep(0.02)
+        self._fail(f"dhclient did not write {needle!r} to {self.leases} within {self.timeout}s")
 
     def _exit_keeping_lease(self) -> None:
         # dhclient has no "exit once bound"; -x stops it without releasing (the address stays configured).

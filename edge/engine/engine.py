@@ -81,17 +81,6 @@ def _u32(data: bytes) -> int:
     return struct.unpack("!I", data)[0]
 
 
-def _put(reply: wire.Packet, pairs: Sequence[tuple[int, bytes]]) -> None:
-    """reply.set(code, data) for each pair, without set()'s checks: for pairs this module made from the
-    configuration and struct.pack (codes in 1..254, payloads bytes), per-configuration caches among them."""
-    options, order = reply.options, reply.option_order
-    for code, data in pairs:
-        if code not in options:
-            order.append(code)
-        options[code] = data
-
-
-
 class Inbound:
     """Where a datagram came from. Addresses are ints; ifindex is a full 32-bit value."""
 
@@ -414,13 +403,12 @@ class Engine:
     def _select(self, request: wire.Packet, inbound: Inbound, classes: Classes) -> Subnet | None:
         # SubnetSelector.select(giaddr, ciaddr, ifname, interface_addresses, link_selection, classes, src_ip,
         # dst_ip), positionally: the one call per packet.
-        options = request.options
         return self._ctx.selector.select(
             _u32(request.giaddr) if request.giaddr != _ZERO4 else 0,
             _u32(request.ciaddr) if request.ciaddr != _ZERO4 else 0,
             inbound.ifname,
             inbound.local_addresses,
-            self._link_selection(request) if 82 in options or 118 in options else 0,
+            self._link_selection(request),
             classes,
             inbound.src_ip,
             inbound.dst_ip,
@@ -778,7 +766,7 @@ class Engine:
             reply.ciaddr = request.ciaddr
         if valid is None:
             valid = self._valid_lifetime(subnet, request, pkt.classes)
-        _put(reply, self._lease_options(subnet, valid))
+        reply.set_all(self._lease_options(subnet, valid))
         hostname = self._reply_hostname(pkt, reservation)
         if hostname:
             reply.set(wire.OPT_HOSTNAME, hostname.encode("ascii", "replace"))
@@ -819,7 +807,7 @@ class Engine:
                 answers.clear()
             answers[key] = found
         chosen, vivso = found
-        _put(reply, chosen)
+        reply.set_all(chosen)
         if vivso is not None:
             reply.set(125, vivso)
 

@@ -236,6 +236,16 @@ class Packet:
             self.option_order.append(code)
         options[code] = payload
 
+    def set_all(self, pairs):
+        """set(code, payload) for each pair, without set()'s checks: for pairs the caller built from values
+        it has validated already (codes in 1..254, payloads bytes), such as a server's per-configuration
+        option answers."""
+        options, order = self.options, self.option_order
+        for code, payload in pairs:
+            if code not in options:
+                order.append(code)
+            options[code] = payload
+
     def remove(self, code):
         if code in self.options:
             del self.options[code]
@@ -538,15 +548,12 @@ def _header_bytes(p, sname, file):
         raise EncodeError("header field out of range: %s" % e, "bad-field") from None
 
 
-_PLACED = {OPT_MESSAGE_TYPE: 1, OPT_SERVER_ID: 1, OPT_RELAY_AGENT_INFO: 1, OPT_OVERLOAD: 1, OPT_PAD: 1, OPT_END: 1}
-
-
 def _ordered_codes(p, order):
     """53, 54, then ``order``, then the rest in option_order, 82 last; 52 dropped."""
     opts = p.options
     if not order:
-        # The common case, a packet built with set(): option_order holds each code once. The same
-        # order as below, without the bookkeeping; the count tells when it does not apply.
+        # The common case, a reply built with set(): option_order holds each code once, 53 and 54 first,
+        # nothing to move. The same order as below, without the bookkeeping.
         oo = p.option_order
         n = len(oo)
         if (
@@ -561,22 +568,6 @@ def _ordered_codes(p, order):
             and opts.keys() == set(oo)
         ):
             return list(oo)  # already 53, 54, then the rest in the order they were set
-        if n == len(opts):
-            codes = [c for c in oo if c not in _PLACED]
-            placed = len(codes)
-            for c in _PLACED:
-                if c in opts:
-                    placed += 1
-            if placed == len(opts) and len(set(codes)) == len(codes):
-                head = []
-                if OPT_MESSAGE_TYPE in opts:
-                    head.append(OPT_MESSAGE_TYPE)
-                if OPT_SERVER_ID in opts:
-                    head.append(OPT_SERVER_ID)
-                codes = head + codes
-                if OPT_RELAY_AGENT_INFO in opts:
-                    codes.append(OPT_RELAY_AGENT_INFO)
-                return codes
     seen = {OPT_OVERLOAD: True, OPT_PAD: True, OPT_END: True}
     codes = []
     for c in (OPT_MESSAGE_TYPE, OPT_SERVER_ID):

@@ -283,3 +283,20 @@ def test_overload_fills_file_then_sname():
     assert walk_options(raw, 108, 236) == [(225, b"b" * 100)]
     assert walk_options(raw, 44, 108) == [(226, b"c" * 40)]
     assert P.decode(raw).option_order[-2:] == [225, 226]
+
+
+def test_set_all_is_set_for_each_pair() -> None:
+    by_set, by_set_all = P.Packet(), P.Packet()
+    pairs = [
+        (P.OPT_MESSAGE_TYPE, b"\x05"),
+        (P.OPT_LEASE_TIME, b"\x00\x00\x0e\x10"),
+        (P.OPT_ROUTERS, b"\xc0\x00\x02\x01"),
+    ]
+    by_set.set(P.OPT_LEASE_TIME, b"\x00\x00\x00\x01")
+    by_set_all.set(P.OPT_LEASE_TIME, b"\x00\x00\x00\x01")
+    for code, payload in pairs:
+        by_set.set(code, payload)
+    by_set_all.set_all(pairs)
+    assert by_set_all.options == by_set.options
+    assert by_set_all.option_order == by_set.option_order == [51, 53, 3]  # a replaced code keeps its place
+    assert P.encode(by_set_all) == P.encode(by_set)

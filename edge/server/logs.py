@@ -261,19 +261,7 @@ class Lines:
             text = fmt % ((formatter.date(created), msecs, _pid) + args) + handler.terminator  # type: ignore[attr-defined]
             with handler.lock:  # type: ignore[union-attr]
                 try:
-                    roll_due = getattr(handler, "roll_due", None)
-                    if roll_due is not None and roll_due(text):
-                        handler.doRollover()  # type: ignore[attr-defined]
-                    stream = handler.stream  # type: ignore[attr-defined]
-                    if stream is None:
-                        stream = handler.stream = handler._open()  # type: ignore[attr-defined]
-                    stream.write(text)
-                    if urgent or _deferring_thread is None:
-                        handler._urgent = True  # type: ignore[attr-defined]
-                        handler.flush()
-                    elif not handler._queued:  # type: ignore[attr-defined]
-                        handler._queued = True  # type: ignore[attr-defined]
-                        _pending.append(handler)  # type: ignore[arg-type]
+                    handler.write_line(text, urgent)  # type: ignore[attr-defined]
                 except RecursionError:
                     raise
                 except Exception:
@@ -293,6 +281,19 @@ class _DeferredFlush(logging.Handler):
     def handle(self, record: logging.LogRecord) -> bool:
         self._urgent = record.levelno >= logging.ERROR or threading.get_ident() != _deferring_thread
         return super().handle(record)
+
+    def write_line(self, text: str, urgent: bool) -> None:
+        """Write one formatted line (terminator included): to a fresh file first where the output rotates and
+        the line would not fit, then flushed at once if `urgent`, else at the loop's turn. Lock held by the
+        caller. emit() of the rotating output and Lines (the short road) both write this way."""
+        roll_due = getattr(self, "roll_due", None)
+        if roll_due is not None and roll_due(text):
+            self.doRollover()  # type: ignore[attr-defined]
+        if self.stream is None:  # type: ignore[attr-defined]
+            self.stream = self._open()  # type: ignore[attr-defined]
+        self.stream.write(text)  # type: ignore[attr-defined]
+        self._urgent = urgent
+        self.flush()
 
     def flush(self) -> None:
         if not self._urgent and _deferring_thread is not None:
@@ -366,13 +367,7 @@ def _rotating_handler_class() -> type[logging.Handler]:
 
             def emit(self, record: logging.LogRecord) -> None:
                 try:
-                    text = self.format(record) + self.terminator
-                    if self.roll_due(text):
-                        self.doRollover()
-                    if self.stream is None:
-                        self.stream = self._open()
-                    self.stream.write(text)
-                    self.flush()
+                    self.write_line(self.format(record) + self.terminator, self._urgent)
                 except RecursionError:
                     raise
                 except Exception:

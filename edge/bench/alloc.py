@@ -11,16 +11,16 @@ from __future__ import annotations
 import random
 import time
 
-from edge.alloc.engine import Allocator, ClientIdentity, Exchange
-from edge.alloc.select import SubnetSelector
 from edge.bench import Options, Result, benchmark
 from edge.config.model import Config, Pool, Reservation, ScopeParams, SharedNetwork, Subnet
-from edge.engine.engine import Engine, Inbound
+from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
+from edge.dhcp4.engine import Engine, Inbound
+from edge.dhcp4.select import SubnetSelector
 from edge.leases.lease import Lease
 from edge.leases.store import MemoryLeaseStore
 from edge.policy.hosts import ConfigHosts, HostManager
 from edge.stats import Statistics
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 
 NOW = 1_800_000_000.0
 PARAMS = ScopeParams(valid_lifetime=3600, min_valid_lifetime=3600, max_valid_lifetime=3600)

@@ -5,7 +5,7 @@ Rules:
   output pointed at a file in a temporary directory instead of stdout: what the lab does with stdout), and
   is driven through `Engine.handle`, the entry the server's loop calls, with an `Inbound` made per packet
   as the loop makes it. The server's other per-packet work that is not I/O is included: logging at the
-  configured severity into the configured output (edge/server/logs.py, flushes deferred to the loop's turn,
+  configured severity into the configured output (edge/log.py, flushes deferred to the loop's turn,
   here one turn per 32 packets as the loop's dispatch bound), and the ACK's wait for the store's durable
   change number (sync none: nothing to wait for).
 - Each client is new (a distinct MAC), as perfdhcp's are: every exchange allocates a fresh lease.
@@ -86,10 +86,10 @@ class _Run:
     """One engine on one store, with logging set up as the server sets it up."""
 
     def __init__(self, store_kind: str) -> None:
-        from edge.engine.engine import Engine
+        from edge.dhcp4.engine import Engine
         from edge.leases.memfile import MemfileLeaseStore
         from edge.leases.store import MemoryLeaseStore
-        from edge.server.logs import configure_logging
+        from edge.log import configure_logging
 
         self.tmp = tempfile.mkdtemp(prefix="edge-bench-engine-")
         self.log_path = os.path.join(self.tmp, "edge.log")
@@ -103,7 +103,7 @@ class _Run:
         self.engine = Engine(self.config, self.store)
 
     def close(self) -> None:
-        from edge.server.logs import configure_logging, defer_flushes
+        from edge.log import configure_logging, defer_flushes
 
         defer_flushes(False)
         try:
@@ -114,8 +114,8 @@ class _Run:
 
     def exchanges(self, macs: list[bytes], xid_base: int) -> tuple[float, int]:
         """Drive every MAC through the 4-way exchange; (seconds, ACKs)."""
-        from edge.engine.engine import Inbound
-        from edge.server.logs import defer_flushes, flush_pending
+        from edge.dhcp4.engine import Inbound
+        from edge.log import defer_flushes, flush_pending
 
         engine, store = self.engine, self.store
         handle = engine.handle
@@ -153,7 +153,7 @@ class _Run:
 def codec_baseline(n: int) -> float:
     """Seconds for the codec alone over the same traffic: decode DISCOVER and REQUEST, encode an OFFER and
     an ACK made from them (make_reply, the same options the engine sets)."""
-    from edge.wire import packet as wire
+    from edge.wire import pkt4 as wire
 
     macs = _macs(n)
     server_id = struct.pack("!I", SERVER_ADDRESS)

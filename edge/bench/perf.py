@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.bench import Options, Result, benchmark
-from edge.wire.packet import int_to_ip
+from edge.wire.addr import int_to_ip
 
 SUBNET = "198.18.0.0/15"  # RFC 2544's benchmarking range: 131 072 addresses
 POOL = "198.18.1.0 - 198.19.255.254"
@@ -599,7 +599,7 @@ def _cpu_per_exchange(variant: Variant, rate: int) -> float:
 
 
 def _discover(mac: bytes, xid: int) -> bytes:
-    from edge.wire import packet as wire
+    from edge.wire import pkt4 as wire
 
     request = wire.Packet(
         op=wire.BOOTREQUEST, xid=xid, hops=1, giaddr=socket.inet_aton(RELAY_ADDRESS), chaddr=mac + bytes(10)

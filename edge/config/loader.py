@@ -16,7 +16,7 @@ Theory of operation, in four passes over one document:
      be trusted (bad parts are dropped, so later passes see only well-typed values, and never report a
      follow-on error for a value that was already reported);
   4. _Builder turns the cleaned document into model objects, checking meaning as it goes: addresses,
-     pools, ids, reservations, classes, option data (encoded by edge.wire.options), timers.
+     pools, ids, reservations, classes, option data (encoded by edge.wire.options4), timers.
 Every problem goes to one IssueLog by key path; the log finds the position. At the end, errors raise.
 """
 
@@ -52,8 +52,8 @@ from edge.config.model import (
     SharedNetwork,
     Subnet,
 )
-from edge.policy.expr import ExpressionError, compile_string, compile_test
-from edge.wire import options as wire_options
+from edge.expr.language import ExpressionError, compile_string, compile_test
+from edge.wire import optiondef, options4
 from edge.wire.errors import OptionTextError
 
 __all__ = [
@@ -197,7 +197,7 @@ def parse_host_documents(docs: list[dict[str, Any]], config: Config, source: str
     for d in config.option_defs:
         try:
             builder.registry.add(
-                wire_options.make_def(d.code, d.name, d.space, d.type, d.array, d.record_types, d.encapsulate)
+                options4.make_def(d.code, d.name, d.space, d.type, d.array, d.record_types, d.encapsulate)
             )
         except ValueError:
             continue  # the configuration was accepted with it; a standard option of the same name wins
@@ -335,8 +335,8 @@ class _Builder:
         self.source = source
         self.interfaces_present = interfaces_present
         # option spaces per registry; the registry is kept in the value so its id cannot be reused
-        self.space_cache: dict[int, tuple[wire_options.OptionRegistry, list[str]]] = {}
-        self.registry = wire_options.STANDARD.copy()
+        self.space_cache: dict[int, tuple[optiondef.OptionRegistry, list[str]]] = {}
+        self.registry = options4.STANDARD.copy()
         self.class_names: set[str] = set()
         self.hooks_configured = False
         self.ip_unique = True
@@ -622,12 +622,12 @@ class _Builder:
     # -- option definitions and option data
 
     def option_defs(
-        self, cfg: dict[str, Any], path: KeyPath, registry: wire_options.OptionRegistry
+        self, cfg: dict[str, Any], path: KeyPath, registry: optiondef.OptionRegistry
     ) -> tuple[OptionDef, ...]:
         defs: list[OptionDef] = []
         for item_path, d in self.items(cfg, "option-def", path):
             try:
-                defn = wire_options.make_def(
+                defn = options4.make_def(
                     d["code"],
                     d["name"],
                     d.get("space", "dhcp4"),
@@ -654,7 +654,7 @@ class _Builder:
         return tuple(defs)
 
     def option_data(
-        self, cfg: dict[str, Any], path: KeyPath, registry: wire_options.OptionRegistry
+        self, cfg: dict[str, Any], path: KeyPath, registry: optiondef.OptionRegistry
     ) -> tuple[OptionData, ...]:
         out: list[OptionData] = []
         for item_path, opt in self.items(cfg, "option-data", path):
@@ -664,7 +664,7 @@ class _Builder:
         return tuple(out)
 
     def one_option(
-        self, opt: dict[str, Any], path: KeyPath, registry: wire_options.OptionRegistry
+        self, opt: dict[str, Any], path: KeyPath, registry: optiondef.OptionRegistry
     ) -> OptionData | None:
         space = opt.get("space", "dhcp4")
         name, code = opt.get("name"), opt.get("code")
@@ -703,13 +703,13 @@ class _Builder:
                 )
                 return None
             try:
-                payload = wire_options.hex_to_bytes(data)
+                payload = optiondef.hex_to_bytes(data)
             except OptionTextError as err:
                 self.error(path + ("data",), err.message)
                 return None
             return self.option_value(opt, code or 0, "", space, payload)
         try:
-            payload = wire_options.text_to_wire(defn, data, csv)
+            payload = optiondef.text_to_wire(defn, data, csv)
         except OptionTextError as err:
             self.error(path + ("data",) if "data" in opt else path, err.message)
             return None
@@ -1561,10 +1561,10 @@ class _Builder:
 _VENDOR_SPACE_RE = re.compile(r"vendor-[0-9]{1,10}")
 
 
-def _implicit_space(space: str, registry: wire_options.OptionRegistry) -> bool:
+def _implicit_space(space: str, registry: optiondef.OptionRegistry) -> bool:
     """Spaces that exist without definitions of their own: option 43's, any space an option encapsulates,
     and Kea's vendor-<enterprise id> spaces (sub-options of option 125)."""
-    if space == wire_options.VENDOR_ENCAPSULATED_SPACE or _VENDOR_SPACE_RE.fullmatch(space):
+    if space == options4.VENDOR_ENCAPSULATED_SPACE or _VENDOR_SPACE_RE.fullmatch(space):
         return True
     return any(d.encapsulate == space for s in registry.spaces() for d in registry.defs(s))
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge.config.d2 import DdnsSettings
-from edge.wire.packet import int_to_ip as ip_text  # noqa: F401 - re-exported for tests
-from edge.wire.packet import ip_to_int as ip_int  # noqa: F401 - re-exported for tests
+from edge.wire.addr import int_to_ip as ip_text  # noqa: F401 - re-exported for tests
+from edge.wire.addr import ip_to_int as ip_int  # noqa: F401 - re-exported for tests
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ class ClientClass:
     valid_lifetime: int | None = None
     min_valid_lifetime: int | None = None
     max_valid_lifetime: int | None = None
-    # The compiled `test` (edge.policy.expr.Expression), made once by the loader; None when there is no
+    # The compiled `test` (edge.expr.language.Expression), made once by the loader; None when there is no
     # test (or the Config was built in code: the classifier compiles `test` then).
     expression: Any = field(default=None, compare=False, repr=False)
 
@@ -302,7 +302,7 @@ class Config:
     early_global_reservations_lookup: bool = False  # look up global reservations before subnet selection
     reservations_lookup_first: bool = False  # allocator: check a candidate's reservation before its lease
     hosts_databases: tuple[HostsDatabase, ...] = ()
-    # Kea's flex_id hook: the compiled `identifier-expression` (edge.policy.expr.StringExpression) whose
+    # Kea's flex_id hook: the compiled `identifier-expression` (edge.expr.language.StringExpression) whose
     # value is the client's flex-id for host reservations; None when no flex_id hook is configured.
     flex_id_expression: Any = field(default=None, compare=False, repr=False)
     ddns: DdnsSettings = field(default_factory=DdnsSettings)  # dhcp-ddns (+ the built-in updater's D2 config)

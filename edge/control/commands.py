@@ -28,7 +28,6 @@ from typing import Any, Protocol
 
 from edge import __version__
 from edge.config.model import Config
-from edge.control import leases
 from edge.control.protocol import ERROR, SUCCESS, answer
 from edge.control.registry import (
     ANY,
@@ -45,6 +44,7 @@ from edge.control.registry import (
     integer,
     list_of,
 )
+from edge.dhcp4 import lease_cmds as leases
 from edge.fsio import write_atomically
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED
 

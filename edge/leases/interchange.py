@@ -37,7 +37,7 @@ from edge.leases.journal import JournalCorrupt
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.leases.snapshot import read_tinydb
 from edge.leases.store import LeaseStore, pack_record
-from edge.wire.packet import int_to_ip, ip_to_int
+from edge.wire.addr import int_to_ip, ip_to_int
 
 
 class Row(NamedTuple):

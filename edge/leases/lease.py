@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.wire.packet import int_to_ip, ip_to_int
+from edge.wire.addr import int_to_ip, ip_to_int
 
 STATE_DEFAULT = 0
 STATE_DECLINED = 1

@@ -57,7 +57,7 @@ from edge.leases.journal import (
 from edge.leases.lease import Lease
 from edge.leases.snapshot import is_native, read_snapshot, write_snapshot
 from edge.leases.store import LeaseStoreError, MemoryLeaseStore, pack_document, pack_record, unpack_record
-from edge.wire.packet import int_to_ip, ip_to_int
+from edge.wire.addr import int_to_ip, ip_to_int
 
 log = logging.getLogger("edge.leases")
 

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from edge.leases.lease import STATE_EXPIRED_RECLAIMED, Lease
-from edge.wire.packet import ip_to_int
+from edge.wire.addr import ip_to_int
 
 log = logging.getLogger("edge.leases")
 

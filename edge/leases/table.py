@@ -34,7 +34,7 @@ from tinydb.table import Document, Table
 
 from edge.leases.lease import Lease
 from edge.leases.store import MemoryLeaseStore
-from edge.wire.packet import ip_to_int
+from edge.wire.addr import ip_to_int
 
 TABLE = "leases"
 

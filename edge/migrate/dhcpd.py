@@ -51,7 +51,7 @@ from edge.migrate.dhcpd_options import (
 )
 from edge.migrate.dhcpd_syntax import Statement, Token, read_file, read_text
 from edge.migrate.jsonout import Comment
-from edge.wire import options as wire_options
+from edge.wire import optiondef, options4
 
 __all__ = ["translate_file", "translate_text"]
 
@@ -935,8 +935,8 @@ class DhcpdTranslator:
                 raise self.fail(stmt, f"no option space named {dtype.encapsulate}.")
             self.encapsulated[dtype.encapsulate] = code
         info = OptionInfo(space, name, code, dtype, stmt.line)
-        if space == "dhcp" and wire_options.by_code(code) is not None:
-            std = wire_options.by_code(code)
+        if space == "dhcp" and options4.by_code(code) is not None:
+            std = options4.by_code(code)
             self.info(
                 scope,
                 f"option {name} (code {code}) is the standard option {std.name}; no "
@@ -1022,16 +1022,16 @@ class DhcpdTranslator:
             return "encapsulated", self.encapsulated[info.space]
         return "", None
 
-    def kea_def(self, info: OptionInfo) -> wire_options.OptionDef | None:
+    def kea_def(self, info: OptionInfo) -> optiondef.OptionDef | None:
         space = self.kea_space(info.space)
-        if info.line is None or (info.space == "dhcp" and wire_options.by_code(info.code) is not None):
-            return wire_options.STANDARD.by_code(info.code, space)
+        if info.line is None or (info.space == "dhcp" and options4.by_code(info.code) is not None):
+            return options4.STANDARD.by_code(info.code, space)
         mapped = kea_definition(info.dtype)
         if mapped is None:
             return None
         kind, array, record = mapped
         try:
-            return wire_options.make_def(
+            return options4.make_def(
                 info.code, info.name, space, kind, array, record, info.dtype.encapsulate
             )
         except ValueError:
@@ -1054,7 +1054,7 @@ class DhcpdTranslator:
         # Values of options whose Kea 2.2 text differs from edge-dhcp's, and values for standard codes a
         # configuration redefined in its own format, are written as hex: both servers read hex alike.
         hex_only = setting.as_hex or info.code in FORCE_HEX_CODES and info.space == "dhcp"
-        if info.space == "dhcp" and info.line is not None and wire_options.by_code(info.code) is not None:
+        if info.space == "dhcp" and info.line is not None and options4.by_code(info.code) is not None:
             hex_only = True
         text = None if hex_only else kea_text(defn, setting.payload)
         if text is None:
@@ -1172,7 +1172,7 @@ class DhcpdTranslator:
         return Result({"Dhcp4": d4}, self.notes, header)
 
     def definition(self, info: OptionInfo) -> dict[str, Any] | None:
-        if info.space == "dhcp" and wire_options.by_code(info.code) is not None:
+        if info.space == "dhcp" and options4.by_code(info.code) is not None:
             return None
         if info.dtype.fields == ("encap",) and info.space == "vendor":
             return None

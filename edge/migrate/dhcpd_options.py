@@ -5,7 +5,7 @@ Rules this module keeps:
   dhcpd's own option-definition syntax, so `option foo code 250 = array of ip-address;` in a
   configuration and a row here go through the same parser. Names are dhcp-options(5)'s; where Kea
   calls an option differently (bootfile-name -> boot-file-name, nwip-domain -> nwip-domain-name, ...)
-  the Kea name comes from edge.wire.options, looked up by code, never from a second name table.
+  the Kea name comes from edge.wire.options4, looked up by code, never from a second name table.
 - A value is first encoded to wire bytes by dhcpd's rules for its format; the Kea text is then made from
   the bytes with edge's own codec for Kea's definition (wire_to_text), and kept only if it parses back
   to the same bytes. Otherwise the value is written as hex with "csv-format": false, which Kea and
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from edge.migrate.common import MigrationError, Untranslatable
 from edge.migrate.dhcpd_syntax import Token, tokens
-from edge.wire import options as wire_options
+from edge.wire import optiondef
 from edge.wire.errors import DecodeError, OptionTextError
 from edge.wire.types import TYPES
 
@@ -46,7 +46,7 @@ __all__ = [
     "standard_options",
 ]
 
-# Codes edge-dhcp's table defines that Kea 2.2's standard list does not (see edge/wire/options.py): for
+# Codes edge-dhcp's table defines that Kea 2.2's standard list does not (see edge/wire/options4.py): for
 # these the output names the code only and gives hex data, which both servers take without a definition.
 KEA_LACKS = frozenset({150, 252})
 # Options whose Kea 2.2 text form differs from edge-dhcp's (or has none): their values are written as hex,
@@ -588,13 +588,13 @@ def encode_value(dtype: DType, toks: list[Token], source: str, line: int) -> byt
     return bytes(out)
 
 
-def kea_text(defn: wire_options.OptionDef | None, payload: bytes) -> str | None:
+def kea_text(defn: optiondef.OptionDef | None, payload: bytes) -> str | None:
     """Kea csv text for `payload` under `defn`, or None when only hex says it exactly."""
     if defn is None or defn.type in ("empty", "binary"):
         return None
     try:
-        text = wire_options.wire_to_text(defn, payload)
-        if wire_options.text_to_wire(defn, text) != payload:
+        text = optiondef.wire_to_text(defn, payload)
+        if optiondef.text_to_wire(defn, text) != payload:
             return None
     except (DecodeError, OptionTextError):
         return None

@@ -35,7 +35,7 @@ from typing import Any
 from edge.migrate.common import MigrationError, Note, Result
 from edge.migrate.dhcpd_options import FORCE_HEX_CODES, KEA_LACKS, kea_text
 from edge.migrate.jsonout import Comment
-from edge.wire import options as wire_options
+from edge.wire import optiondef, options4
 from edge.wire.errors import OptionTextError
 
 __all__ = ["DNSMASQ_OPTION_NAMES", "translate_file", "translate_text"]
@@ -876,7 +876,7 @@ class DnsmasqTranslator:
         if HEX.match(value):
             return self.set_condition(d, setter, f"option[{code}].hex == 0x" + value.replace(":", "").lower())
         if value.isdigit() or (value[:-1].isdigit() and value[-1] in "bsi"):
-            defn = wire_options.by_code(code)
+            defn = options4.by_code(code)
             width = {"b": 1, "s": 2, "i": 4}.get(value[-1]) if not value.isdigit() else None
             number = int(value if value.isdigit() else value[:-1])
             if width is None:
@@ -1045,7 +1045,7 @@ class DnsmasqTranslator:
         self.do_dhcp_option(d, force=True)
 
     def option_entry(self, d: Directive, code: int, values: list[str]) -> dict[str, Any] | None:
-        defn = wire_options.by_code(code)
+        defn = options4.by_code(code)
         own = [i for i, v in enumerate(values) if v == "0.0.0.0"]
         if own and defn is not None and defn.type == "ipv4-address":
             # 0.0.0.0 means "dnsmasq's own address": resolved per subnet when the document is built.
@@ -1068,7 +1068,7 @@ class DnsmasqTranslator:
         return entry
 
     def payload(
-        self, d: Directive, code: int, defn: wire_options.OptionDef | None, values: list[str]
+        self, d: Directive, code: int, defn: optiondef.OptionDef | None, values: list[str]
     ) -> bytes | None:
         if code == 121:
             return _classless_routes(self, d, values)
@@ -1084,7 +1084,7 @@ class DnsmasqTranslator:
                 parts.append(v.replace(",", "\\,"))
             text = ", ".join(parts)
             try:
-                return wire_options.text_to_wire(defn, text)
+                return optiondef.text_to_wire(defn, text)
             except OptionTextError as err:
                 if defn.type in ("string",) or defn.type == "fqdn":
                     raise self.fail(d, f"bad value for option {code}: {err.message}") from None

@@ -46,7 +46,7 @@ from typing import Any, Literal, Protocol
 from edge.netif.datagrams import RxDatagram, Transmit
 from edge.netif.interfaces import Interface, scan
 from edge.netif.sockets import LinkWatcher, RawSocket, UdpSocket
-from edge.wire.packet import int_to_ip
+from edge.wire.addr import int_to_ip
 
 log = logging.getLogger("edge.netif")
 

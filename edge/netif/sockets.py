@@ -48,7 +48,7 @@ from edge.netif import bpf
 from edge.netif.datagrams import RxDatagram, Transmit
 from edge.netif.frames import BROADCAST_MAC, ETH_P_IP, build_frame, parse_frame
 from edge.netif.interfaces import Interface
-from edge.wire.packet import int_to_ip
+from edge.wire.addr import int_to_ip
 
 log = logging.getLogger("edge.netif")
 

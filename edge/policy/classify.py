@@ -26,7 +26,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from edge.config.model import ClientClass
-from edge.policy.expr import EvalError, Expression, ExpressionError, PacketView, compile_test
+from edge.expr.language import EvalError, Expression, ExpressionError, PacketView, compile_test
 
 log = logging.getLogger("edge.policy")
 

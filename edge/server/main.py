@@ -42,13 +42,13 @@ from typing import Any
 from edge.config.defaults import load_config
 from edge.config.model import Config, ControlSocket
 from edge.ddns.service import attach as attach_ddns
-from edge.engine.engine import Engine, Inbound, Outbound
+from edge.dhcp4.engine import Engine, Inbound, Outbound
 from edge.leases.memfile import MemfileLeaseStore
 from edge.leases.reclaim import LeaseMaintenance
 from edge.leases.store import LeaseStore, MemoryLeaseStore
+from edge.log import configure_logging, defer_flushes, flush_pending
 from edge.netif.datagrams import Transmit
 from edge.policy.hosts import HostsDatabaseError
-from edge.server.logs import configure_logging, defer_flushes, flush_pending
 from edge.stats import Statistics
 
 log = logging.getLogger("edge.server")

@@ -19,11 +19,11 @@ import pytest
 from cross import deb as debpkg
 from cross.targets import TARGETS
 from edge.config.loader import load_file
-from edge.engine.engine import Engine, Inbound
+from edge.dhcp4.engine import Engine, Inbound
 from edge.leases.store import MemoryLeaseStore
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 from tests.arm.conftest import REPO
-from tests.engine.helpers import client_packet, mac
+from tests.dhcp4.helpers import client_packet, mac
 
 SHIPPED_CONFIG = REPO / "cross" / "debian" / "edge-dhcp.json"
 UNIT = REPO / "cross" / "debian" / "edge-dhcp.service"

@@ -10,10 +10,10 @@ from edge.config.model import Config, ScopeParams
 from edge.ddns import fqdn
 from edge.ddns.names import NameHandler
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
-from edge.engine.engine import Engine
+from edge.dhcp4.engine import Engine
 from edge.leases.store import MemoryLeaseStore
-from edge.wire import packet as wire
-from tests.engine.helpers import client_packet, local_inbound, mac, make_config, u32
+from edge.wire import pkt4 as wire
+from tests.dhcp4.helpers import client_packet, local_inbound, mac, make_config, u32
 
 NOW = 1_800_000_000.0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from edge.config.d2 import MODE_BUILT_IN
 from edge.config.loader import load_file
 from edge.ddns.names import NameHandler
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "home-ddns.json"
 

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from edge.ddns import fqdn
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 from tests.ddns import bind
 from tests.lab import kea
 from tests.lab.capture import Capture

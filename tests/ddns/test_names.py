@@ -12,7 +12,7 @@ from edge.ddns import fqdn
 from edge.ddns.names import NameHandler, Names, qualify, sanitize, ttl_for
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
 from edge.leases.lease import Lease
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 
 MAC = bytes.fromhex("020000000001")
 ADDRESS = 0xC0000264  # 192.0.2.100

@@ -14,7 +14,7 @@ import threading
 from types import TracebackType
 
 from edge.netif.frames import parse_frame
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 from edge.wire.errors import DecodeError
 from tests.lab.netns import Lab
 

@@ -27,7 +27,7 @@ import time
 from collections.abc import Mapping
 
 from edge.netif.frames import build_frame, parse_frame
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 from edge.wire.errors import DecodeError
 from tests.lab.netns import Lab
 

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from edge.control.client import send_unix
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 from tests.lab import kea
 from tests.lab.crafted import CraftedClient
 from tests.lab.netns import Lab, LabError, Proc, Site

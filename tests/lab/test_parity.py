@@ -23,7 +23,7 @@ import struct
 
 import pytest
 
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 from tests.lab.crafted import ip, packet
 from tests.lab.parity import (
     Answer,

@@ -14,7 +14,7 @@ import time
 import pytest
 from tinydb import TinyDB
 
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 from tests.lab import kea
 from tests.lab.capture import Capture
 from tests.lab.clients import CLIENTS
@@ -283,4 +283,4 @@ def test_loggers_output_file_gets_kea_style_lines(lab: Lab, site: Site) -> None:
     server.stop()
     text = log_file.read_text()
     assert "DHCP4_LEASE_ALLOC" in text and str(lease.address) in text
-    assert "INFO  [edge-dhcp.engine/" in text
+    assert "INFO  [edge-dhcp.dhcp4/" in text

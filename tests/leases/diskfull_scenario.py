@@ -13,11 +13,11 @@ import struct
 import subprocess
 import sys
 
-from edge.engine.engine import Engine
+from edge.dhcp4.engine import Engine
 from edge.leases.memfile import MemfileLeaseStore
 from edge.stats import Statistics
-from edge.wire import packet as wire
-from tests.engine.helpers import SERVER, client_packet, local_inbound, mac, make_config
+from edge.wire import pkt4 as wire
+from tests.dhcp4.helpers import SERVER, client_packet, local_inbound, mac, make_config
 
 
 def main(directory: str) -> None:

@@ -22,8 +22,8 @@ from edge.leases.lease import Lease
 from edge.leases.memfile import MemfileLeaseStore
 from edge.netif.datagrams import BROADCAST_IP, RxDatagram
 from edge.server.main import Server
-from edge.wire import packet as wire
-from tests.engine.helpers import client_packet, mac
+from edge.wire import pkt4 as wire
+from tests.dhcp4.helpers import client_packet, mac
 
 BASE = 0xC0000200
 SERVER_IP = 0xC0000201  # 192.0.2.1

@@ -17,7 +17,7 @@ import time
 import pytest
 from tinydb import TinyDB
 
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 from tests.lab.capture import Capture
 from tests.lab.edge import EdgeServer
 from tests.lab.fixtures import require

@@ -13,8 +13,8 @@ from edge.leases.reclaim import LeaseMaintenance, Reclaimer
 from edge.leases.stats import attach_statistics
 from edge.leases.store import MemoryLeaseStore
 from edge.stats import Statistics
-from edge.wire import packet as wire
-from tests.engine.helpers import client_packet, local_inbound, mac, make_config, make_engine, u32
+from edge.wire import pkt4 as wire
+from tests.dhcp4.helpers import client_packet, local_inbound, mac, make_config, make_engine, u32
 
 NOW = 1_800_000_000
 BASE = 0xC0000200

@@ -14,7 +14,7 @@ from tinydb import TinyDB
 
 from edge.leases.interchange import Removal, Row, RowError
 from edge.migrate.leases import parse_dhcpd_leases, parse_dnsmasq_leases
-from edge.wire.packet import ip_to_int
+from edge.wire.addr import ip_to_int
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

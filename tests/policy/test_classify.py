@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from edge.config.loader import load_data
 from edge.config.model import ClientClass
+from edge.expr.language import PacketView
 from edge.policy.classify import Classifier
-from edge.policy.expr import PacketView
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 
 
 def packet(**options: bytes) -> wire.Packet:

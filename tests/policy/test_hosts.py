@@ -10,10 +10,10 @@ from tinydb import TinyDB
 
 from edge.config.loader import load_data, parse_host_documents
 from edge.config.model import Reservation, ip_int
-from edge.engine.engine import Engine, Inbound
+from edge.dhcp4.engine import Engine, Inbound
 from edge.leases.store import MemoryLeaseStore
 from edge.policy.hosts import GLOBAL, ConfigHosts, HostManager, HostsDatabaseError, TinyDBHosts
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 
 MAC = bytes.fromhex("aabbccddeeff")
 

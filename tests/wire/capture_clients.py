@@ -39,7 +39,8 @@ SERVER_IP = "192.0.2.1"
 RESPONDER = r"""
 import socket, sys, time
 sys.path.insert(0, sys.argv[1])
-from edge.wire import packet as P
+from edge.wire import addr as A
+from edge.wire import pkt4 as P
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
@@ -62,11 +63,11 @@ while time.time() < end:
         continue
     n += 1
     r = P.make_reply(req, P.DHCPOFFER if mt == P.DHCPDISCOVER else P.DHCPACK)
-    r.yiaddr = P.ip_to_bytes("192.0.2.50")
-    r.set(P.OPT_SERVER_ID, P.ip_to_bytes("192.0.2.1"))
+    r.yiaddr = A.ip_to_bytes("192.0.2.50")
+    r.set(P.OPT_SERVER_ID, A.ip_to_bytes("192.0.2.1"))
     r.set(P.OPT_LEASE_TIME, (3600).to_bytes(4, "big"))
-    r.set(P.OPT_SUBNET_MASK, P.ip_to_bytes("255.255.255.0"))
-    r.set(P.OPT_ROUTERS, P.ip_to_bytes("192.0.2.1"))
+    r.set(P.OPT_SUBNET_MASK, A.ip_to_bytes("255.255.255.0"))
+    r.set(P.OPT_ROUTERS, A.ip_to_bytes("192.0.2.1"))
     s.sendto(P.encode(r), ("255.255.255.255", 68))
 """
 
@@ -236,7 +237,7 @@ def main():
             for data in run_client(label, argv, secs, repo):
                 mt = "?"
                 try:
-                    from edge.wire.packet import MESSAGE_TYPE_NAMES, decode
+                    from edge.wire.pkt4 import MESSAGE_TYPE_NAMES, decode
 
                     mt = MESSAGE_TYPE_NAMES.get(decode(data).message_type, "?")
                 except Exception as e:  # noqa: BLE001 - report, keep capturing

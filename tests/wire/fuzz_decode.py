@@ -1,4 +1,4 @@
-"""Volume fuzzer for edge.wire.packet.decode: only DecodeError may escape.
+"""Volume fuzzer for edge.wire.pkt4.decode: only DecodeError may escape.
 
 Run:  python -m tests.wire.fuzz_decode --count 1000000 [--seed N]
 
@@ -18,8 +18,8 @@ import argparse
 import random
 import sys
 
-from edge.wire import options as O
-from edge.wire import packet as P
+from edge.wire import optiondef, options4
+from edge.wire import pkt4 as P
 from edge.wire.errors import DecodeError
 
 
@@ -101,10 +101,10 @@ def check(data):
     try:
         p = P.decode(data)
         for code in p.option_order:
-            defn = O.by_code(code)
+            defn = options4.by_code(code)
             if defn is not None:
                 try:
-                    O.wire_to_text(defn, p.options[code])
+                    optiondef.wire_to_text(defn, p.options[code])
                 except DecodeError:
                     pass
         rai = p.options.get(82)
@@ -121,7 +121,7 @@ def check(data):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="fuzz edge.wire.packet.decode")
+    ap = argparse.ArgumentParser(description="fuzz edge.wire.pkt4.decode")
     ap.add_argument("--count", type=int, default=100000)
     ap.add_argument("--seed", type=int, default=2131)
     ap.add_argument("--show", type=int, default=5, help="crashing inputs to print")

@@ -11,8 +11,8 @@ DecodeError.  tests/wire/fuzz_decode.py does the same at volume.
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.wire import options as O
-from edge.wire import packet as P
+from edge.wire import optiondef, options4
+from edge.wire import pkt4 as P
 from edge.wire.errors import DECODE_REASONS, DecodeError
 from tests.wire import vectors
 from tests.wire.fuzz_decode import mutate
@@ -44,10 +44,10 @@ def check_decode(data):
         assert e.reason in DECODE_REASONS
         return None
     for code in p.option_order:
-        defn = O.by_code(code)
+        defn = options4.by_code(code)
         if defn is not None:
             try:
-                O.wire_to_text(defn, p.options[code])
+                optiondef.wire_to_text(defn, p.options[code])
             except DecodeError as e:
                 assert e.reason == "bad-option-data"
     if 82 in p.options:

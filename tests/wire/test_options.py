@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.wire import options as O
+from edge.wire import optiondef, options4
 from edge.wire import types as T
 from edge.wire.errors import DecodeError, OptionTextError
 
@@ -125,7 +125,7 @@ def value_strategy(defn):
     return VALUES[defn.type]
 
 
-ALL_DEFS = [d for space in O.STANDARD.spaces() for d in O.STANDARD.defs(space)]
+ALL_DEFS = [d for space in options4.STANDARD.spaces() for d in options4.STANDARD.defs(space)]
 
 
 @pytest.mark.parametrize("defn", ALL_DEFS, ids=[f"{d.space}/{d.code}-{d.name}" for d in ALL_DEFS])
@@ -133,12 +133,12 @@ ALL_DEFS = [d for space in O.STANDARD.spaces() for d in O.STANDARD.defs(space)]
 @given(data=st.data())
 def test_option_text_wire_text(defn, data):
     value = data.draw(value_strategy(defn))
-    wire = O.value_to_wire(defn, value)
-    assert O.wire_to_value(defn, wire) == value
-    text = O.wire_to_text(defn, wire)
-    assert O.text_to_wire(defn, text) == wire
-    assert O.wire_to_text(defn, O.text_to_wire(defn, text)) == text
-    assert O.text_to_wire(defn, wire.hex(), csv_format=False) == wire
+    wire = optiondef.value_to_wire(defn, value)
+    assert optiondef.wire_to_value(defn, wire) == value
+    text = optiondef.wire_to_text(defn, wire)
+    assert optiondef.text_to_wire(defn, text) == wire
+    assert optiondef.wire_to_text(defn, optiondef.text_to_wire(defn, text)) == text
+    assert optiondef.text_to_wire(defn, wire.hex(), csv_format=False) == wire
 
 
 @pytest.mark.parametrize("defn", ALL_DEFS, ids=[f"{d.space}/{d.code}-{d.name}" for d in ALL_DEFS])
@@ -146,7 +146,7 @@ def test_option_text_wire_text(defn, data):
 @given(payload=st.binary(max_size=60))
 def test_wire_to_text_raises_only_decode_error(defn, payload):
     try:
-        text = O.wire_to_text(defn, payload)
+        text = optiondef.wire_to_text(defn, payload)
     except DecodeError as e:
         assert e.reason == "bad-option-data"
         return
@@ -161,7 +161,7 @@ def test_wire_to_text_raises_only_decode_error(defn, payload):
 def test_text_to_wire_raises_only_option_text_error(text, csv):
     for defn in ALL_DEFS:
         try:
-            assert isinstance(O.text_to_wire(defn, text, csv), bytes)
+            assert isinstance(optiondef.text_to_wire(defn, text, csv), bytes)
         except OptionTextError:
             pass
 
@@ -208,12 +208,12 @@ def test_ipv4_parser_agrees_with_ipaddress(text):
 @given(st.binary(max_size=30))
 def test_hex_forms_round_trip(raw):
     plain = raw.hex()
-    assert O.hex_to_bytes(plain) == raw
-    assert O.hex_to_bytes(plain.upper()) == raw
+    assert optiondef.hex_to_bytes(plain) == raw
+    assert optiondef.hex_to_bytes(plain.upper()) == raw
     if raw:
-        assert O.hex_to_bytes("0x" + plain) == raw
-        assert O.hex_to_bytes(":".join(f"{b:02x}" for b in raw)) == raw
-        assert O.hex_to_bytes(" ".join(f"{b:x}" for b in raw)) == raw
+        assert optiondef.hex_to_bytes("0x" + plain) == raw
+        assert optiondef.hex_to_bytes(":".join(f"{b:02x}" for b in raw)) == raw
+        assert optiondef.hex_to_bytes(" ".join(f"{b:x}" for b in raw)) == raw
 
 
 @wire_settings
@@ -222,15 +222,15 @@ def test_split_csv_inverts_escaping(fields):
     # a field that ends in a backslash would swallow the next comma: Kea's rule too
     fields = [f for f in fields if not f.endswith("\\")] or ["a"]
     text = ", ".join(T.escape_csv(f) for f in fields)
-    assert O.split_csv(text) == (fields if text.strip() else [])
+    assert optiondef.split_csv(text) == (fields if text.strip() else [])
 
 
 # ------------------------------------------------------------------ behaviour worth naming
 
 
 def test_string_drops_trailing_nuls_like_kea():
-    d = O.by_name("host-name")
-    assert O.wire_to_text(d, b"box\x00\x00") == "box"
+    d = options4.by_name("host-name")
+    assert optiondef.wire_to_text(d, b"box\x00\x00") == "box"
 
 
 def test_fqdn_pointer_loop_is_refused():
@@ -239,54 +239,54 @@ def test_fqdn_pointer_loop_is_refused():
 
 
 def test_fqdn_escapes_survive_csv():
-    d = O.by_name("domain-search")
+    d = options4.by_name("domain-search")
     wire = bytes.fromhex("03612c6200 0361206200".replace(" ", ""))
-    text = O.wire_to_text(d, wire)
+    text = optiondef.wire_to_text(d, wire)
     assert text == "a\\044b, a\\032b"
-    assert O.text_to_wire(d, text) == wire
+    assert optiondef.text_to_wire(d, text) == wire
 
 
 def test_text_errors_name_the_option_and_problem():
     with pytest.raises(OptionTextError) as e:
-        O.text_to_wire(O.by_name("interface-mtu"), "70000")
+        optiondef.text_to_wire(options4.by_name("interface-mtu"), "70000")
     assert "interface-mtu" in str(e.value) and "70000" in str(e.value)
     with pytest.raises(OptionTextError) as e:
-        O.text_to_wire(O.by_name("routers"), "192.0.2.300")
+        optiondef.text_to_wire(options4.by_name("routers"), "192.0.2.300")
     assert "192.0.2.300" in str(e.value)
     with pytest.raises(OptionTextError) as e:
-        O.text_to_wire(O.by_name("host-name"), "a,b")
+        optiondef.text_to_wire(options4.by_name("host-name"), "a,b")
     assert "\\\\," in str(e.value)
 
 
 def test_csv_false_is_hex_for_any_option():
     for name in ("routers", "host-name", "fqdn", "classless-static-route", "dhcp-agent-options"):
-        assert O.text_to_wire(O.by_name(name), "01:02:03", csv_format=False) == b"\x01\x02\x03"
+        assert optiondef.text_to_wire(options4.by_name(name), "01:02:03", csv_format=False) == b"\x01\x02\x03"
 
 
 def test_option_counts():
-    assert len(O.STANDARD.defs("dhcp4")) == len(O.DHCP4_OPTIONS)
-    assert len(O.STANDARD.defs("dhcp-agent-options-space")) == len(O.AGENT_OPTIONS)
-    codes = [row[0] for row in O.DHCP4_OPTIONS]
+    assert len(options4.STANDARD.defs("dhcp4")) == len(options4.DHCP4_OPTIONS)
+    assert len(options4.STANDARD.defs("dhcp-agent-options-space")) == len(options4.AGENT_OPTIONS)
+    codes = [row[0] for row in options4.DHCP4_OPTIONS]
     assert codes == sorted(set(codes))
-    names = [row[1] for row in O.DHCP4_OPTIONS]
+    names = [row[1] for row in options4.DHCP4_OPTIONS]
     assert len(names) == len(set(names))
 
 
 def test_registry_replace_and_copy_independence():
-    reg = O.STANDARD.copy()
-    new = O.make_def(15, "domain-name", "dhcp4", "fqdn")
+    reg = options4.STANDARD.copy()
+    new = options4.make_def(15, "domain-name", "dhcp4", "fqdn")
     reg.add(new, replace=True)
     assert reg.by_code(15).type == "fqdn"
-    assert O.by_code(15).type == "string"
-    assert len(reg) == len(O.STANDARD)
+    assert options4.by_code(15).type == "string"
+    assert len(reg) == len(options4.STANDARD)
 
 
 def test_make_def_accepts_record_types_as_text_or_tuple():
-    a = O.make_def(230, "a", "dhcp4", "record", False, "ipv4-address, uint16, boolean, string")
-    b = O.make_def(230, "a", "dhcp4", "record", False, ("ipv4-address", "uint16", "boolean", "string"))
+    a = options4.make_def(230, "a", "dhcp4", "record", False, "ipv4-address, uint16, boolean, string")
+    b = options4.make_def(230, "a", "dhcp4", "record", False, ("ipv4-address", "uint16", "boolean", "string"))
     assert a == b
     # Kea's documented example for such a record
     assert (
-        O.text_to_wire(a, "192.0.2.100, 123, true, Hello World")
+        optiondef.text_to_wire(a, "192.0.2.100, 123, true, Hello World")
         == bytes.fromhex("c0000264007b01") + b"Hello World"
     )

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from edge.wire import packet as P
+from edge.wire import addr as A
+from edge.wire import pkt4 as P
 from edge.wire.errors import DecodeError, EncodeError
 
 # Explicit per test, so loading this module changes no global hypothesis profile;
@@ -182,10 +183,10 @@ def test_decode_rejects_non_bytes_with_decode_error():
 
 def test_header_layout():
     p = P.Packet(op=2, htype=1, hlen=6, hops=3, xid=0xDEADBEEF, secs=9, flags=0x8000)
-    p.ciaddr = P.ip_to_bytes("10.0.0.1")
-    p.yiaddr = P.ip_to_bytes("10.0.0.2")
-    p.siaddr = P.ip_to_bytes("10.0.0.3")
-    p.giaddr = P.ip_to_bytes("10.0.0.4")
+    p.ciaddr = A.ip_to_bytes("10.0.0.1")
+    p.yiaddr = A.ip_to_bytes("10.0.0.2")
+    p.siaddr = A.ip_to_bytes("10.0.0.3")
+    p.giaddr = A.ip_to_bytes("10.0.0.4")
     p.chaddr = bytes.fromhex("aabbccddeeff")
     p.sname = b"server"
     p.file = b"boot"
@@ -226,8 +227,8 @@ def test_encode_ignores_a_hand_set_option_52():
 
 def test_make_reply_follows_table_3():
     req = P.Packet(op=1, htype=1, hlen=6, hops=2, xid=77, secs=30, flags=0x8000)
-    req.ciaddr = P.ip_to_bytes("192.0.2.9")
-    req.giaddr = P.ip_to_bytes("192.0.2.254")
+    req.ciaddr = A.ip_to_bytes("192.0.2.9")
+    req.giaddr = A.ip_to_bytes("192.0.2.254")
     req.chaddr = bytes.fromhex("020000000001") + bytes(10)
     req.set(P.OPT_MESSAGE_TYPE, bytes([P.DHCPREQUEST]))
     ack = P.make_reply(req, P.DHCPACK)

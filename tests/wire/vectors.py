@@ -20,8 +20,9 @@ tests/micropython/run.mjs runs ``run`` under MicroPython 1.27 (WebAssembly).
 
 import binascii
 
-from edge.wire import options as O
-from edge.wire import packet as P
+from edge.wire import addr as A
+from edge.wire import optiondef, options4
+from edge.wire import pkt4 as P
 from edge.wire import types as T
 from edge.wire.errors import DecodeError, EncodeError, OptionTextError
 
@@ -303,7 +304,7 @@ def _check_captured(vec):
     eq(p.max_message_size(), e.get("max_message_size", 576), "max_message_size")
     texts = e.get("text", {})
     for code in texts:
-        eq(O.wire_to_text(O.by_code(code), p.get(code)), texts[code], "text of option %d" % code)
+        eq(optiondef.wire_to_text(options4.by_code(code), p.get(code)), texts[code], "text of option %d" % code)
     # re-encoding keeps the decoded meaning (53 first, padded to 300 at least)
     again = P.decode(P.encode(p))
     eq(again.options, p.options, "options after encode/decode")
@@ -369,7 +370,7 @@ def v_overload_concatenates_split_option():
     raw = bootp_header(file=file) + COOKIE + h("350105 340101 7708 076578616d706c65 ff") + bytes(40)
     p = P.decode(raw)
     eq(p.get(119), h("076578616d706c65 03636f6d00"), "concatenated 119")
-    eq(O.wire_to_text(O.by_code(119), p.get(119)), "example.com", "domain-search text")
+    eq(optiondef.wire_to_text(options4.by_code(119), p.get(119)), "example.com", "domain-search text")
 
 
 def v_split_option_decode():
@@ -565,15 +566,15 @@ def v_encode_fast_paths():
 
 
 def v_ip_helpers():
-    eq(P.ip_to_bytes("192.0.2.1"), h("c0000201"), "ip_to_bytes")
-    eq(P.bytes_to_ip(h("c0000201")), "192.0.2.1", "bytes_to_ip")
-    eq(P.ip_to_int("10.0.0.1"), 0x0A000001, "ip_to_int")
-    eq(P.int_to_ip(0xFFFFFFFF), "255.255.255.255", "int_to_ip")
+    eq(A.ip_to_bytes("192.0.2.1"), h("c0000201"), "ip_to_bytes")
+    eq(A.bytes_to_ip(h("c0000201")), "192.0.2.1", "bytes_to_ip")
+    eq(A.ip_to_int("10.0.0.1"), 0x0A000001, "ip_to_int")
+    eq(A.int_to_ip(0xFFFFFFFF), "255.255.255.255", "int_to_ip")
     for bad in ("1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "a.b.c.d", "", "1..2.3", " 1.2.3.4"):
-        raises(ValueError, P.ip_to_bytes, bad)
-    raises(ValueError, P.bytes_to_ip, b"\x01\x02\x03")
-    raises(ValueError, P.int_to_ip, -1)
-    raises(ValueError, P.int_to_ip, 1 << 32)
+        raises(ValueError, A.ip_to_bytes, bad)
+    raises(ValueError, A.bytes_to_ip, b"\x01\x02\x03")
+    raises(ValueError, A.int_to_ip, -1)
+    raises(ValueError, A.int_to_ip, 1 << 32)
 
 
 # ------------------------------------------------------------------ option text <-> wire
@@ -688,63 +689,63 @@ TEXT_VECTORS = [
 
 # custom definitions for the types no standard option uses on its own
 CUSTOM_DEFS = [
-    ("int8", O.make_def(224, "my-int8", "dhcp4", "int8"), "-1", "ff", "-1"),
-    ("int8-array", O.make_def(224, "my-int8s", "dhcp4", "int8", True), "-128, 127", "807f", "-128, 127"),
-    ("int16", O.make_def(225, "my-int16", "dhcp4", "int16"), "-2", "fffe", "-2"),
+    ("int8", options4.make_def(224, "my-int8", "dhcp4", "int8"), "-1", "ff", "-1"),
+    ("int8-array", options4.make_def(224, "my-int8s", "dhcp4", "int8", True), "-128, 127", "807f", "-128, 127"),
+    ("int16", options4.make_def(225, "my-int16", "dhcp4", "int16"), "-2", "fffe", "-2"),
     (
         "ipv6-address",
-        O.make_def(226, "my-v6", "dhcp4", "ipv6-address", True),
+        options4.make_def(226, "my-v6", "dhcp4", "ipv6-address", True),
         "2001:DB8::1, ::ffff:192.0.2.1, ::",
         "20010db8000000000000000000000001 00000000000000000000ffffc0000201 00000000000000000000000000000000",
         "2001:db8::1, ::ffff:c000:201, ::",
     ),
     (
         "ipv6-address-rfc5952",
-        O.make_def(226, "my-v6b", "dhcp4", "ipv6-address"),
+        options4.make_def(226, "my-v6b", "dhcp4", "ipv6-address"),
         "2001:0db8:0:0:1:0:0:1",
         "20010db8000000000001000000000001",
         "2001:db8::1:0:0:1",
     ),
     (
         "ipv6-prefix",
-        O.make_def(227, "my-prefix", "dhcp4", "ipv6-prefix"),
+        options4.make_def(227, "my-prefix", "dhcp4", "ipv6-prefix"),
         "2001:db8:1::/48",
         "30 20010db80001",
         "2001:db8:1::/48",
     ),
-    ("psid", O.make_def(228, "my-psid", "dhcp4", "psid"), "0x34/8", "08 3400", "52/8"),
-    ("tuple", O.make_def(229, "my-tuple", "dhcp4", "tuple"), "hi", "02 6869", "hi"),
+    ("psid", options4.make_def(228, "my-psid", "dhcp4", "psid"), "0x34/8", "08 3400", "52/8"),
+    ("tuple", options4.make_def(229, "my-tuple", "dhcp4", "tuple"), "hi", "02 6869", "hi"),
     (
         "uint32-array",
-        O.make_def(230, "my-u32s", "dhcp4", "uint32", True),
+        options4.make_def(230, "my-u32s", "dhcp4", "uint32", True),
         "1, 0xffffffff",
         "00000001 ffffffff",
         "1, 4294967295",
     ),
     (
         "record-trailing-binary",
-        O.make_def(231, "my-rec", "dhcp4", "record", False, "uint16, ipv4-address, binary"),
+        options4.make_def(231, "my-rec", "dhcp4", "record", False, "uint16, ipv4-address, binary"),
         "7, 192.0.2.1, 0a0b",
         "0007 c0000201 0a0b",
         "7, 192.0.2.1, 0a0b",
     ),
     (
         "agent circuit-id",
-        O.by_name("circuit-id", "dhcp-agent-options-space"),
+        options4.by_name("circuit-id", "dhcp-agent-options-space"),
         "65:74:68:30",
         "65746830",
         "65746830",
     ),
     (
         "docsis oro",
-        O.by_name("oro", "vendor-4491"),
+        options4.by_name("oro", "vendor-4491"),
         "1, 2",
         "0102",
         "1, 2",
     ),
     (
         "agent link-selection",
-        O.by_name("link-selection", "dhcp-agent-options-space"),
+        options4.by_name("link-selection", "dhcp-agent-options-space"),
         "192.0.2.0",
         "c0000200",
         "192.0.2.0",
@@ -800,9 +801,9 @@ BAD_WIRE = [
 
 
 def _def(name):
-    if isinstance(name, O.OptionDef):
+    if isinstance(name, optiondef.OptionDef):
         return name
-    d = O.by_name(name)
+    d = options4.by_name(name)
     if d is None:
         raise Fail("no standard option named %r" % name)
     return d
@@ -810,17 +811,17 @@ def _def(name):
 
 def _check_text(defn, text, wire_hex, canonical):
     wire = h(wire_hex)
-    eq(hx(O.text_to_wire(defn, text)), hx(wire), "text_to_wire(%r)" % text)
-    eq(O.wire_to_text(defn, wire), canonical, "wire_to_text")
-    eq(hx(O.text_to_wire(defn, canonical)), hx(wire), "canonical text back to wire")
-    eq(hx(O.text_to_wire(defn, hx(wire), csv_format=False)), hx(wire), "csv_format=False hex")
+    eq(hx(optiondef.text_to_wire(defn, text)), hx(wire), "text_to_wire(%r)" % text)
+    eq(optiondef.wire_to_text(defn, wire), canonical, "wire_to_text")
+    eq(hx(optiondef.text_to_wire(defn, canonical)), hx(wire), "canonical text back to wire")
+    eq(hx(optiondef.text_to_wire(defn, hx(wire), csv_format=False)), hx(wire), "csv_format=False hex")
 
 
 def v_rfc3397_compression():
     # RFC 3397 s3's example: eng.apple.com and marketing.apple.com, the second
     # ending in a pointer to offset 4 ("apple.com").
     wire = h("03656e67 056170706c65 03636f6d 00 096d61726b6574696e67 c004")
-    eq(O.wire_to_text(O.by_code(119), wire), "eng.apple.com, marketing.apple.com", "compressed domain-search")
+    eq(optiondef.wire_to_text(options4.by_code(119), wire), "eng.apple.com, marketing.apple.com", "compressed domain-search")
     eq(T.TYPES["fqdn"].read(wire, 15, len(wire))[1], len(wire), "pointer ends the name")
 
 
@@ -835,29 +836,29 @@ def v_rfc3442_table():
         ("10.229.0.128/25", "19 0a e5 00 80"),
         ("10.198.122.47/32", "20 0a c6 7a 2f"),
     ]
-    d = O.by_code(121)
+    d = options4.by_code(121)
     for net, desc in rows:
         wire = h(desc + "c0000201")
-        eq(hx(O.text_to_wire(d, net + " - 192.0.2.1")), hx(wire), "descriptor of " + net)
-        eq(O.wire_to_text(d, wire), net + " - 192.0.2.1", "text of " + desc)
+        eq(hx(optiondef.text_to_wire(d, net + " - 192.0.2.1")), hx(wire), "descriptor of " + net)
+        eq(optiondef.wire_to_text(d, wire), net + " - 192.0.2.1", "text of " + desc)
     # host bits past the width are zeroed (RFC 3442: the client MUST zero them)
-    eq(hx(O.text_to_wire(d, "10.1.2.3/8 - 192.0.2.1")), "080ac0000201", "masked")
+    eq(hx(optiondef.text_to_wire(d, "10.1.2.3/8 - 192.0.2.1")), "080ac0000201", "masked")
 
 
 def v_hex_forms():
     for text in ("0A0B", "0a:0b", "0a 0b", "0x0a0b", "a0b", "a:b", " 0a  0b ", "0X0A0B"):
-        eq(O.hex_to_bytes(text), h("0a0b"), "hex_to_bytes(%r)" % text)
-    eq(O.hex_to_bytes(""), b"", "empty hex")
-    eq(O.hex_to_bytes("f"), b"\x0f", "one digit")
+        eq(optiondef.hex_to_bytes(text), h("0a0b"), "hex_to_bytes(%r)" % text)
+    eq(optiondef.hex_to_bytes(""), b"", "empty hex")
+    eq(optiondef.hex_to_bytes("f"), b"\x0f", "one digit")
     for bad in ("0x", "0g", "abc:def", "1:2 3", "::"):
-        raises(OptionTextError, O.hex_to_bytes, bad)
+        raises(OptionTextError, optiondef.hex_to_bytes, bad)
 
 
 def v_split_csv():
-    eq(O.split_csv(" a , b\\,c ,d "), ["a", "b,c", "d"], "escaped comma")
-    eq(O.split_csv(""), [], "blank")
-    eq(O.split_csv("a,,b"), ["a", "", "b"], "empty field")
-    eq(O.split_csv("a\\b"), ["a\\b"], "other backslash kept")
+    eq(optiondef.split_csv(" a , b\\,c ,d "), ["a", "b,c", "d"], "escaped comma")
+    eq(optiondef.split_csv(""), [], "blank")
+    eq(optiondef.split_csv("a,,b"), ["a", "", "b"], "empty field")
+    eq(optiondef.split_csv("a\\b"), ["a\\b"], "other backslash kept")
 
 
 def v_table_shape():
@@ -884,12 +885,12 @@ def v_table_shape():
         (150, "tftp-server-address"),
         (252, "wpad-url"),
     ):
-        d = O.by_code(code)
+        d = options4.by_code(code)
         eq(d is not None and d.name, name, "name of option %d" % code)
-        eq(O.by_name(name).code, code, "code of %s" % name)
+        eq(options4.by_name(name).code, code, "code of %s" % name)
     for code in range(1, 77):
-        eq(O.by_code(code) is not None, True, "RFC 2132 option %d present" % code)
-    eq(O.by_code(82).encapsulate, "dhcp-agent-options-space", "82 encapsulates")
+        eq(options4.by_code(code) is not None, True, "RFC 2132 option %d present" % code)
+    eq(options4.by_code(82).encapsulate, "dhcp-agent-options-space", "82 encapsulates")
     for code, name in (
         (1, "circuit-id"),
         (2, "remote-id"),
@@ -899,53 +900,53 @@ def v_table_shape():
         (12, "relay-id"),
         (19, "relay-port"),
     ):
-        eq(O.by_code(code, "dhcp-agent-options-space").name, name, "agent sub-option %d" % code)
-    eq(O.by_name("tftp-servers", "vendor-4491").code, 2, "DOCSIS3 vendor space")
-    eq(O.by_name("no-such-option"), None, "unknown name")
-    eq(O.by_code(200), None, "unknown code")
-    eq((O.by_code(3).type, O.by_code(3).array), ("ipv4-address", True), "routers def")
-    eq(O.by_code(81).record_types, ("uint8", "uint8", "uint8", "fqdn"), "fqdn record")
+        eq(options4.by_code(code, "dhcp-agent-options-space").name, name, "agent sub-option %d" % code)
+    eq(options4.by_name("tftp-servers", "vendor-4491").code, 2, "DOCSIS3 vendor space")
+    eq(options4.by_name("no-such-option"), None, "unknown name")
+    eq(options4.by_code(200), None, "unknown code")
+    eq((options4.by_code(3).type, options4.by_code(3).array), ("ipv4-address", True), "routers def")
+    eq(options4.by_code(81).record_types, ("uint8", "uint8", "uint8", "fqdn"), "fqdn record")
 
 
 def v_registry():
-    reg = O.OptionRegistry(O.STANDARD)
+    reg = optiondef.OptionRegistry(options4.STANDARD)
     eq(reg.by_code(6).name, "domain-name-servers", "copy of standard")
-    d = O.make_def(224, "foo", "dhcp4", "uint32")
+    d = options4.make_def(224, "foo", "dhcp4", "uint32")
     reg.add(d)
     eq(reg.by_name("foo"), d, "added by name")
     eq(reg.by_code(224), d, "added by code")
-    eq(O.by_code(224), None, "standard untouched")
-    raises(ValueError, reg.add, O.make_def(224, "bar", "dhcp4", "uint8"))
-    raises(ValueError, reg.add, O.make_def(6, "dns2", "dhcp4", "uint8"))
-    reg.add(O.make_def(1, "cookie", "APC", "string"))
+    eq(options4.by_code(224), None, "standard untouched")
+    raises(ValueError, reg.add, options4.make_def(224, "bar", "dhcp4", "uint8"))
+    raises(ValueError, reg.add, options4.make_def(6, "dns2", "dhcp4", "uint8"))
+    reg.add(options4.make_def(1, "cookie", "APC", "string"))
     eq(reg.by_name("cookie", "APC").code, 1, "own space")
-    eq(O.text_to_wire(reg.by_name("foo"), "12345"), h("00003039"), "custom def text")
+    eq(optiondef.text_to_wire(reg.by_name("foo"), "12345"), h("00003039"), "custom def text")
 
 
 def v_make_def_validation():
-    raises(ValueError, O.make_def, 0, "x", "dhcp4", "uint8")
-    raises(ValueError, O.make_def, 255, "x", "dhcp4", "uint8")
-    raises(ValueError, O.make_def, 300, "x", "dhcp4", "uint8")
-    raises(ValueError, O.make_def, 224, "", "dhcp4", "uint8")
-    raises(ValueError, O.make_def, 224, "bad name", "dhcp4", "uint8")
-    raises(ValueError, O.make_def, 224, "x", "dhcp4", "uint64")
-    raises(ValueError, O.make_def, 224, "x", "dhcp4", "record")
-    raises(ValueError, O.make_def, 224, "x", "dhcp4", "record", False, "string, uint8")
-    raises(ValueError, O.make_def, 224, "x", "dhcp4", "record", True, "uint8, binary")
-    raises(ValueError, O.make_def, 224, "x", "dhcp4", "uint8", False, "uint8")
-    raises(ValueError, O.make_def, 224, "x", "dhcp4", "string", True)
-    d = O.make_def(0, "zero", "my-space", "uint8")
+    raises(ValueError, options4.make_def, 0, "x", "dhcp4", "uint8")
+    raises(ValueError, options4.make_def, 255, "x", "dhcp4", "uint8")
+    raises(ValueError, options4.make_def, 300, "x", "dhcp4", "uint8")
+    raises(ValueError, options4.make_def, 224, "", "dhcp4", "uint8")
+    raises(ValueError, options4.make_def, 224, "bad name", "dhcp4", "uint8")
+    raises(ValueError, options4.make_def, 224, "x", "dhcp4", "uint64")
+    raises(ValueError, options4.make_def, 224, "x", "dhcp4", "record")
+    raises(ValueError, options4.make_def, 224, "x", "dhcp4", "record", False, "string, uint8")
+    raises(ValueError, options4.make_def, 224, "x", "dhcp4", "record", True, "uint8, binary")
+    raises(ValueError, options4.make_def, 224, "x", "dhcp4", "uint8", False, "uint8")
+    raises(ValueError, options4.make_def, 224, "x", "dhcp4", "string", True)
+    d = options4.make_def(0, "zero", "my-space", "uint8")
     eq(d.code, 0, "code 0 allowed outside dhcp4")
-    d = O.make_def(224, "rec", "dhcp4", "record", True, "ipv4-address, uint16")
-    eq(O.text_to_wire(d, "192.0.2.100, 1, 2"), h("c0000264 0001 0002"), "record with array tail")
+    d = options4.make_def(224, "rec", "dhcp4", "record", True, "ipv4-address, uint16")
+    eq(optiondef.text_to_wire(d, "192.0.2.100, 1, 2"), h("c0000264 0001 0002"), "record with array tail")
 
 
 def _bad_text(name, text, csv):
-    raises(OptionTextError, O.text_to_wire, _def(name), text, csv)
+    raises(OptionTextError, optiondef.text_to_wire, _def(name), text, csv)
 
 
 def _bad_wire(name, wire_hex):
-    e = raises(DecodeError, O.wire_to_text, _def(name), h(wire_hex))
+    e = raises(DecodeError, optiondef.wire_to_text, _def(name), h(wire_hex))
     eq(e.reason, "bad-option-data", "reason")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import struct
 
 from edge.config.model import Config, OptionData, Pool, Reservation, ScopeParams, Subnet, ip_int
-from edge.engine.engine import BROADCAST, Engine, Inbound
+from edge.dhcp4.engine import BROADCAST, Engine, Inbound
 from edge.leases.store import MemoryLeaseStore
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 
 SERVER = ip_int("192.0.2.1")
 RELAY = ip_int("198.51.100.1")

@@ -37,16 +37,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Container, Sequence
 
-from edge.alloc.pools import PoolState, SubnetPools
-from edge.alloc.select import SubnetSelector
 from edge.config.model import Config, Pool, Reservation, Subnet
+from edge.dhcp4.pools import PoolState, SubnetPools
+from edge.dhcp4.select import SubnetSelector
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.leases.store import LeaseStore
 from edge.policy.hosts import GLOBAL, HostManager, Identifier
 from edge.stats import Statistics
-from edge.wire.packet import int_to_ip
+from edge.wire.addr import int_to_ip
 
-log = logging.getLogger("edge.alloc")
+log = logging.getLogger("edge.dhcp4")
 
 OFFER_HOLD = 30  # seconds an OFFERed address stays set aside for the client it was offered to
 OFFERS_SWEEP = 4096  # offers held before the expired ones are swept out (then: twice what is left)

@@ -34,26 +34,26 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from edge.alloc.engine import Allocator, ClientIdentity, Exchange
-from edge.alloc.select import SubnetSelector
 from edge.config.model import ClientClass, Config, Reservation, Subnet
-from edge.engine import states
-from edge.engine.options import OptionPlanner, Scope, select_options, vendor_option
+from edge.dhcp4 import states
+from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
+from edge.dhcp4.options import OptionPlanner, Scope, select_options, vendor_option
+from edge.dhcp4.select import SubnetSelector
+from edge.expr.language import EvalError, PacketView
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.leases.stats import LeaseStatistics, holds_address, recount_statistics
 from edge.leases.store import LeaseStore, LeaseStoreError
+from edge.log import Lines
 from edge.policy.classify import Classes, Classifier
-from edge.policy.expr import EvalError, PacketView
 from edge.policy.hosts import GLOBAL, ConfigHosts, HostBackend, HostManager, HostsDatabaseError, TinyDBHosts
-from edge.server.logs import Lines
 from edge.stats import Statistics
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
+from edge.wire.addr import int_to_ip
 from edge.wire.errors import DecodeError, EncodeError
-from edge.wire.packet import int_to_ip
 
-log = logging.getLogger("edge.engine")
+log = logging.getLogger("edge.dhcp4")
 # The two lines every exchange logs at INFO (DHCP4_LEASE_ADVERT, DHCP4_LEASE_ALLOC) take logging's short road
-# (edge/server/logs.py Lines): the same text to the same outputs, without a LogRecord when none is needed.
+# (edge/log.py Lines): the same text to the same outputs, without a LogRecord when none is needed.
 lines = Lines(log)
 
 BROADCAST = 0xFFFFFFFF

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.policy.expr import EvalError, ExpressionError, PacketView, compile_string, compile_test
-from edge.wire import packet as wire
+from edge.expr.language import EvalError, ExpressionError, PacketView, compile_string, compile_test
+from edge.wire import pkt4 as wire
 
 
 def request(**options: bytes) -> wire.Packet:

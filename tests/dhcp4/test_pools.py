@@ -10,8 +10,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.alloc.pools import PoolState, SubnetPools
 from edge.config.model import Pool
+from edge.dhcp4.pools import PoolState, SubnetPools
 
 
 class IterativeModel:

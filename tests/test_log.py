@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
+from edge import log as logs
 from edge.config.model import Logger, LoggerOutput
-from edge.server import logs
 
 
 def record(name: str, level: int, msg: str, *args: object, exc: bool = False) -> logging.LogRecord:
@@ -28,7 +28,7 @@ def record(name: str, level: int, msg: str, *args: object, exc: bool = False) ->
     "rec",
     [
         record(
-            "edge.engine", logging.INFO, "DHCP4_LEASE_ALLOC %s: lease %s", "00:0c:01:02:03:04", "198.18.1.0"
+            "edge.dhcp4", logging.INFO, "DHCP4_LEASE_ALLOC %s: lease %s", "00:0c:01:02:03:04", "198.18.1.0"
         ),
         record("edge", logging.WARNING, "DHCP4_X plain %d%%", 5),
         record("other.module", logging.ERROR, "DHCP4_Y no args"),
@@ -74,7 +74,7 @@ def output(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
 
 
 def test_loop_lines_wait_for_the_turn_and_errors_do_not(output: Recorder) -> None:
-    log = logging.getLogger("edge.engine")
+    log = logging.getLogger("edge.dhcp4")
     log.info("DHCP4_BEFORE not deferred yet")
     assert "DHCP4_BEFORE" in output.flushed
     logs.defer_flushes(True)
@@ -113,8 +113,8 @@ def test_fast_log_record_has_the_stock_record_attributes(
     monkeypatch.setattr(logging, "logThreads", False)
     monkeypatch.setattr(logging, "logMultiprocessing", False)
     monkeypatch.setattr(logs.time, "time", lambda: 1_800_000_000.25)
-    stock = logging.LogRecord("edge.engine", logging.INFO, "/x/y/mod.py", 7, "m %s", args, None, "f", None)
-    fast = logs.FastLogRecord("edge.engine", logging.INFO, "/x/y/mod.py", 7, "m %s", args, None, "f", None)
+    stock = logging.LogRecord("edge.dhcp4", logging.INFO, "/x/y/mod.py", 7, "m %s", args, None, "f", None)
+    fast = logs.FastLogRecord("edge.dhcp4", logging.INFO, "/x/y/mod.py", 7, "m %s", args, None, "f", None)
     assert fast.__dict__ == stock.__dict__
 
 
@@ -136,7 +136,7 @@ def only_ours(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_lines_write_the_ordinary_line_the_short_way(output: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
     only_ours(monkeypatch)
     monkeypatch.setattr(logs.time, "time", lambda: FIXED)
-    log = logging.getLogger("edge.engine")
+    log = logging.getLogger("edge.dhcp4")
     lines = logs.Lines(log)
     assert lines._current(), "with our outputs only, the short road is taken"
     args = ("00:0c:01:02:03:04", "198.18.1.0", 3600, "SELECTING")
@@ -145,14 +145,14 @@ def test_lines_write_the_ordinary_line_the_short_way(output: Recorder, monkeypat
     lines.info(fmt, *args)
     first, second = output.flushed.splitlines()
     assert first == second
-    assert " INFO  [edge-dhcp.engine/%d] " % os.getpid() in first
+    assert " INFO  [edge-dhcp.dhcp4/%d] " % os.getpid() in first
     assert first.endswith("DHCP4_LEASE_ALLOC 00:0c:01:02:03:04: lease 198.18.1.0 has been allocated for 3600 "
                           "seconds (SELECTING)")
 
 
 def test_lines_wait_for_the_turn_like_the_ordinary_lines(output: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
     only_ours(monkeypatch)
-    lines = logs.Lines(logging.getLogger("edge.engine"))
+    lines = logs.Lines(logging.getLogger("edge.dhcp4"))
     assert lines._current()
     logs.defer_flushes(True)
     lines.info("DHCP4_LEASE_ADVERT %s", "one")
@@ -171,7 +171,7 @@ def test_lines_keep_severity_and_logging_disable(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(sys, "stdout", stream)
     logs.configure_logging((Logger("kea-dhcp4", "WARN", outputs=(LoggerOutput("stdout"),)),))
     try:
-        lines = logs.Lines(logging.getLogger("edge.engine"))
+        lines = logs.Lines(logging.getLogger("edge.dhcp4"))
         lines.info("DHCP4_LEASE_ADVERT %s", "hidden")
         assert stream.flushed + stream.buffer == ""
         logs.configure_logging((Logger("kea-dhcp4", "INFO", outputs=(LoggerOutput("stdout"),)),))
@@ -199,7 +199,7 @@ def test_lines_reach_a_handler_added_later_through_the_ordinary_road(
         def emit(self, record: logging.LogRecord) -> None:
             seen.append(record)
 
-    lines = logs.Lines(logging.getLogger("edge.engine"))
+    lines = logs.Lines(logging.getLogger("edge.dhcp4"))
     lines.info("DHCP4_LEASE_ADVERT %s", "first")
     collector = Collect()
     root = logging.getLogger("edge")
@@ -229,12 +229,12 @@ def test_rotating_output_rotates_as_the_stock_handler(tmp_path, monkeypatch: pyt
     )
     try:
         only_ours(monkeypatch)
-        log = logging.getLogger("edge.engine")
+        log = logging.getLogger("edge.dhcp4")
         lines = logs.Lines(log)
         assert lines._current()
         for i in range(41):
             text = "host-é" if i == 17 else "host-%d" % i
-            stock.handle(logging.LogRecord("edge.engine", logging.INFO, __file__, 1, "DHCP4_X %d %s", (i, text), None))
+            stock.handle(logging.LogRecord("edge.dhcp4", logging.INFO, __file__, 1, "DHCP4_X %d %s", (i, text), None))
             (lines.info if i % 3 else log.info)("DHCP4_X %d %s", i, text)
     finally:
         stock.close()
@@ -246,7 +246,7 @@ def test_rotating_output_rotates_as_the_stock_handler(tmp_path, monkeypatch: pyt
 
 def test_lines_with_arguments_that_do_not_fit_do_not_raise(output: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
     only_ours(monkeypatch)
-    lines = logs.Lines(logging.getLogger("edge.engine"))
+    lines = logs.Lines(logging.getLogger("edge.dhcp4"))
     lines.info("DHCP4_X %d addresses", "not a number")  # logging reports it (on stderr), as log.info would
     lines.info("DHCP4_Y 100% sure")  # no arguments: a lone % is text
     assert output.flushed.endswith("DHCP4_Y 100% sure\n")
@@ -264,7 +264,7 @@ def test_unbuffered_stdout_gets_a_buffer_flushed_per_turn(tmp_path, monkeypatch:
     logs.configure_logging((Logger("kea-dhcp4", "INFO", outputs=(LoggerOutput("stdout"),)),))
     try:
         only_ours(monkeypatch)
-        log = logging.getLogger("edge.engine")
+        log = logging.getLogger("edge.dhcp4")
         log.info("DHCP4_BEFORE not deferred yet")
         assert path.read_text().count("\n") == 1
         logs.defer_flushes(True)

@@ -9,7 +9,7 @@ import struct
 from dataclasses import replace
 
 from edge.config.model import ScopeParams, ip_int
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 
 from .helpers import SERVER, client_packet, local_inbound, mac, make_config, make_engine, option, u32
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from edge.alloc.engine import Allocator, ClientIdentity, Exchange
-from edge.alloc.select import SubnetSelector
 from edge.config.loader import load_data
 from edge.config.model import Config, ip_int
+from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
+from edge.dhcp4.select import SubnetSelector
 from edge.leases.lease import Lease
 from edge.leases.store import MemoryLeaseStore
 from edge.policy.hosts import ConfigHosts, HostManager

@@ -28,8 +28,8 @@ import struct
 from collections.abc import Iterable, Sequence
 
 from edge.config.model import Config, OptionData, Subnet
-from edge.wire import options as wire_options
-from edge.wire import packet as wire
+from edge.wire import optiondef, options4
+from edge.wire import pkt4 as wire
 
 BASIC_CODES = (3, 6, 15)
 # Options the server sets itself; configured values for these are ignored.
@@ -65,13 +65,13 @@ def _tlv(code: int, data: bytes) -> bytes:
     return bytes(out)
 
 
-def build_scope(options: Iterable[OptionData], registry: wire_options.OptionRegistry) -> Scope:
+def build_scope(options: Iterable[OptionData], registry: optiondef.OptionRegistry) -> Scope:
     """One scope's options, with sub-options of encapsulated spaces folded into their parent option."""
     scope = Scope()
     by_space: dict[str, dict[int, OptionData]] = {}
     for option in options:
         by_space.setdefault(option.space, {})[option.code] = option
-    for code, option in by_space.get(wire_options.DHCP4_SPACE, {}).items():
+    for code, option in by_space.get(options4.DHCP4_SPACE, {}).items():
         if code in SERVER_OWNED:
             continue
         defn = registry.by_code(code)
@@ -98,12 +98,12 @@ def build_scope(options: Iterable[OptionData], registry: wire_options.OptionRegi
     return scope
 
 
-def registry_for(config: Config) -> wire_options.OptionRegistry:
-    registry = wire_options.STANDARD.copy()
+def registry_for(config: Config) -> optiondef.OptionRegistry:
+    registry = options4.STANDARD.copy()
     for d in config.option_defs:
         try:
             registry.add(
-                wire_options.make_def(d.code, d.name, d.space, d.type, d.array, d.record_types, d.encapsulate)
+                options4.make_def(d.code, d.name, d.space, d.type, d.array, d.record_types, d.encapsulate)
             )
         except ValueError:
             continue

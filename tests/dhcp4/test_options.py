@@ -7,9 +7,9 @@ import struct
 from typing import Any
 
 from edge.config.loader import load_data
-from edge.engine.engine import Engine, Inbound
+from edge.dhcp4.engine import Engine, Inbound
 from edge.leases.store import MemoryLeaseStore
-from edge.wire import packet as wire
+from edge.wire import pkt4 as wire
 
 NOW = 1_800_000_000.0
 SERVER = 0xC0000201

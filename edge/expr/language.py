@@ -40,8 +40,8 @@ import struct
 from collections.abc import Callable, Container, Mapping
 from typing import Any
 
-from edge.wire import options as wire_options
-from edge.wire import packet as wire
+from edge.wire import optiondef, options4
+from edge.wire import pkt4 as wire
 from edge.wire.errors import DecodeError
 
 __all__ = [
@@ -261,7 +261,7 @@ def _option_text(defn: Any, payload: bytes) -> bytes:
     if defn is None or defn.type in _TEXT_TYPES or defn.type == "record":
         return payload
     try:
-        return str(wire_options.wire_to_text(defn, payload)).encode()
+        return str(optiondef.wire_to_text(defn, payload)).encode()
     except (DecodeError, ValueError):
         return payload
 
@@ -296,7 +296,7 @@ class _Parser:
     def __init__(
         self,
         text: str,
-        registry: wire_options.OptionRegistry,
+        registry: optiondef.OptionRegistry,
         classes: Mapping[str, bool] | None,
     ) -> None:
         self.text = text
@@ -536,7 +536,7 @@ class _Parser:
     # -- the named terms
     def term_option(self, allow_exists: bool) -> tuple[str, StrFn | BoolFn]:
         self.take()
-        code, defn = self.option_code(wire_options.DHCP4_SPACE, "option")
+        code, defn = self.option_code(options4.DHCP4_SPACE, "option")
         if self.tok.text == "." and self.toks[self.i + 1].text == "option":
             self.take()
             self.take()
@@ -560,7 +560,7 @@ class _Parser:
 
     def term_relay4(self, allow_exists: bool) -> tuple[str, StrFn | BoolFn]:
         self.take()
-        sub, subdef = self.option_code(wire_options.AGENT_SPACE, "relay4")
+        sub, subdef = self.option_code(options4.AGENT_SPACE, "relay4")
         rep = self.representation(allow_exists, f"relay4[{sub}]")
         return self._sub_value(wire.OPT_RELAY_AGENT_INFO, sub, subdef, rep)
 
@@ -774,14 +774,14 @@ class StringExpression:
 
 def compile_test(
     text: str,
-    registry: wire_options.OptionRegistry | None = None,
+    registry: optiondef.OptionRegistry | None = None,
     classes: Mapping[str, bool] | None = None,
 ) -> Expression:
     """Parse a class `test`. `classes` maps the names a member() may use (classes defined earlier) to
     whether each depends on KNOWN/UNKNOWN; None accepts any name. Raises ExpressionError."""
     if not text.strip():
         raise ExpressionError("the expression is empty", 0)
-    parser = _Parser(text, registry or wire_options.STANDARD, classes)
+    parser = _Parser(text, registry or options4.STANDARD, classes)
     fn = parser.parse_bool()
     parser.finish()
     return Expression(text, fn, parser.depends_on_known, tuple(parser.members))
@@ -789,13 +789,13 @@ def compile_test(
 
 def compile_string(
     text: str,
-    registry: wire_options.OptionRegistry | None = None,
+    registry: optiondef.OptionRegistry | None = None,
     classes: Mapping[str, bool] | None = None,
 ) -> StringExpression:
     """Parse a string expression (a value, not a test). Raises ExpressionError."""
     if not text.strip():
         raise ExpressionError("the expression is empty", 0)
-    parser = _Parser(text, registry or wire_options.STANDARD, classes)
+    parser = _Parser(text, registry or options4.STANDARD, classes)
     fn = parser.parse_string()
     parser.finish()
     return StringExpression(text, fn, parser.depends_on_known)

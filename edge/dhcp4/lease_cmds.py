@@ -28,7 +28,7 @@ from edge.config.model import Config, Subnet
 from edge.control.protocol import EMPTY, ERROR, SUCCESS, answer
 from edge.control.registry import ArgError
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
-from edge.wire.packet import int_to_ip
+from edge.wire.addr import int_to_ip
 
 __all__ = ["lease_from_args", "lease_to_json"]
 

@@ -156,7 +156,12 @@ class KeaFormatter(logging.Formatter):
             name = record.name
             short = name[5:] if name.startswith("edge.") else name
         return "%s.%03d %-5s [edge-dhcp.%s/%d] %s" % (
-            self._date, record.msecs, record.levelname, short, record.process, message
+            self._date,
+            record.msecs,
+            record.levelname,
+            short,
+            record.process,
+            message,
         )
 
     def date(self, created: float) -> str:
@@ -204,9 +209,13 @@ class Lines:
             handlers.extend(logger.handlers)
             logger = logger.parent if logger.propagate else None  # type: ignore[assignment]
         self._chain = tuple(chain)
-        short_way = bool(handlers) and not self.logger.filters and all(
-            isinstance(h, _DeferredFlush) and type(h.formatter) is KeaFormatter and not h.filters
-            for h in handlers
+        short_way = (
+            bool(handlers)
+            and not self.logger.filters
+            and all(
+                isinstance(h, _DeferredFlush) and type(h.formatter) is KeaFormatter and not h.filters
+                for h in handlers
+            )
         )
         self._handlers = tuple(handlers) if short_way else ()
         return self._handlers
@@ -238,7 +247,9 @@ class Lines:
         found = self._formats.get(key)
         if found is None:
             head = "%-5s [edge-dhcp.%s/" % (logging.getLevelName(level), self.short)
-            found = "%s.%03d " + head.replace("%", "%%") + "%d] " + (msg if with_args else msg.replace("%", "%%"))
+            found = (
+                "%s.%03d " + head.replace("%", "%%") + "%d] " + (msg if with_args else msg.replace("%", "%%"))
+            )
             if len(self._formats) < 256:
                 self._formats[key] = found
         return found
@@ -265,7 +276,9 @@ class Lines:
                 except RecursionError:
                     raise
                 except Exception:
-                    handler.handleError(logger.makeRecord(logger.name, level, "(unknown file)", 0, msg, args, None))
+                    handler.handleError(
+                        logger.makeRecord(logger.name, level, "(unknown file)", 0, msg, args, None)
+                    )
 
 
 _deferring_thread: int | None = None  # the server loop's thread while flushes are deferred

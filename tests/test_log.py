@@ -133,7 +133,9 @@ def only_ours(monkeypatch: pytest.MonkeyPatch) -> None:
             root.removeHandler(handler)  # pytest's own removal at the end of the phase is then a no-op
 
 
-def test_lines_write_the_ordinary_line_the_short_way(output: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lines_write_the_ordinary_line_the_short_way(
+    output: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     only_ours(monkeypatch)
     monkeypatch.setattr(logs.time, "time", lambda: FIXED)
     log = logging.getLogger("edge.dhcp4")
@@ -146,11 +148,15 @@ def test_lines_write_the_ordinary_line_the_short_way(output: Recorder, monkeypat
     first, second = output.flushed.splitlines()
     assert first == second
     assert " INFO  [edge-dhcp.dhcp4/%d] " % os.getpid() in first
-    assert first.endswith("DHCP4_LEASE_ALLOC 00:0c:01:02:03:04: lease 198.18.1.0 has been allocated for 3600 "
-                          "seconds (SELECTING)")
+    assert first.endswith(
+        "DHCP4_LEASE_ALLOC 00:0c:01:02:03:04: lease 198.18.1.0 has been allocated for 3600 "
+        "seconds (SELECTING)"
+    )
 
 
-def test_lines_wait_for_the_turn_like_the_ordinary_lines(output: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lines_wait_for_the_turn_like_the_ordinary_lines(
+    output: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     only_ours(monkeypatch)
     lines = logs.Lines(logging.getLogger("edge.dhcp4"))
     assert lines._current()
@@ -220,7 +226,9 @@ def test_rotating_output_rotates_as_the_stock_handler(tmp_path, monkeypatch: pyt
 
     monkeypatch.setattr(logs.time, "time", lambda: FIXED)
     (tmp_path / "stock").mkdir()
-    stock = logging.handlers.RotatingFileHandler(tmp_path / "stock" / "dhcp4.log", maxBytes=1500, backupCount=1)
+    stock = logging.handlers.RotatingFileHandler(
+        tmp_path / "stock" / "dhcp4.log", maxBytes=1500, backupCount=1
+    )
     stock.setFormatter(logging.Formatter(logs.FORMAT, logs.DATEFMT))
     stock.addFilter(logs._ShortName())
     ours_path = tmp_path / "ours" / "dhcp4.log"
@@ -234,7 +242,9 @@ def test_rotating_output_rotates_as_the_stock_handler(tmp_path, monkeypatch: pyt
         assert lines._current()
         for i in range(41):
             text = "host-é" if i == 17 else "host-%d" % i
-            stock.handle(logging.LogRecord("edge.dhcp4", logging.INFO, __file__, 1, "DHCP4_X %d %s", (i, text), None))
+            stock.handle(
+                logging.LogRecord("edge.dhcp4", logging.INFO, __file__, 1, "DHCP4_X %d %s", (i, text), None)
+            )
             (lines.info if i % 3 else log.info)("DHCP4_X %d %s", i, text)
     finally:
         stock.close()
@@ -244,7 +254,9 @@ def test_rotating_output_rotates_as_the_stock_handler(tmp_path, monkeypatch: pyt
     assert (ours_path.parent / "dhcp4.log.1").stat().st_size > 1000  # it did rotate
 
 
-def test_lines_with_arguments_that_do_not_fit_do_not_raise(output: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lines_with_arguments_that_do_not_fit_do_not_raise(
+    output: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     only_ours(monkeypatch)
     lines = logs.Lines(logging.getLogger("edge.dhcp4"))
     lines.info("DHCP4_X %d addresses", "not a number")  # logging reports it (on stderr), as log.info would

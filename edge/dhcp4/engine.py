@@ -72,7 +72,11 @@ _RECEIVED_COUNTER = {
     wire.DHCPDECLINE: "pkt4-decline-received",
     wire.DHCPINFORM: "pkt4-inform-received",
 }
-_SENT_COUNTER = {wire.DHCPOFFER: "pkt4-offer-sent", wire.DHCPACK: "pkt4-ack-sent", wire.DHCPNAK: "pkt4-nak-sent"}
+_SENT_COUNTER = {
+    wire.DHCPOFFER: "pkt4-offer-sent",
+    wire.DHCPACK: "pkt4-ack-sent",
+    wire.DHCPNAK: "pkt4-nak-sent",
+}
 # Kea's default hostname-char-set: characters not allowed in a host name are removed.
 _HOSTNAME_SCRUB = re.compile(r"[^A-Za-z0-9.-]")
 
@@ -110,7 +114,15 @@ class Outbound:
     address); bytes: send as a link-layer frame to that MAC."""
 
     __slots__ = (
-        "payload", "packet", "message_type", "ifname", "src_ip", "dst_ip", "dst_port", "dst_mac", "wait_seq",
+        "payload",
+        "packet",
+        "message_type",
+        "ifname",
+        "src_ip",
+        "dst_ip",
+        "dst_port",
+        "dst_mac",
+        "wait_seq",
     )
 
     def __init__(
@@ -168,7 +180,9 @@ def open_host_backends(config: Config) -> list[HostBackend]:
 class _Context:
     """Everything derived from one configuration snapshot."""
 
-    def __init__(self, config: Config, store: LeaseStore, stats: Statistics, offers: dict | None = None) -> None:
+    def __init__(
+        self, config: Config, store: LeaseStore, stats: Statistics, offers: dict | None = None
+    ) -> None:
         self.config = config
         self.selector = SubnetSelector(config)
         self.classifier = Classifier(config.client_classes)
@@ -198,8 +212,14 @@ class _Packet:
 
     __slots__ = ("request", "inbound", "view", "classes", "client", "ex", "subnet", "early")
 
-    def __init__(self, request: wire.Packet, inbound: Inbound, view: PacketView, classes: Classes,
-                 client: ClientIdentity) -> None:
+    def __init__(
+        self,
+        request: wire.Packet,
+        inbound: Inbound,
+        view: PacketView,
+        classes: Classes,
+        client: ClientIdentity,
+    ) -> None:
         self.request = request
         self.inbound = inbound
         self.view = view
@@ -284,8 +304,12 @@ class Engine:
         except DecodeError as exc:
             self.stats.inc("pkt4-parse-failed")
             self.stats.inc("pkt4-receive-drop")
-            log.debug("DHCP4_PACKET_DROP_0001 failed to parse packet from %s on %s: %s", int_to_ip(inbound.src_ip),
-                      inbound.ifname, exc)
+            log.debug(
+                "DHCP4_PACKET_DROP_0001 failed to parse packet from %s on %s: %s",
+                int_to_ip(inbound.src_ip),
+                inbound.ifname,
+                exc,
+            )
             return None
         msg_type = request.message_type
         if request.op != wire.BOOTREQUEST or msg_type is None or request.hlen > 16:
@@ -464,19 +488,28 @@ class Engine:
         ex = pkt.ex
         if ex is None:
             # Kea answers nothing and counts no drop: it is a NAK nobody sends (DHCP4_PACKET_NAK_0001).
-            log.debug("DHCP4_SUBNET_SELECTION_FAILED no subnet for %s on %s", request.mac.hex(":"),
-                      pkt.inbound.ifname)
+            log.debug(
+                "DHCP4_SUBNET_SELECTION_FAILED no subnet for %s on %s",
+                request.mac.hex(":"),
+                pkt.inbound.ifname,
+            )
             return None
         ex.requested = self._hint(request)
         allocator = self._ctx.allocator
         address = allocator.discover(ex, now)
         if address is None:
-            log.info("DHCP4_PACKET_NAK_0003 %s: no address can be offered in %s", request.mac.hex(":"),
-                     ex.subnet.text)
+            log.info(
+                "DHCP4_PACKET_NAK_0003 %s: no address can be offered in %s",
+                request.mac.hex(":"),
+                ex.subnet.text,
+            )
             return None
         allocator.hold_offer(address, ex.client, ex.subnet.params.match_client_id, ex.subnet.id, now)
-        lines.info("DHCP4_LEASE_ADVERT %s: lease %s will be advertised", ex.client.hwaddr.hex(":"),
-                   int_to_ip(address))
+        lines.info(
+            "DHCP4_LEASE_ADVERT %s: lease %s will be advertised",
+            ex.client.hwaddr.hex(":"),
+            int_to_ip(address),
+        )
         names = self._names(pkt, address)
         if names is not None and names.drop:
             return self._drop(pkt.request, "client FQDN option with both N and S set (RFC 4702)")
@@ -495,7 +528,9 @@ class Engine:
         requested_raw = request.options.get(wire.OPT_REQUESTED_IP)
         requested = _u32(requested_raw) if requested_raw and len(requested_raw) == 4 else 0
         ciaddr = _u32(request.ciaddr)
-        state = states.request_state(server_id is not None, bool(requested), bool(ciaddr), inbound.dst_ip == BROADCAST)
+        state = states.request_state(
+            server_id is not None, bool(requested), bool(ciaddr), inbound.dst_ip == BROADCAST
+        )
         if state == states.INVALID:
             return self._drop(request, "a DHCPREQUEST in no RFC 2131 state")
         allocator = self._ctx.allocator
@@ -510,17 +545,26 @@ class Engine:
         init_reboot = server_id is None and bool(requested)
         authoritative = False
         if init_reboot:
-            authoritative = subnet.params.authoritative if subnet is not None else self.config.params.authoritative
+            authoritative = (
+                subnet.params.authoritative if subnet is not None else self.config.params.authoritative
+            )
         if subnet is None and (not init_reboot or authoritative):
             return self._nak(pkt, None, "no subnet for the client's network")
         if init_reboot:
             lease = self._init_reboot_lease(pkt)
             known = lease is not None and pkt.client.owns(lease, True)
             if not authoritative and not known:
-                log.debug("DHCP4_NO_LEASE_INIT_REBOOT %s asks for %s, unknown here: not answering",
-                          request.mac.hex(":"), int_to_ip(hint))
+                log.debug(
+                    "DHCP4_NO_LEASE_INIT_REBOOT %s asks for %s, unknown here: not answering",
+                    request.mac.hex(":"),
+                    int_to_ip(hint),
+                )
                 return None
-            if (known and lease is not None and lease.address != hint) or (not known and authoritative) or subnet is None:
+            if (
+                (known and lease is not None and lease.address != hint)
+                or (not known and authoritative)
+                or subnet is None
+            ):
                 return self._nak(pkt, subnet, "address %s is not this client's lease here" % int_to_ip(hint))
         assert subnet is not None and ex is not None
         ex.requested = hint
@@ -529,8 +573,11 @@ class Engine:
             if ex.unknown_requested and not any(
                 allocator.in_pool(s, hint) for s in self._ctx.selector.members(subnet)
             ):
-                log.debug("DHCP4_UNKNOWN_ADDRESS_REQUESTED %s asks for %s, outside every pool: not answering",
-                          request.mac.hex(":"), int_to_ip(hint))
+                log.debug(
+                    "DHCP4_UNKNOWN_ADDRESS_REQUESTED %s asks for %s, outside every pool: not answering",
+                    request.mac.hex(":"),
+                    int_to_ip(hint),
+                )
                 return None
             return self._nak(pkt, ex.subnet, "address %s is not available to this client" % int_to_ip(hint))
         valid = self._valid_lifetime(ex.subnet, request, pkt.classes)
@@ -540,8 +587,13 @@ class Engine:
         hostname = names.hostname if names is not None else self._lease_hostname(pkt)
         self._commit(ex, address, valid, now, hostname, names)
         allocator.drop_offer(address)
-        lines.info("DHCP4_LEASE_ALLOC %s: lease %s has been allocated for %d seconds (%s)",
-                   ex.client.hwaddr.hex(":"), int_to_ip(address), valid, state)
+        lines.info(
+            "DHCP4_LEASE_ALLOC %s: lease %s has been allocated for %d seconds (%s)",
+            ex.client.hwaddr.hex(":"),
+            int_to_ip(address),
+            valid,
+            state,
+        )
         return self._lease_reply(wire.DHCPACK, pkt, address, valid, names=names)
 
     def _init_reboot_lease(self, pkt: _Packet) -> Lease | None:
@@ -571,8 +623,11 @@ class Engine:
         lease = self.store.get(address)
         client = pkt.client
         if lease is None or not client.owns(lease, True):
-            log.info("DHCP4_DECLINE_LEASE_NOT_FOUND %s declined %s which it does not hold",
-                     request.mac.hex(":"), int_to_ip(address))
+            log.info(
+                "DHCP4_DECLINE_LEASE_NOT_FOUND %s declined %s which it does not hold",
+                request.mac.hex(":"),
+                int_to_ip(address),
+            )
             return None
         probation = self.config.decline_probation_period
         declined = Lease(
@@ -586,8 +641,12 @@ class Engine:
         self._changed(lease, declined)
         if self.ddns is not None:
             self.ddns.lease_removed(lease, now)
-        log.info("DHCP4_DECLINE_LEASE %s declined %s; in probation for %d seconds",
-                 request.mac.hex(":"), int_to_ip(address), probation)
+        log.info(
+            "DHCP4_DECLINE_LEASE %s declined %s; in probation for %d seconds",
+            request.mac.hex(":"),
+            int_to_ip(address),
+            probation,
+        )
         return None
 
     def _release(self, pkt: _Packet, now: float) -> None:
@@ -621,7 +680,9 @@ class Engine:
         ex = pkt.ex
         reservation = self._ctx.allocator.current_host(ex) if ex is not None else None
         self._required(pkt, subnet, -1)
-        chain = self._ctx.options.chain(subnet, -1, pkt.classes, reservation.option_data if reservation else ())
+        chain = self._ctx.options.chain(
+            subnet, -1, pkt.classes, reservation.option_data if reservation else ()
+        )
         self._add_options(reply, request, chain)
         self._fixed_fields(reply, subnet, reservation, pkt.classes)
         if _u32(request.giaddr) and _u32(request.ciaddr):
@@ -658,7 +719,9 @@ class Engine:
         reservation = self._ctx.allocator.current_host(pkt.ex)
         return self.ddns.names_for(pkt.request, pkt.ex.subnet, address, reservation, pkt.classes)
 
-    def _commit(self, ex: Exchange, address: int, valid: int, now: float, hostname: str, names: Any = None) -> None:
+    def _commit(
+        self, ex: Exchange, address: int, valid: int, now: float, hostname: str, names: Any = None
+    ) -> None:
         subnet = ex.subnet
         existing = self.store.get(address)
         lease = Lease(
@@ -687,7 +750,9 @@ class Engine:
                 if self.ddns is not None:
                     self.ddns.lease_removed(current, now)
 
-    def _base_reply(self, msg_type: int, request: wire.Packet, inbound: Inbound, subnet: Subnet | None) -> wire.Packet:
+    def _base_reply(
+        self, msg_type: int, request: wire.Packet, inbound: Inbound, subnet: Subnet | None
+    ) -> wire.Packet:
         reply = wire.make_reply(request, msg_type)  # echoes option 82 byte for byte (RFC 3046)
         ctx = self._ctx
         key = (subnet.id if subnet is not None else None, inbound.local_addresses)
@@ -735,8 +800,10 @@ class Engine:
         key = (subnet.id, valid)
         found = lease_options.get(key)
         if found is None:
-            pairs = [(wire.OPT_LEASE_TIME, struct.pack("!I", valid)),
-                     (wire.OPT_SUBNET_MASK, struct.pack("!I", subnet.netmask))]
+            pairs = [
+                (wire.OPT_LEASE_TIME, struct.pack("!I", valid)),
+                (wire.OPT_SUBNET_MASK, struct.pack("!I", subnet.netmask)),
+            ]
             t1, t2 = self._tee_times(subnet, valid)
             if t2 is not None:
                 pairs.append((wire.OPT_REBINDING_TIME, struct.pack("!I", t2)))
@@ -759,7 +826,9 @@ class Engine:
         if subnet.shared_network and reservation is not None and ex.hosts.get(subnet.id) is reservation:
             # Kea's conditionallySetReservedClientClasses: in a shared network a subnet reservation's
             # classes count once the subnet is final.
-            self._ctx.classifier.with_reserved(pkt.view, pkt.classes, reservation.client_classes, reevaluate=False)
+            self._ctx.classifier.with_reserved(
+                pkt.view, pkt.classes, reservation.client_classes, reevaluate=False
+            )
         reply = self._base_reply(msg_type, request, inbound, subnet)
         reply.yiaddr = struct.pack("!I", address)
         if msg_type == wire.DHCPACK:
@@ -774,7 +843,9 @@ class Engine:
             self.ddns.apply(reply, names)  # the option 81 or 12 answer (replaces the one above)
         pool_index = self._pool_index(subnet, address)
         self._required(pkt, subnet, pool_index)
-        chain = self._ctx.options.chain(subnet, pool_index, pkt.classes, reservation.option_data if reservation else ())
+        chain = self._ctx.options.chain(
+            subnet, pool_index, pkt.classes, reservation.option_data if reservation else ()
+        )
         self._add_options(reply, request, chain)
         self._fixed_fields(reply, subnet, reservation, pkt.classes)
         return reply

@@ -471,7 +471,21 @@ def _header_bytes(p, sname, file):
             giaddr = _field(giaddr, 4, "giaddr")
             chaddr = _field(chaddr, 16, "chaddr")
         return struct.pack(
-            _HEADER_FMT, op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr, siaddr, giaddr, chaddr, sname, file
+            _HEADER_FMT,
+            op,
+            htype,
+            hlen,
+            hops,
+            xid,
+            secs,
+            flags,
+            ciaddr,
+            yiaddr,
+            siaddr,
+            giaddr,
+            chaddr,
+            sname,
+            file,
         )
     # struct.pack range checks differ between CPython and MicroPython: check here.
     for name, top in _INT_FIELDS:

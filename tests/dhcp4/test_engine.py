@@ -31,7 +31,9 @@ def exchange(engine, hw, now=NOW, requested=None, options=None, **kw):
     assert out is not None, "no OFFER"
     offer = wire.decode(out.payload)
     opts = dict(options or {})
-    opts.update({wire.OPT_SERVER_ID: offer.get(wire.OPT_SERVER_ID), wire.OPT_REQUESTED_IP: requested or offer.yiaddr})
+    opts.update(
+        {wire.OPT_SERVER_ID: offer.get(wire.OPT_SERVER_ID), wire.OPT_REQUESTED_IP: requested or offer.yiaddr}
+    )
     request = client_packet(wire.DHCPREQUEST, hw, options=opts, **kw)
     out = engine.handle(wire.encode(request), local_inbound(), now)
     assert out is not None, "no ACK"
@@ -58,7 +60,9 @@ def test_discover_gets_offer_with_pool_address_and_options():
 
 def test_broadcast_bit_gets_broadcast_reply():
     engine = make_engine()
-    out = engine.handle(wire.encode(client_packet(wire.DHCPDISCOVER, mac(1), broadcast=True)), local_inbound(), NOW)
+    out = engine.handle(
+        wire.encode(client_packet(wire.DHCPDISCOVER, mac(1), broadcast=True)), local_inbound(), NOW
+    )
     assert out.dst_ip == BROADCAST and out.dst_mac == BROADCAST_MAC
 
 
@@ -83,7 +87,9 @@ def test_request_for_other_server_is_ignored_and_frees_offer():
     engine = make_engine(make_config(pool=("192.0.2.100", "192.0.2.100")))
     offer = wire.decode(engine.handle(wire.encode(client_packet(1, mac(1))), local_inbound(), NOW).payload)
     other = client_packet(
-        wire.DHCPREQUEST, mac(1), options={wire.OPT_SERVER_ID: b"\x0a\x00\x00\x01", wire.OPT_REQUESTED_IP: offer.yiaddr}
+        wire.DHCPREQUEST,
+        mac(1),
+        options={wire.OPT_SERVER_ID: b"\x0a\x00\x00\x01", wire.OPT_REQUESTED_IP: offer.yiaddr},
     )
     assert engine.handle(wire.encode(other), local_inbound(), NOW) is None
     # The address is free again for another client.
@@ -113,9 +119,13 @@ def test_returning_client_gets_same_address_and_renewal_extends():
 # DISCOVERs and gets a lease the server knows about. tests/lab/test_parity.py checks this against Kea.
 @pytest.mark.parametrize("authoritative, expected", [(False, None), (True, wire.DHCPNAK)])
 def test_init_reboot_unknown_client(authoritative, expected):
-    params = ScopeParams(valid_lifetime=3600, min_valid_lifetime=600, max_valid_lifetime=7200, authoritative=authoritative)
+    params = ScopeParams(
+        valid_lifetime=3600, min_valid_lifetime=600, max_valid_lifetime=7200, authoritative=authoritative
+    )
     engine = make_engine(make_config(params=params))
-    reboot = client_packet(wire.DHCPREQUEST, mac(1), options={wire.OPT_REQUESTED_IP: struct.pack("!I", ip_int("192.0.2.105"))})
+    reboot = client_packet(
+        wire.DHCPREQUEST, mac(1), options={wire.OPT_REQUESTED_IP: struct.pack("!I", ip_int("192.0.2.105"))}
+    )
     out = engine.handle(wire.encode(reboot), local_inbound(), NOW)
     assert (None if out is None else wire.decode(out.payload).message_type) == expected
 
@@ -124,7 +134,10 @@ def test_init_reboot_known_lease_acks_and_wrong_network_naks():
     engine = make_engine()
     _, ack = exchange(engine, mac(1))
     reboot = client_packet(wire.DHCPREQUEST, mac(1), options={wire.OPT_REQUESTED_IP: ack.yiaddr})
-    assert wire.decode(engine.handle(wire.encode(reboot), local_inbound(), NOW + 10).payload).message_type == wire.DHCPACK
+    assert (
+        wire.decode(engine.handle(wire.encode(reboot), local_inbound(), NOW + 10).payload).message_type
+        == wire.DHCPACK
+    )
     moved = client_packet(wire.DHCPREQUEST, mac(1), options={wire.OPT_REQUESTED_IP: b"\x0a\x01\x02\x03"})
     out = engine.handle(wire.encode(moved), local_inbound(), NOW + 20)
     nak = wire.decode(out.payload)
@@ -136,7 +149,9 @@ def test_init_reboot_known_lease_acks_and_wrong_network_naks():
 def test_init_reboot_for_address_leased_to_another_client(authoritative, expected):
     # The thief is unknown here: silence when not authoritative (another server may know it), NAK when
     # authoritative; never an ACK for another client's address.
-    params = ScopeParams(valid_lifetime=3600, min_valid_lifetime=600, max_valid_lifetime=7200, authoritative=authoritative)
+    params = ScopeParams(
+        valid_lifetime=3600, min_valid_lifetime=600, max_valid_lifetime=7200, authoritative=authoritative
+    )
     engine = make_engine(make_config(params=params))
     _, ack = exchange(engine, mac(1))
     thief = client_packet(wire.DHCPREQUEST, mac(2), options={wire.OPT_REQUESTED_IP: ack.yiaddr})
@@ -148,7 +163,9 @@ def test_release_frees_address_but_remembers_owner():
     engine = make_engine()
     _, ack = exchange(engine, mac(1))
     address = u32(ack.yiaddr)
-    release = client_packet(wire.DHCPRELEASE, mac(1), ciaddr=address, options={wire.OPT_SERVER_ID: struct.pack("!I", SERVER)})
+    release = client_packet(
+        wire.DHCPRELEASE, mac(1), ciaddr=address, options={wire.OPT_SERVER_ID: struct.pack("!I", SERVER)}
+    )
     assert engine.handle(wire.encode(release), local_inbound(dst_ip=SERVER), NOW + 5) is None
     assert not engine.store.get(address).is_active(NOW + 6)
     assert engine.stats.get("subnet[1].assigned-addresses") == 0
@@ -191,8 +208,12 @@ def test_inform_returns_options_without_lease():
 def test_relayed_discover_uses_giaddr_subnet_and_echoes_option_82():
     engine = make_engine()
     agent = wire.build_suboptions([(1, b"port-7"), (2, b"\x01\x02\x03")])
-    discover = client_packet(wire.DHCPDISCOVER, mac(3), giaddr=RELAY, options={wire.OPT_RELAY_AGENT_INFO: agent})
-    out = engine.handle(wire.encode(discover), Inbound("veth-srv", 70000, RELAY, SERVER, 67, b"", (SERVER,)), NOW)
+    discover = client_packet(
+        wire.DHCPDISCOVER, mac(3), giaddr=RELAY, options={wire.OPT_RELAY_AGENT_INFO: agent}
+    )
+    out = engine.handle(
+        wire.encode(discover), Inbound("veth-srv", 70000, RELAY, SERVER, 67, b"", (SERVER,)), NOW
+    )
     offer = wire.decode(out.payload)
     assert ip_int("198.51.100.50") <= u32(offer.yiaddr) <= ip_int("198.51.100.59")
     assert u32(offer.get(wire.OPT_ROUTERS)) == RELAY
@@ -231,7 +252,9 @@ def test_lifetime_request_is_clamped_to_bounds():
 
 
 def test_calculated_tee_times():
-    params = ScopeParams(valid_lifetime=4000, min_valid_lifetime=4000, max_valid_lifetime=4000, calculate_tee_times=True)
+    params = ScopeParams(
+        valid_lifetime=4000, min_valid_lifetime=4000, max_valid_lifetime=4000, calculate_tee_times=True
+    )
     engine = make_engine(make_config(params=params))
     _, ack = exchange(engine, mac(1))
     assert u32(ack.get(wire.OPT_RENEWAL_TIME)) == 2000

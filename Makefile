@@ -91,9 +91,11 @@ test-arm: system-deps install
 test-micropython: tests/micropython/node_modules/.installed
 	node tests/micropython/run.mjs
 
+# ruff, and the import graph against the design's layers (tests/layers.py: no upward import, no circle).
 lint: install
 	$(BIN)/ruff check edge tests cross board
 	$(BIN)/ruff format --check edge tests cross board
+	$(BIN)/python -m tests.layers
 
 check: install
 	$(BIN)/edge-dhcp check

@@ -38,6 +38,14 @@ def available() -> bool:
     return shutil.which(KEA_DHCP6) is not None or Path("/usr/sbin/kea-dhcp6").exists()
 
 
+def lease_cmds_hook() -> dict[str, Any]:
+    """The hooks-libraries entry that loads Kea's lease_cmds (lease6-* commands) from Debian's package."""
+    found = sorted(Path("/usr/lib").glob("*/kea/hooks/libdhcp_lease_cmds.so"))
+    if not found:
+        raise LabError("libdhcp_lease_cmds.so (kea-dhcp6-server's hooks) not found under /usr/lib")
+    return {"library": str(found[0])}
+
+
 def subnet6(
     subnet_id: int,
     prefix: str,

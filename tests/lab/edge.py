@@ -86,9 +86,7 @@ class EdgeServer:
             argv += ["--control-socket", self.control_socket]
         return argv
 
-    def ctl(
-        self, command: str, arguments: dict[str, Any] | None = None, check: bool = True
-    ) -> dict[str, Any]:
+    def ctl(self, command: str, arguments: dict[str, Any] | None = None, check: bool = True) -> dict[str, Any]:
         """Run `edge-dhcp ctl COMMAND` in the server's namespace against its unix socket; the answer."""
         if not self.control_socket:
             raise LabError("this EdgeServer has no control socket (give control_socket=...)")

@@ -52,7 +52,7 @@ class Datagram6:
     def record(self) -> dict[str, object]:
         """JSON-able form (for capture files)."""
         return {
-            "direction": "out" if self.outgoing else "in",
+            "outgoing": self.outgoing,  # sent from the capturing namespace
             "src": f"[{self.src}]:{self.sport}",
             "dst": f"[{self.dst}]:{self.dport}",
             "hop_limit": self.hop_limit,

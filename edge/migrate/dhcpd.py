@@ -36,21 +36,19 @@ from edge.migrate.common import MigrationError, Note, Result, Untranslatable
 from edge.migrate.dhcpd_options import (
     BUILTIN_SPACES,
     DHCPD_SPACES,
-    FORCE_HEX_CODES,
     HEX_LIST,
     IPV4,
-    KEA_LACKS,
     DType,
     NeedsDns,
     OptionInfo,
     encode_value,
     kea_definition,
-    kea_text,
     parse_type,
     standard_options,
 )
 from edge.migrate.dhcpd_syntax import Statement, Token, read_file, read_text
 from edge.migrate.jsonout import Comment
+from edge.migrate.kea import FORCE_HEX_CODES, KEA_LACKS, put_data
 from edge.wire import optiondef, options4
 
 __all__ = ["translate_file", "translate_text"]
@@ -1056,12 +1054,7 @@ class DhcpdTranslator:
         hex_only = setting.as_hex or info.code in FORCE_HEX_CODES and info.space == "dhcp"
         if info.space == "dhcp" and info.line is not None and options4.by_code(info.code) is not None:
             hex_only = True
-        text = None if hex_only else kea_text(defn, setting.payload)
-        if text is None:
-            entry["csv-format"] = False
-            entry["data"] = setting.payload.hex()
-        else:
-            entry["data"] = text
+        put_data(entry, defn, setting.payload, hex_only)
         return entry
 
     def option_list(self, scope: Scope, extra: list[Scope]) -> list[Any]:

@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge.migrate.common import MigrationError, Note, Result
-from edge.migrate.dhcpd_options import FORCE_HEX_CODES, KEA_LACKS, kea_text
 from edge.migrate.jsonout import Comment
+from edge.migrate.kea import FORCE_HEX_CODES, KEA_LACKS, put_data
 from edge.wire import optiondef, options4
 from edge.wire.errors import OptionTextError
 
@@ -1059,12 +1059,7 @@ class DnsmasqTranslator:
         payload = self.payload(d, code, defn, values)
         if payload is None:
             return None
-        text = None if code in FORCE_HEX_CODES else kea_text(defn, payload)
-        if text is None:
-            entry["csv-format"] = False
-            entry["data"] = payload.hex()
-        else:
-            entry["data"] = text
+        put_data(entry, defn, payload, code in FORCE_HEX_CODES)
         return entry
 
     def payload(

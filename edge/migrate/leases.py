@@ -29,8 +29,8 @@ from typing import TextIO
 from edge.leases.interchange import IMPORT_FORMATS, Item, Removal, Row, RowError
 from edge.leases.lease import Lease
 from edge.migrate.common import MigrationError
-from edge.migrate.dhcpd_options import HEX_LIST
-from edge.migrate.dhcpd_syntax import Statement, Token, read_text
+from edge.migrate.dhcpd.options import HEX_LIST
+from edge.migrate.dhcpd.syntax import Statement, Token, read_text
 
 __all__ = ["parse_dhcpd_leases", "parse_dnsmasq_leases", "register"]
 

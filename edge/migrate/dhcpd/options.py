@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from edge.migrate.common import MigrationError, Untranslatable
-from edge.migrate.dhcpd_syntax import Token, tokens
+from edge.migrate.dhcpd.syntax import Token, tokens
 from edge.wire.errors import OptionTextError
 from edge.wire.types import TYPES
 

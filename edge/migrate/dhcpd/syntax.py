@@ -3,7 +3,7 @@
 Rules this module keeps:
 - Every token knows its file and line; every error is a MigrationError `FILE line N: message`.
 - The reader knows only the shape of the language (statements end in `;` or carry a `{ ... }` block;
-  `include "file";` splices another file in), not what the statements mean: that is dhcpd.py's job.
+  `include "file";` splices another file in), not what the statements mean: that is read.py's job.
 - Files are read lazily, one top-level statement at a time, so an error in a statement is reported before
   anything later in the file is looked at (dhcpd reports the first error it meets, and so do we).
 

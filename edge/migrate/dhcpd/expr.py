@@ -23,8 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge.migrate.common import MigrationError, Untranslatable
-from edge.migrate.dhcpd_options import HEX_LIST, OptionInfo
-from edge.migrate.dhcpd_syntax import Token
+from edge.migrate.dhcpd.options import HEX_LIST, OptionInfo
+from edge.migrate.dhcpd.syntax import Token
 
 MAX_DEPTH = 100  # parentheses and function calls; deeper is not a real configuration
 

@@ -39,7 +39,7 @@ class PoolGuards:
         allows = [p for p in scope.permits if p[0] and p[1] != "all"]
         denies = [p for p in scope.permits if not p[0]]
         if any(p[1] == "all" for p in denies):
-            n = self.model.note(
+            n = self.model.add_note(
                 scope.line,
                 "deny all clients",
                 "a pool nobody may use; Kea has no such pool, it was written without a guard",

@@ -115,7 +115,7 @@ class Model:
     classes: dict[str, Scope]  # class name -> its scope
     notes: list[Note]  # every note so far, in order (the writer adds its own)
 
-    def note(self, line: int | None, what: str, why: str) -> Note:
+    def add_note(self, line: int | None, what: str, why: str) -> Note:
         """Record a note the writer makes (it places the note's comment itself) and return it."""
         n = Note(self.source, line, what, why)
         self.notes.append(n)

@@ -224,14 +224,14 @@ class Writer:
                         kea[Comment(f"{key} moved from a pool (line {pline}): Kea pools have none")] = None
                         kea[key] = value
                     elif kea[key] != value:
-                        n = self.model.note(
+                        n = self.model.add_note(
                             pline,
                             f"{key} {value} in a pool",
                             "Kea pools have no lease times and the subnet has its own",
                         )
                         pool[n.comment()] = None
         if not scope.ranges:
-            n = self.model.note(
+            n = self.model.add_note(
                 scope.line, "pool without a range", "a Kea pool is a range; nothing to allocate"
             )
             if id(owner) in self.kea_objects:
@@ -270,7 +270,7 @@ class Writer:
         if scope.circuit_id is not None:
             obj["circuit-id"] = scope.circuit_id.hex(":")
         if not (scope.hw or scope.client_id or scope.circuit_id):
-            n = self.model.note(
+            n = self.model.add_note(
                 scope.line,
                 f"host {scope.name}",
                 "it has no hardware address, client identifier or circuit-id, so no client can match it",
@@ -281,7 +281,7 @@ class Writer:
             if IPV4.match(text):
                 addresses.append(text)
             else:
-                n = self.model.note(
+                n = self.model.add_note(
                     scope.line,
                     f"fixed-address {text} of host {scope.name}",
                     f"{text} is a host name: dhcpd looks it up in DNS when it starts; give the address",
@@ -290,7 +290,7 @@ class Writer:
         if addresses:
             obj["ip-address"] = addresses[0]
             if len(addresses) > 1:
-                n = self.model.note(
+                n = self.model.add_note(
                     scope.line,
                     f"fixed-address {', '.join(addresses)} of host {scope.name}",
                     "a Kea reservation holds one address; the first one was kept",
@@ -310,7 +310,7 @@ class Writer:
                 "known-clients",
             ):
                 line = params[key][1]
-                n = self.model.note(
+                n = self.model.add_note(
                     line,
                     f"{key} for host {scope.name}",
                     "a Kea reservation takes only options, next-server, boot-file-name and server-hostname",
@@ -349,7 +349,9 @@ class Writer:
                 obj[Comment(f"subclass of {sup.name}, selector {ex.describe(scope.selector)}")] = None
                 obj["test"] = test
             except Untranslatable as u:
-                n = self.model.note(scope.line, f"subclass {sup.name} {ex.describe(scope.selector)}", u.why)
+                n = self.model.add_note(
+                    scope.line, f"subclass {sup.name} {ex.describe(scope.selector)}", u.why
+                )
                 obj[n.comment()] = None
             extra = [sup, *groups]
         else:
@@ -361,7 +363,7 @@ class Writer:
                 try:
                     obj["test"] = ex.to_kea(scope.match_if, self.options.expr_space)
                 except Untranslatable as u:
-                    n = self.model.note(scope.line, f"match if {ex.describe(scope.match_if)}", u.why)
+                    n = self.model.add_note(scope.line, f"match if {ex.describe(scope.match_if)}", u.why)
                     obj[n.comment()] = None
             extra = groups
         vendor_space = scope.vendor_space or next((s.vendor_space for s in extra if s.vendor_space), "")
@@ -383,7 +385,7 @@ class Writer:
         self.apply_params(obj, params, "class")
         for key, (_value, line) in params.items():
             if key not in KEA_SCOPE_KEYS["class"] and key not in ("use-host-decl-names",):
-                n = self.model.note(
+                n = self.model.add_note(
                     line,
                     f"{key} in class {scope.name}",
                     "a Kea class takes only options, lease times, next-server, boot-file-name and "

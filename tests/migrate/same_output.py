@@ -32,6 +32,7 @@ import sys
 import sysconfig
 import tarfile
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -100,8 +101,14 @@ def _items(fn: Callable[..., Iterator[Any]], text: str, source: str) -> tuple[li
 def _wrap_parser(call: str, new: Callable[..., Any], old: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(stream: Any, source: str) -> Iterator[Any]:
         text = stream.read()
-        items, err = _items(new, text, source)
-        old_items, old_err = _items(old, text, source)
+        real_time = time.time
+        now = real_time()
+        time.time = lambda: now  # dnsmasq lifetimes count from "now": the same now for old and new
+        try:
+            items, err = _items(new, text, source)
+            old_items, old_err = _items(old, text, source)
+        finally:
+            time.time = real_time
         seen_new = ([repr(i) for i in items], (type(err).__name__, str(err)) if err else None)
         seen_old = ([repr(i) for i in old_items], (type(old_err).__name__, str(old_err)) if old_err else None)
         entry: dict[str, Any] = {"call": call, "input": source, "same": seen_new == seen_old}

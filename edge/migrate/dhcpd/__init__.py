@@ -29,16 +29,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from edge.migrate.common import Result
-from edge.migrate.dhcpd.read import read_statements
-from edge.migrate.dhcpd.syntax import read_file, read_text
-from edge.migrate.dhcpd.write import write_document
 
 __all__ = ["translate_file", "translate_text"]
 
+# The passes are imported when a configuration is converted, not with the package: every `edge-dhcp`
+# start imports dhcpd/leases.py (the lease-import table), and that needs only syntax.py and options.py.
+
 
 def translate_text(text: str, source: str = "<dhcpd.conf>", interfaces: Iterable[str] = ()) -> Result:
+    from edge.migrate.dhcpd.read import read_statements
+    from edge.migrate.dhcpd.syntax import read_text
+    from edge.migrate.dhcpd.write import write_document
+
     return write_document(read_statements(read_text(text, source), source), interfaces)
 
 
 def translate_file(path: str, interfaces: Iterable[str] = ()) -> Result:
+    from edge.migrate.dhcpd.read import read_statements
+    from edge.migrate.dhcpd.syntax import read_file
+    from edge.migrate.dhcpd.write import write_document
+
     return write_document(read_statements(read_file(path), path), interfaces)

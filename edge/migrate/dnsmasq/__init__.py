@@ -33,11 +33,11 @@ import ipaddress
 from collections.abc import Iterable
 
 from edge.migrate.common import Result
-from edge.migrate.dnsmasq.read import read_directives
-from edge.migrate.dnsmasq.syntax import read_file, read_text
-from edge.migrate.dnsmasq.write import write_document
 
 __all__ = ["local_addresses", "translate_file", "translate_text"]
+
+# The passes are imported when a configuration is converted, not with the package: every `edge-dhcp`
+# start imports dnsmasq/leases.py (the lease-import table), which needs none of them.
 
 
 def translate_text(
@@ -46,6 +46,10 @@ def translate_text(
     interfaces: Iterable[str] = (),
     local: Iterable[tuple[str, ipaddress.IPv4Interface]] = (),
 ) -> Result:
+    from edge.migrate.dnsmasq.read import read_directives
+    from edge.migrate.dnsmasq.syntax import read_text
+    from edge.migrate.dnsmasq.write import write_document
+
     return write_document(read_directives(read_text(text, source), source, interfaces, local))
 
 
@@ -54,6 +58,10 @@ def translate_file(
     interfaces: Iterable[str] = (),
     local: Iterable[tuple[str, ipaddress.IPv4Interface]] | None = None,
 ) -> Result:
+    from edge.migrate.dnsmasq.read import read_directives
+    from edge.migrate.dnsmasq.syntax import read_file
+    from edge.migrate.dnsmasq.write import write_document
+
     found = local_addresses() if local is None else local
     return write_document(read_directives(read_file(path), path, interfaces, found))
 

@@ -112,7 +112,6 @@ class OptionStatements(ReaderContext):
                 None,
                 stmt.line,
                 stmt.source,
-                stmt.end_line,
                 via_server_space=True,
             )
             if info.name.lower() in ("option", "server"):

@@ -564,7 +564,7 @@ def encode_value(dtype: DType, toks: list[Token], source: str, line: int) -> byt
     else:
         last = len(fields) - 1
         for n, kind in enumerate(fields):
-            if n == last and array in ("last", "inner"):
+            if n == last and array == "last":
                 while True:
                     out += reader.field(kind)
                     if not reader.comma():

@@ -329,11 +329,9 @@ class Reader(TagDirectives):
             subnet = next(
                 (s for s in self.model.subnets.values() if ipaddress.IPv4Address(ip) in s.network), None
             )
-            if subnet is None:
-                # dnsmasq requires the address to lie in a subnet with a dhcp-range; ranges may come later,
-                # so the reservation waits in the global list and is placed when the document is built.
-                pass
-            else:
+            # dnsmasq requires the address to lie in a subnet with a dhcp-range; ranges may come later,
+            # so a reservation with no subnet yet waits in the global list and is placed by the writer.
+            if subnet is not None:
                 target = subnet.reservations
         for kind, value in identifiers:
             r: dict[str, Any] = {kind: value}

@@ -148,7 +148,10 @@ def account(server: Any, lease: Lease, sign: int) -> None:
 
 
 def _replace(server: Any, old: Lease | None, new: Lease) -> None:
-    server.store.put(new)  # may raise LeaseStoreError: then nothing changed and the registry answers 1
+    try:
+        server.store.put(new)  # may raise LeaseStoreError: then nothing changed and the registry answers 1
+    except ValueError as exc:  # a lease the store cannot represent: nothing changed either
+        raise ArgError(f"the lease cannot be stored: {exc}") from None
     if old is not None:
         account(server, old, -1)
     account(server, new, +1)

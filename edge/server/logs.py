@@ -291,9 +291,21 @@ class _DeferredFlush(logging.Handler):
             self.doRollover()  # type: ignore[attr-defined]
         if self.stream is None:  # type: ignore[attr-defined]
             self.stream = self._open()  # type: ignore[attr-defined]
-        self.stream.write(text)  # type: ignore[attr-defined]
+        try:
+            self.stream.write(text)  # type: ignore[attr-defined]
+        except UnicodeEncodeError:  # a character the output cannot take (a lone surrogate): escaped, not lost
+            self.stream.write(text.encode("ascii", "backslashreplace").decode("ascii"))  # type: ignore[attr-defined]
         self._urgent = urgent
         self.flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # StreamHandler.emit, through write_line (one place that writes, and escapes what cannot be encoded).
+        try:
+            self.write_line(self.format(record) + self.terminator, self._urgent)
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
 
     def flush(self) -> None:
         if not self._urgent and _deferring_thread is not None:
@@ -365,13 +377,7 @@ def _rotating_handler_class() -> type[logging.Handler]:
             def shouldRollover(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
                 return self.roll_due(self.format(record) + self.terminator)
 
-            def emit(self, record: logging.LogRecord) -> None:
-                try:
-                    self.write_line(self.format(record) + self.terminator, self._urgent)
-                except RecursionError:
-                    raise
-                except Exception:
-                    self.handleError(record)
+            emit = _DeferredFlush.emit  # not RotatingFileHandler's: write_line rolls over itself
 
         _rotating = _RotatingFileHandler
     return _rotating

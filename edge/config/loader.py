@@ -1570,7 +1570,14 @@ class _Builder:
         s["id"] = subnet.id
         _map_reservation_mode(s)
         for key in SHOWN_RESOLVED:
-            s.setdefault(key, _resolved(key, [*parents, s]))
+            # The values the subnet runs with. Taken from its parameters, not looked up in the filled-in
+            # parents: a network's shown max-valid-lifetime (its own valid-lifetime) is not what a subnet
+            # that sets a longer valid-lifetime inherits, and config-write's file must load back the same.
+            field = key.replace("-", "_")
+            if hasattr(subnet.params, field):
+                s[key] = getattr(subnet.params, field)
+            else:
+                s.setdefault(key, _resolved(key, [*parents, s]))
         relay = s.get("relay", {})
         if "ip-address" in relay:
             relay["ip-addresses"] = [relay.pop("ip-address")]

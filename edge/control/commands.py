@@ -234,6 +234,12 @@ def config_reload(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     return answer(SUCCESS, "Configuration successful." + (f" {message}" if message else ""))
 
 
+def written_config(config: Config) -> bytes:
+    """What config-write puts in the file: the running configuration as a Kea-dialect document, strict JSON
+    in UTF-8, which loads back to the same running configuration (tests/config/test_write_roundtrip.py)."""
+    return json.dumps(config.raw, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"
+
+
 def config_write(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     if not server.config_path:
         return answer(
@@ -249,7 +255,7 @@ def config_write(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
             ERROR,
             f"config-write may only write into the configuration directory {base} (asked for {filename})",
         )
-    data = json.dumps(server.config.raw, indent=2).encode() + b"\n"
+    data = written_config(server.config)
     try:
         write_atomically(target, data)
     except OSError as exc:

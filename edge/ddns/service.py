@@ -85,12 +85,13 @@ class DdnsService:
         queue_path: str | None,
         monotonic: Callable[[], float] = time.monotonic,
         confirm_wait: float = 0.1,
+        deliverer: Any = None,
     ) -> None:
         self.monotonic = monotonic
         self.confirm_wait = confirm_wait
         self.settings = config.ddns
         self.queue = UpdateQueue(queue_path, config.ddns.max_queue_size)
-        self.deliverer = self._make_deliverer(config.ddns)
+        self.deliverer = deliverer if deliverer is not None else self._make_deliverer(config.ddns)
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._read_fd, False)
         os.set_blocking(self._write_fd, False)
@@ -107,12 +108,7 @@ class DdnsService:
 
     # -- wiring
     def _make_deliverer(self, settings: DdnsSettings) -> Any:
-        if settings.mode == MODE_BUILT_IN:
-            from edge.ddns.rfc2136 import Rfc2136Updater  # dnspython: loaded only when it is used
-
-            assert settings.d2 is not None
-            return Rfc2136Updater(settings.d2)
-        return D2Sender(settings, self.confirm_wait)
+        return make_deliverer(settings, self.confirm_wait)
 
     def start(self, server: Any) -> None:
         self._server = server
@@ -130,11 +126,11 @@ class DdnsService:
         )
         self.pump()
 
-    def reconfigure(self, config: Config) -> None:
+    def reconfigure(self, config: Config, deliverer: Any = None) -> None:
         if config.ddns != self.settings:
             old = self.deliverer
             self.settings = config.ddns
-            self.deliverer = self._make_deliverer(config.ddns)
+            self.deliverer = deliverer if deliverer is not None else self._make_deliverer(config.ddns)
             self.queue.max_size = config.ddns.max_queue_size or self.queue.max_size
             if isinstance(old, D2Sender) and self._busy is None:
                 old.close()
@@ -273,10 +269,38 @@ def queue_path_for(store: Any) -> str | None:
     return str(path) + QUEUE_SUFFIX
 
 
-def attach(server: Any) -> DdnsService | None:
+def make_deliverer(settings: DdnsSettings, confirm_wait: float = 0.1) -> Any:
+    """What delivers the updates `settings` ask for (may raise: dnspython missing, a key it refuses)."""
+    if settings.mode == MODE_BUILT_IN:
+        from edge.ddns.rfc2136 import Rfc2136Updater  # dnspython: loaded only when it is used
+
+        assert settings.d2 is not None
+        return Rfc2136Updater(settings.d2)
+    return D2Sender(settings, confirm_wait)
+
+
+def prepare(server: Any, config: Config) -> Any:
+    """What `attach` will need for `config` and could fail to make, made now, before the configuration is
+    swapped in (Server.apply_config): the deliverer, when `config` changes the DNS settings in force. None
+    when nothing new is needed. Raises what making it raises; nothing is changed."""
+    if config.ddns.mode == MODE_OFF:
+        return None
+    service: DdnsService | None = getattr(server, "ddns", None)
+    if service is not None and service.settings == config.ddns:
+        return None
+    return make_deliverer(config.ddns)
+
+
+def discard(deliverer: Any) -> None:
+    """A prepared deliverer that will not be used (the reload failed later)."""
+    if isinstance(deliverer, D2Sender):
+        deliverer.close()
+
+
+def attach(server: Any, deliverer: Any = None) -> DdnsService | None:
     """Give the server's engine its name handler and the server its DDNS service (or none), for the
     configuration the engine now has, and hook the service to expired-lease reclamation. Called at
-    start-up and after each successful reload."""
+    start-up and after each successful reload (with what `prepare` made for it)."""
     engine = server.engine
     config = engine.config
     handler = getattr(engine, "ddns", None)
@@ -297,7 +321,7 @@ def attach(server: Any) -> DdnsService | None:
     if service is None:
         path = queue_path_for(server.store)
         try:
-            service = DdnsService(config, path, server.monotonic)
+            service = DdnsService(config, path, server.monotonic, deliverer=deliverer)
         except OSError as exc:  # the lease directory works (the store opened), so this is rare
             log.error(
                 "DHCPSRV_DHCP_DDNS_QUEUE_OPEN_FAIL cannot open %s (%s); DNS updates are queued in memory "
@@ -305,12 +329,12 @@ def attach(server: Any) -> DdnsService | None:
                 path,
                 exc,
             )
-            service = DdnsService(config, None, server.monotonic)
+            service = DdnsService(config, None, server.monotonic, deliverer=deliverer)
         server.ddns = service
         handler.sink = service.submit
         service.start(server)
     else:
-        service.reconfigure(config)
+        service.reconfigure(config, deliverer)
         handler.sink = service.submit
     reclaimer = getattr(getattr(server, "lease_timers", None), "reclaimer", None)
     hooks = getattr(reclaimer, "on_reclaim", None)

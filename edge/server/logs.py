@@ -452,6 +452,47 @@ def _target(name: str) -> str:
 
 def configure_logging(loggers: tuple[Logger, ...] = (), default_level: int = logging.INFO) -> None:
     """(Re)configure the `edge` logger tree. Called at start and after each successful reload."""
+    prepare_logging(loggers, default_level).install()
+
+
+class LoggingPlan:
+    """Log outputs opened for a configuration, not yet in use: `install()` (cannot fail) puts them in place
+    of the current ones, `close()` drops them (the reload they were for failed)."""
+
+    def __init__(self, install: collections.abc.Callable[[], None], handlers: list[logging.Handler]) -> None:
+        self.install = install
+        self._handlers = handlers
+
+    def close(self) -> None:
+        for handler in self._handlers:
+            handler.close()
+
+
+def prepare_logging(loggers: tuple[Logger, ...] = (), default_level: int = logging.INFO) -> LoggingPlan:
+    """Open every output `loggers` name. Opening may fail (OSError: a log directory that cannot be made, a
+    file that cannot be opened); then nothing has changed and what was opened is closed again. Installing
+    the plan cannot fail, so a reload prepares its logging before it swaps the configuration in
+    (edge/server/main.py apply_config)."""
+    formatter = KeaFormatter()  # works out the short logger name itself: no per-record filter
+    built: list[tuple[Logger, list[logging.Handler]]] = []
+    try:
+        for entry in loggers:
+            handlers: list[logging.Handler] = []
+            built.append((entry, handlers))
+            for output in entry.outputs or ():
+                handler = _handler_for(output.output, output.maxsize, output.maxver)
+                handler.setFormatter(formatter)
+                handlers.append(handler)
+    except BaseException:
+        for _, handlers in built:
+            for handler in handlers:
+                handler.close()
+        raise
+    opened = [handler for _, handlers in built for handler in handlers]
+    return LoggingPlan(lambda: _install(built, default_level, formatter), opened)
+
+
+def _install(built: list[tuple[Logger, list[logging.Handler]]], default_level: int, formatter: KeaFormatter) -> None:
     root = logging.getLogger("edge")
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -464,9 +505,8 @@ def configure_logging(loggers: tuple[Logger, ...] = (), default_level: int = log
     logging.logMultiprocessing = False
     if sys.version_info[:2] == (3, 11) and logging.getLogRecordFactory() is logging.LogRecord:
         logging.setLogRecordFactory(FastLogRecord)  # written against 3.11's LogRecord; others keep theirs
-    formatter = KeaFormatter()  # works out the short logger name itself: no per-record filter
     configured_root = False
-    for entry in loggers:
+    for entry, handlers in built:
         target = logging.getLogger(_target(entry.name))
         if target is not root:
             for handler in list(target.handlers):
@@ -476,9 +516,7 @@ def configure_logging(loggers: tuple[Logger, ...] = (), default_level: int = log
         else:
             configured_root = True
         target.setLevel(_SEVERITY.get(entry.severity.upper(), logging.INFO))
-        for output in entry.outputs or ():
-            handler = _handler_for(output.output, output.maxsize, output.maxver)
-            handler.setFormatter(formatter)
+        for handler in handlers:
             target.addHandler(handler)
     if not configured_root or not root.handlers:
         handler = _StreamHandler(sys.stderr)

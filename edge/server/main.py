@@ -8,8 +8,8 @@ Theory of operation:
   configuration file. A reload builds and validates the whole new snapshot, then the engine swaps one
   reference and the socket manager is rebuilt; on any error the running configuration keeps serving.
 - `apply_config` is the one way a configuration goes into service (SIGHUP, config-set, config-reload):
-  everything that can fail (control sockets opened, socket manager built, engine indexes built) happens
-  before anything is swapped; leases of subnets the new configuration drops stay in the store and are
+  everything that can fail (control sockets opened, log outputs opened, the DNS update deliverer made,
+  socket manager built, engine indexes built) happens before anything is swapped; leases of subnets the new configuration drops stay in the store and are
   reported.
 - The control channel (edge/control) lives in the same loop through `add_reader`/`set_writable`; while
   `dhcp-disable` is in force, packets are read and dropped (counted as pkt4-receive-drop).
@@ -19,6 +19,12 @@ Theory of operation:
   store's `durable_seq` reaches it (the store's wake-up fd is one of the loop's readers), and dropped —
   the client retries — if the store reports that change could not be made durable. Lease reclamation,
   the flush and the lease-file cleanup are timers of the loop (edge/leases/reclaim.py, `lease_timers`).
+- Safety nets, not fixes: an unexpected exception while handling one packet is counted (pkt4-processing-
+  failed and pkt4-receive-drop, as later Kea counts it), logged at ERROR with its traceback, and the
+  packet dropped; a timer or a reader (control channel, lease store, DNS queue) that raises is logged the
+  same way and the loop goes on. Each distinct failure (type and place) is logged with its traceback
+  once; repeats go to DEBUG, so a client that sends the same bad packet in a loop cannot flood the log.
+  Every case a test catches here is a bug to mend where it happens.
 - The hot path (a packet in, a reply out) does no per-packet bookkeeping it can do per change: the
   interface addresses an `Inbound` carries are cached per interface, the sockets are re-registered only
   when the socket manager's `generation` moves (or the manager is replaced by a reload), and the timers
@@ -42,13 +48,15 @@ from typing import Any
 from edge.config.defaults import load_config
 from edge.config.model import Config, ControlSocket
 from edge.ddns.service import attach as attach_ddns
+from edge.ddns.service import discard as discard_ddns
+from edge.ddns.service import prepare as prepare_ddns
 from edge.engine.engine import Engine, Inbound, Outbound
 from edge.leases.memfile import MemfileLeaseStore
 from edge.leases.reclaim import LeaseMaintenance
 from edge.leases.store import LeaseStore, MemoryLeaseStore
 from edge.netif.datagrams import Transmit
 from edge.policy.hosts import HostsDatabaseError
-from edge.server.logs import configure_logging, defer_flushes, flush_pending
+from edge.server.logs import configure_logging, defer_flushes, flush_pending, prepare_logging
 from edge.stats import Statistics
 
 log = logging.getLogger("edge.server")
@@ -140,6 +148,7 @@ class Server:
         self._timers_next = 0.0  # monotonic time of the next timer pass
         self._readers: dict[int, Any] = {}  # fd -> callback(fd), e.g. control sockets
         self._timers: list[_Timer] = []
+        self._failures_seen: set[tuple[Any, ...]] = set()  # unexpected failures logged with a traceback
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -207,23 +216,35 @@ class Server:
             log.error("DHCP4_CONFIG_LOAD_FAIL %s not applied, the running configuration stays in service: %s",
                       origin, exc)
             return False, f"configuration not applied, the running one stays in service: {exc}"
+        deliverer = logging_plan = None
         try:
+            logging_plan = prepare_logging(config.loggers)  # outputs opened, not yet in place
+            deliverer = prepare_ddns(self, config)
             manager = self._make_manager(config)
-            self.engine.reconfigure(config)
+            self.engine.reconfigure(config)  # the swap: the last step that may fail
         except Exception as exc:
             plan.abort()
             if manager is not None:
                 manager.close()
+            discard_ddns(deliverer)
+            if logging_plan is not None:
+                logging_plan.close()
             log.error("DHCP4_CONFIG_LOAD_FAIL cannot apply the new configuration (%s); keeping the old one", exc)
             return False, f"configuration not applied, the running one stays in service: {exc}"
-        plan.commit()
-        old, self.manager = self.manager, manager
-        self._unregister_all()
-        old.close()
-        configure_logging(config.loggers)
-        self.lease_timers.configure(config)
+        # From here on nothing may fail halfway: every step below was prepared above or cannot fail; a bug
+        # that makes one fail anyway is logged, and the steps after it still run.
+        for step in (
+            plan.commit,
+            self._swap_manager(manager),
+            logging_plan.install,
+            lambda: self.lease_timers.configure(config),
+            lambda: attach_ddns(self, deliverer),
+        ):
+            try:
+                step()
+            except Exception as exc:
+                self._unexpected("DHCP4_CONFIG_APPLY_FAIL", exc, "a step of applying %s failed" % origin)
         self._timers_next = 0.0  # intervals may have changed: walk the timers on the next turn
-        attach_ddns(self)
         self.reloaded = self.monotonic()
         message = self._kept_leases_note(config)
         release_free_memory()
@@ -231,6 +252,14 @@ class Server:
         if message:
             log.warning("DHCP4_CONFIG_LEASES_KEPT %s", message)
         return True, message
+
+    def _swap_manager(self, manager: Any) -> Any:
+        def swap() -> None:
+            old, self.manager = self.manager, manager
+            self._unregister_all()
+            old.close()
+
+        return swap
 
     def _kept_leases_note(self, config: Config) -> str:
         """Leases whose subnet the new configuration no longer has: kept, and said so."""
@@ -303,8 +332,8 @@ class Server:
             if now >= timer.due:
                 try:
                     timer.callback()
-                except Exception:
-                    log.exception("DHCP4_TIMER_FAIL timer %s failed", timer.name)
+                except Exception as exc:
+                    self._unexpected("DHCP4_TIMER_FAIL", exc, "timer %s failed" % timer.name)
                 timer.due = now + timer.interval
             wait = max(0.0, timer.due - now)
             soonest = wait if soonest is None else min(soonest, wait)
@@ -357,23 +386,45 @@ class Server:
                 self.stats.inc("pkt4-received")
                 self.stats.inc("pkt4-receive-drop")
                 continue
-            ifname = rx.ifname
-            local = self._local.get(ifname)
-            if local is None:
-                local = self._local[ifname] = tuple(_as_int(a) for a in self.manager.local_addresses(ifname))
-            src_ip, dst_ip = rx.src_ip, rx.dst_ip
-            inbound = Inbound(
-                ifname,
-                rx.ifindex,
-                src_ip if type(src_ip) is int else _as_int(src_ip),
-                dst_ip if type(dst_ip) is int else _as_int(dst_ip),
-                rx.src_port,
-                rx.src_mac or b"",
-                local,
-            )
-            outbound = self.engine.handle(rx.payload, inbound, self.clock())
-            if outbound is not None:
-                self._deliver(outbound)
+            try:
+                ifname = rx.ifname
+                local = self._local.get(ifname)
+                if local is None:
+                    local = self._local[ifname] = tuple(_as_int(a) for a in self.manager.local_addresses(ifname))
+                src_ip, dst_ip = rx.src_ip, rx.dst_ip
+                inbound = Inbound(
+                    ifname,
+                    rx.ifindex,
+                    src_ip if type(src_ip) is int else _as_int(src_ip),
+                    dst_ip if type(dst_ip) is int else _as_int(dst_ip),
+                    rx.src_port,
+                    rx.src_mac or b"",
+                    local,
+                )
+                outbound = self.engine.handle(rx.payload, inbound, self.clock())
+                if outbound is not None:
+                    self._deliver(outbound)
+            except Exception as exc:  # the net (module docstring): this packet is lost, the server is not
+                self.stats.inc("pkt4-processing-failed")
+                self.stats.inc("pkt4-receive-drop")
+                self._unexpected(
+                    "DHCP4_PACKET_PROCESS_STD_EXCEPTION", exc, "packet of %d bytes from %s on %s dropped"
+                    % (len(rx.payload), rx.src_ip, rx.ifname)
+                )
+
+    def _unexpected(self, message_id: str, exc: BaseException, what: str) -> None:
+        """Log an unexpected exception: with its traceback at ERROR the first time this kind of failure
+        (exception type and the place it was raised) is seen, at DEBUG after that."""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = (type(exc).__name__, tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else ()
+        if where in self._failures_seen:
+            log.debug("%s %s: %s: %s (seen before)", message_id, what, type(exc).__name__, exc)
+            return
+        if len(self._failures_seen) < 1024:
+            self._failures_seen.add(where)
+        log.error("%s %s: %s: %s", message_id, what, type(exc).__name__, exc, exc_info=exc)
 
     # ------------------------------------------------------------------ replies held for durability
     def _deliver(self, out: Outbound) -> None:
@@ -496,12 +547,15 @@ class Server:
                     timeout = timer_wait if timeout is None else min(timeout, timer_wait)
                 flush_pending()
                 for key, _ in self._selector.select(timeout):
-                    if key.data is None:
-                        self._on_signals()
-                    elif isinstance(key.data, tuple):
-                        key.data[1](key.fd)
-                    else:
-                        self._dispatch(key.data)
+                    try:
+                        if key.data is None:
+                            self._on_signals()
+                        elif isinstance(key.data, tuple):
+                            key.data[1](key.fd)
+                        else:
+                            self._dispatch(key.data)
+                    except Exception as exc:  # the net (module docstring) for readers and signals
+                        self._unexpected("DHCP4_LOOP_FAIL", exc, "handling fd %d failed" % key.fd)
         finally:
             defer_flushes(False)
             if handle_signals:

@@ -249,6 +249,8 @@ def config_write(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
         )
     base = os.path.dirname(os.path.abspath(server.config_path))
     filename = args.get("filename") or server.config_path
+    if "\0" in filename:  # no file name has one (and os.path would raise on it)
+        return answer(ERROR, "config-write: 'filename' must not contain a NUL character")
     target = os.path.realpath(os.path.join(base, filename))
     if os.path.dirname(target) != os.path.realpath(base):
         return answer(

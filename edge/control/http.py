@@ -39,10 +39,9 @@ from edge.config.model import ControlSocket
 from edge.control.protocol import (
     ERROR,
     MAX_COMMAND_BYTES,
-    RequestError,
+    Request,
     answer,
     encode_answer,
-    parse_command,
 )
 from edge.control.service import (
     READS_PER_WAKEUP,
@@ -379,10 +378,10 @@ class HttpConnection(Connection):
         return True
 
     def run(self, body: bytes) -> None:
-        try:
-            request = parse_command(body)
-        except RequestError as exc:
-            self.error(400, str(exc))
+        self.parse_then(body, None, self.run_request, lambda message: self.error(400, message))
+
+    def run_request(self, request: Request) -> None:
+        if self.closed:
             return
         services = request.service or [SERVICE]
         if SERVICE in services:

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from edge.config.model import ControlSocket
+from edge.control import jsonsteps
 from edge.control.protocol import (
     ERROR,
     CommandScanner,
@@ -56,6 +57,10 @@ __all__ = ["ControlError", "ControlService", "Loop", "Plan"]
 log = logging.getLogger("edge.control")
 
 REQUEST_TIMEOUT = 10.0  # seconds, as Kea's control channel
+# Commands up to INLINE_PARSE bytes are parsed at once (well under a millisecond); larger ones in steps of
+# jsonsteps.STEP, one per loop turn, the turns PARSE_TICK apart at most (packets are served in between).
+INLINE_PARSE = 64 * 1024
+PARSE_TICK = 0.0001
 MAX_CONNECTIONS = 32
 ACCEPTS_PER_WAKEUP = 16
 READ_CHUNK = 65536
@@ -336,13 +341,17 @@ class Connection:
         self.closed = False
         self.after: list[Callable[[], None]] = []
         self.want_write = False
+        self._parsing: Any = None  # the timer stepping a large command's parse (parse_then)
+        self._unheard = False  # not registered for reading while the parse finishes (_while_parsing)
 
     # -- loop callbacks
     def on_event(self, fd: int) -> None:
         if self.closed:
             return
         try:
-            if self.lingering:
+            if self._parsing is not None:
+                self._while_parsing()
+            elif self.lingering:
                 self.drain()
             elif self.writing:
                 self.flush()
@@ -354,6 +363,62 @@ class Connection:
 
     def read(self) -> None:
         raise NotImplementedError
+
+    def parse_then(
+        self,
+        data: bytes,
+        comments: bool | None,
+        proceed: Callable[[Request], None],
+        refuse: Callable[[str], None],
+    ) -> None:
+        """Parse one command and hand the Request to `proceed` (or the error to `refuse`): at once when it is
+        small, else in bounded steps, one per turn of the loop (edge/control/jsonsteps.py), so packets are
+        served while a large command is parsed."""
+        if len(data) <= INLINE_PARSE:
+            try:
+                request = parse_command(data)
+            except RequestError as exc:
+                refuse(str(exc))
+                return
+            proceed(request)
+            return
+        job = jsonsteps.steps(data, comments)
+
+        def step() -> None:
+            try:
+                next(job)
+                return
+            except StopIteration as done:
+                self._stop_parsing()
+                try:
+                    request = parse_command(done.value, parsed=True, checked=True)
+                except RequestError as exc:
+                    refuse(str(exc))
+                    return
+            except RequestError as exc:
+                self._stop_parsing()
+                refuse(str(exc))
+                return
+            proceed(request)
+
+        self._parsing = self.service.loop.call_every(PARSE_TICK, step, "control-channel parse")
+
+    def _stop_parsing(self) -> None:
+        if self._parsing is not None:
+            self.service.loop.cancel_timer(self._parsing)
+            self._parsing = None
+        if self._unheard and not self.closed:
+            self._unheard = False
+            self.service.loop.add_reader(self.fd, self.on_event)
+
+    def _while_parsing(self) -> None:
+        """Readable while its command is being parsed: the command is complete, so what comes now is not
+        part of it (Kea ignores it too); at the end of the input, stop listening until the answer is out
+        (a half-closed socket stays readable, and the loop would spin on it)."""
+        data = self.recv_some()
+        if data == b"":
+            self._unheard = True
+            self.service.loop.remove_reader(self.fd)
 
     def expired(self) -> None:
         """The deadline passed: say so if possible, then close."""
@@ -444,6 +509,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        self._stop_parsing()
         self.service.loop.remove_reader(self.fd)
         self.service.forget(self)
         try:
@@ -463,7 +529,9 @@ class UnixConnection(Connection):
         self.peer = _peer_uid(sock)
 
     def read(self) -> None:
-        for _ in range(READS_PER_WAKEUP):
+        # A large command is taken one chunk per wake-up: scanning a chunk costs a few milliseconds, and
+        # packets are served between wake-ups.
+        for _ in range(READS_PER_WAKEUP if len(self.buffer) < INLINE_PARSE else 1):
             data = self.recv_some()
             if data is None:
                 return
@@ -484,10 +552,10 @@ class UnixConnection(Connection):
                 return
 
     def finish(self, data: bytes) -> None:
-        try:
-            request = parse_command(data)
-        except RequestError as exc:
-            self.reply(answer(ERROR, str(exc)))
+        self.parse_then(data, self.scanner.comments, self.run, lambda message: self.reply(answer(ERROR, message)))
+
+    def run(self, request: Request) -> None:
+        if self.closed:
             return
         reply = self.service.execute(request, f"{self.label}, uid {self.peer}")
         self.reply(reply.answer, reply.after)

@@ -71,7 +71,7 @@ class _Budget:
         self.used = 0
 
 
-def steps(data: bytes, comments: bool | None = None) -> Generator[None, None, Any]:
+def steps(data: bytes | bytearray, comments: bool | None = None) -> Generator[None, None, Any]:
     """Parse `data` (one command's bytes), yielding between bounded steps; the generator's return value
     is the parsed value. RequestError for anything that is not a usable JSON text. `comments`: whether
     the stream scanner saw a comment in it (None: not scanned; then it is, here, in steps)."""
@@ -114,11 +114,11 @@ def steps(data: bytes, comments: bool | None = None) -> Generator[None, None, An
     return value
 
 
-def _ascii_text(data: bytes, comments: bool) -> Generator[None, None, str]:
+def _ascii_text(data: bytes | bytearray, comments: bool) -> Generator[None, None, str]:
     """`data` as an ASCII str that parses to the same value: comments blanked, other characters escaped."""
     if comments:
         try:
-            text = strip_comments(data.decode("utf-8"))  # rare for large commands: in one go
+            text = strip_comments(bytes(data).decode("utf-8"))  # rare for large commands: in one go
         except UnicodeDecodeError as exc:
             raise RequestError(f"command is not valid UTF-8 (byte {exc.start})") from None
         yield

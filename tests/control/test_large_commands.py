@@ -145,3 +145,17 @@ def test_another_client_is_answered_while_a_large_command_is_parsed(serve) -> No
     assert answers[0][2]["result"] == 0
     big_answer = next(a for name, _, a in answers if name == "big")
     assert big_answer["result"] == 0, big_answer
+
+
+def test_a_large_command_over_http_is_parsed_in_steps_too(serve) -> None:
+    running = serve(http={})
+    command = big_command(3000)  # ~430 KiB: past INLINE_PARSE
+    assert len(json.dumps(command)) > 64 * 1024
+    reply = running.http(command["command"], command["arguments"])
+    got = reply[0] if isinstance(reply, list) else reply
+    assert got["result"] == 0, got
+    bad = dict(command["arguments"])
+    bad["Dhcp4"] = {**bad["Dhcp4"], "valid-lifetime": "x" * 70000}
+    reply = running.http("config-test", bad)
+    got = reply[0] if isinstance(reply, list) else reply
+    assert got["result"] == 1 and "valid-lifetime" in got["text"], got

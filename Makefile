@@ -36,7 +36,7 @@ HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-d
 # service is then disabled like the DNS ones above. (dnsmasq-base ships no service.)
 MICROPYTHON_NPM := @micropython/micropython-webassembly-pyscript@1.27.0
 
-.PHONY: install system-deps test test-unit test-lab test-micropython lint demo bench check clean \
+.PHONY: install system-deps test test-unit test-lab test-micropython lint demo bench check clean fuzz \
         image test-image test-image-raspi3b cross test-arm
 
 install: $(VENV)/.installed
@@ -67,7 +67,7 @@ tests/micropython/node_modules/.installed: tests/micropython/package.json
 	cd tests/micropython && npm install --no-audit --no-fund --silent
 	touch $@
 
-# Everything: unit, property, fuzz, lab (root + namespaces), the ARM packages under qemu-user, MicroPython
+# Everything: unit, property, fuzz replay (tests/fuzz), lab (root + namespaces), the ARM packages under qemu-user, MicroPython
 # runs, and the Raspberry Pi image built and booted under qemu-system (the slowest part when cold: see README).
 test: system-deps install tests/micropython/node_modules/.installed
 	$(BIN)/python -m pytest -q -m "not image and not raspi3b and not arm"
@@ -105,6 +105,16 @@ check: install
 
 demo: system-deps install
 	$(BIN)/python -m tests.lab.demo
+
+# Coverage-guided fuzzing (atheris, the `fuzz` extra; tests/fuzz/run.py says why): each target in turn for
+# FUZZ_SECONDS (default 600), starting from its seed corpus (tests/fuzz/corpus/); new inputs and crash files
+# go to build/fuzz/TARGET/. Prints executions and coverage per target; fails on the first target that
+# crashes. Not part of `make test`, which replays the corpora and fixed mutations (tests/fuzz/test_replay.py).
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= wire engine control config
+fuzz: install
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,fuzz]'
+	@for t in $(FUZZ_TARGETS); do $(BIN)/python -m tests.fuzz.run $$t $(FUZZ_SECONDS) || exit 1; done
 
 # Figures and ratios, never pass/fail, and not part of `make test` (timing is never asserted in tests). The
 # side-by-side runs (edge/bench/perf.py: Kea 2.2 and edge-dhcp under perfdhcp in a lab, idle CPU, start-up,

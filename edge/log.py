@@ -304,9 +304,21 @@ class _DeferredFlush(logging.Handler):
             self.doRollover()  # type: ignore[attr-defined]
         if self.stream is None:  # type: ignore[attr-defined]
             self.stream = self._open()  # type: ignore[attr-defined]
-        self.stream.write(text)  # type: ignore[attr-defined]
+        try:
+            self.stream.write(text)  # type: ignore[attr-defined]
+        except UnicodeEncodeError:  # a character the output cannot take (a lone surrogate): escaped, not lost
+            self.stream.write(text.encode("ascii", "backslashreplace").decode("ascii"))  # type: ignore[attr-defined]
         self._urgent = urgent
         self.flush()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # StreamHandler.emit, through write_line (one place that writes, and escapes what cannot be encoded).
+        try:
+            self.write_line(self.format(record) + self.terminator, self._urgent)
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
 
     def flush(self) -> None:
         if not self._urgent and _deferring_thread is not None:
@@ -378,13 +390,7 @@ def _rotating_handler_class() -> type[logging.Handler]:
             def shouldRollover(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
                 return self.roll_due(self.format(record) + self.terminator)
 
-            def emit(self, record: logging.LogRecord) -> None:
-                try:
-                    self.write_line(self.format(record) + self.terminator, self._urgent)
-                except RecursionError:
-                    raise
-                except Exception:
-                    self.handleError(record)
+            emit = _DeferredFlush.emit  # not RotatingFileHandler's: write_line rolls over itself
 
         _rotating = _RotatingFileHandler
     return _rotating
@@ -459,6 +465,47 @@ def _target(name: str) -> str:
 
 def configure_logging(loggers: tuple[Logger, ...] = (), default_level: int = logging.INFO) -> None:
     """(Re)configure the `edge` logger tree. Called at start and after each successful reload."""
+    prepare_logging(loggers, default_level).install()
+
+
+class LoggingPlan:
+    """Log outputs opened for a configuration, not yet in use: `install()` (cannot fail) puts them in place
+    of the current ones, `close()` drops them (the reload they were for failed)."""
+
+    def __init__(self, install: collections.abc.Callable[[], None], handlers: list[logging.Handler]) -> None:
+        self.install = install
+        self._handlers = handlers
+
+    def close(self) -> None:
+        for handler in self._handlers:
+            handler.close()
+
+
+def prepare_logging(loggers: tuple[Logger, ...] = (), default_level: int = logging.INFO) -> LoggingPlan:
+    """Open every output `loggers` name. Opening may fail (OSError: a log directory that cannot be made, a
+    file that cannot be opened); then nothing has changed and what was opened is closed again. Installing
+    the plan cannot fail, so a reload prepares its logging before it swaps the configuration in
+    (edge/server/main.py apply_config)."""
+    formatter = KeaFormatter()  # works out the short logger name itself: no per-record filter
+    built: list[tuple[Logger, list[logging.Handler]]] = []
+    try:
+        for entry in loggers:
+            handlers: list[logging.Handler] = []
+            built.append((entry, handlers))
+            for output in entry.outputs or ():
+                handler = _handler_for(output.output, output.maxsize, output.maxver)
+                handler.setFormatter(formatter)
+                handlers.append(handler)
+    except BaseException:
+        for _, handlers in built:
+            for handler in handlers:
+                handler.close()
+        raise
+    opened = [handler for _, handlers in built for handler in handlers]
+    return LoggingPlan(lambda: _install(built, default_level, formatter), opened)
+
+
+def _install(built: list[tuple[Logger, list[logging.Handler]]], default_level: int, formatter: KeaFormatter) -> None:
     root = logging.getLogger("edge")
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -471,9 +518,8 @@ def configure_logging(loggers: tuple[Logger, ...] = (), default_level: int = log
     logging.logMultiprocessing = False
     if sys.version_info[:2] == (3, 11) and logging.getLogRecordFactory() is logging.LogRecord:
         logging.setLogRecordFactory(FastLogRecord)  # written against 3.11's LogRecord; others keep theirs
-    formatter = KeaFormatter()  # works out the short logger name itself: no per-record filter
     configured_root = False
-    for entry in loggers:
+    for entry, handlers in built:
         target = logging.getLogger(_target(entry.name))
         if target is not root:
             for handler in list(target.handlers):
@@ -483,9 +529,7 @@ def configure_logging(loggers: tuple[Logger, ...] = (), default_level: int = log
         else:
             configured_root = True
         target.setLevel(_SEVERITY.get(entry.severity.upper(), logging.INFO))
-        for output in entry.outputs or ():
-            handler = _handler_for(output.output, output.maxsize, output.maxver)
-            handler.setFormatter(formatter)
+        for handler in handlers:
             target.addHandler(handler)
     if not configured_root or not root.handlers:
         handler = _StreamHandler(sys.stderr)

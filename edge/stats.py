@@ -30,6 +30,7 @@ PACKET_COUNTERS = (
     "pkt4-nak-sent",
     "pkt4-parse-failed",
     "pkt4-receive-drop",
+    "pkt4-processing-failed",  # an unexpected error while handling a packet (Kea 3.1.4+; server/main.py)
     "v4-allocation-fail",
     "v4-allocation-fail-shared-network",
     "v4-allocation-fail-subnet",

@@ -276,6 +276,8 @@ class _Parser:
             raise self.fail(close, f"expected '?>' to end <?include, found {_describe(close)}", path)
         if len(self.lexers) > MAX_INCLUDE_DEPTH:
             raise self.fail(tok, f"includes nested more than {MAX_INCLUDE_DEPTH} deep", path)
+        if not name_tok.value or "\0" in name_tok.value:
+            raise self.fail(name_tok, "<?include needs a file name without NUL characters", path)
         name = os.path.join(self.base_dirs[-1], name_tok.value)
         real = os.path.realpath(name)
         if real in self.chain:

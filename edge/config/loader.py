@@ -16,7 +16,7 @@ Theory of operation, in four passes over one document:
      be trusted (bad parts are dropped, so later passes see only well-typed values, and never report a
      follow-on error for a value that was already reported);
   4. _Builder turns the cleaned document into model objects, checking meaning as it goes: addresses,
-     pools, ids, reservations, classes, option data (encoded by edge.wire.options4), timers.
+     pools, ids, reservations, classes, option data (encoded by edge.wire.options44), timers.
 Every problem goes to one IssueLog by key path; the log finds the position. At the end, errors raise.
 """
 
@@ -154,6 +154,18 @@ TIMER_KEYS = ("valid-lifetime", "min-valid-lifetime", "max-valid-lifetime", "ren
 # ----------------------------------------------------------------------------------------- entry points
 
 
+def _not_ascii_name(text: str) -> str:
+    """The message for a DNS name (or part of one) with characters beyond ASCII: names go on the wire one
+    byte per character (option 12/81, DNS updates), so an internationalized name is written in its IDNA
+    form. (Kea 2.2 would send the UTF-8 bytes as they are; no resolver reads them as the name meant.)"""
+    bad = next(ch for ch in text if not ch.isascii())
+    shown = repr(bad)[1:-1] if bad.isprintable() else f"U+{ord(bad):04X}"
+    return (
+        f'"{text[:40]}" is not usable in a DNS name: "{shown}" is not ASCII (write an internationalized '
+        "name in its IDNA form, xn--...)"
+    )
+
+
 def load_file(path: str, *, interfaces_present: Collection[str] | None = None) -> Config:
     """Load a configuration file (Kea dialect, includes allowed).
 
@@ -249,15 +261,29 @@ def _not_json(obj: Any) -> tuple[KeyPath, str] | None:
             for key, item in value.items():
                 if not isinstance(key, str):
                     return path, f"object keys must be strings, got {type(key).__name__}"
+                if not _is_text(key):
+                    return path, "object keys must be text: one has a lone surrogate (\\ud800-\\udfff)"
                 stack.append((path + (key,), item))
         elif isinstance(value, list):
             stack.extend((path + (i,), item) for i, item in enumerate(value))
         elif isinstance(value, float):
             if value != value or value in (float("inf"), float("-inf")):
                 return path, "numbers must be finite"
-        elif not (value is None or isinstance(value, (str, int, bool))):
+        elif isinstance(value, str):
+            if not _is_text(value):
+                return path, "strings must be text: this one has a lone surrogate (\\ud800-\\udfff)"
+        elif not (value is None or isinstance(value, (int, bool))):
             return path, f"not a JSON value: {type(value).__name__}"
     return None
+
+
+def _is_text(value: str) -> bool:
+    """False for a string holding a lone surrogate (from a JSON \\ud800 escape): no file or log can take it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # ----------------------------------------------------------------------------------------- small parsers
@@ -891,9 +917,11 @@ class _Builder:
                 self.error(
                     path + ("hostname-char-set",), f'"{pattern}" is not a usable regular expression: {exc}'
                 )
-        for key in ("ddns-generated-prefix", "ddns-qualifying-suffix"):
+        for key in ("ddns-generated-prefix", "ddns-qualifying-suffix", "hostname-char-replacement"):
             text = obj.get(key)
-            if text and (
+            if text and not text.isascii():
+                self.error(path + (key,), _not_ascii_name(text))
+            elif key != "hostname-char-replacement" and text and (
                 len(text) > 253 or any(not part or len(part) > 63 for part in text.strip(".").split("."))
             ):
                 self.error(path + (key,), f'"{text}" is not a valid domain name part')
@@ -1021,7 +1049,9 @@ class _Builder:
                     )
                 by_ip.setdefault(address, item_path)
             hostname = r.get("hostname", "")
-            if hostname and (
+            if hostname and not hostname.isascii():
+                self.error(item_path + ("hostname",), _not_ascii_name(hostname))
+            elif hostname and (
                 len(hostname) > 255 or any(ch.isspace() or not ch.isprintable() for ch in hostname)
             ):
                 self.error(item_path + ("hostname",), f'"{hostname[:40]}" is not a valid host name')
@@ -1540,7 +1570,14 @@ class _Builder:
         s["id"] = subnet.id
         _map_reservation_mode(s)
         for key in SHOWN_RESOLVED:
-            s.setdefault(key, _resolved(key, [*parents, s]))
+            # The values the subnet runs with. Taken from its parameters, not looked up in the filled-in
+            # parents: a network's shown max-valid-lifetime (its own valid-lifetime) is not what a subnet
+            # that sets a longer valid-lifetime inherits, and config-write's file must load back the same.
+            field = key.replace("-", "_")
+            if hasattr(subnet.params, field):
+                s[key] = getattr(subnet.params, field)
+            else:
+                s.setdefault(key, _resolved(key, [*parents, s]))
         relay = s.get("relay", {})
         if "ip-address" in relay:
             relay["ip-addresses"] = [relay.pop("ip-address")]

@@ -242,6 +242,12 @@ def config_reload(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     return answer(SUCCESS, "Configuration successful." + (f" {message}" if message else ""))
 
 
+def written_config(config: Config) -> bytes:
+    """What config-write puts in the file: the running configuration as a Kea-dialect document, strict JSON
+    in UTF-8, which loads back to the same running configuration (tests/config/test_write_roundtrip.py)."""
+    return json.dumps(config.raw, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"
+
+
 def config_write(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     if not server.config_path:
         return answer(
@@ -251,13 +257,15 @@ def config_write(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
         )
     base = os.path.dirname(os.path.abspath(server.config_path))
     filename = args.get("filename") or server.config_path
+    if "\0" in filename:  # no file name has one (and os.path would raise on it)
+        return answer(ERROR, "config-write: 'filename' must not contain a NUL character")
     target = os.path.realpath(os.path.join(base, filename))
     if os.path.dirname(target) != os.path.realpath(base):
         return answer(
             ERROR,
             f"config-write may only write into the configuration directory {base} (asked for {filename})",
         )
-    data = json.dumps(server.config.raw, indent=2).encode() + b"\n"
+    data = written_config(server.config)
     try:
         write_atomically(target, data)
     except OSError as exc:

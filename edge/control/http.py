@@ -39,10 +39,9 @@ from edge.config.model import ControlSocket
 from edge.control.protocol import (
     ERROR,
     MAX_COMMAND_BYTES,
-    RequestError,
+    Request,
     answer,
     encode_answer,
-    parse_command,
 )
 from edge.control.transport import READS_PER_WAKEUP, Connection, ControlError, Host, Listener
 
@@ -372,10 +371,10 @@ class HttpConnection(Connection):
         return True
 
     def run(self, body: bytes) -> None:
-        try:
-            request = parse_command(body)
-        except RequestError as exc:
-            self.error(400, str(exc))
+        self.parse_then(body, None, self.run_request, lambda message: self.error(400, message))
+
+    def run_request(self, request: Request) -> None:
+        if self.closed:
             return
         ours_name = self.service.service_name  # "dhcp4" or "dhcp6": the family this listener serves
         services = request.service or [ours_name]

@@ -9,6 +9,9 @@ Rules this module keeps:
   only ever sees values of the declared types. Relations between arguments (this one or that one) are
   the handler's to check, also with result 1.
 - An unknown command is answered with result 2, as Kea answers it.
+- Values that could not be written back (non-finite numbers, lone surrogates: protocol.not_plain_json) are
+  refused with result 1 before anything runs; parse_command has checked them already for what comes off
+  a socket.
 - No exception escapes `dispatch`: a bug in a handler is logged with its traceback and answered with
   result 1, so no command can crash the server.
 
@@ -25,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge.control.protocol import ERROR, UNSUPPORTED, Request, answer
+from edge.control.protocol import ERROR, UNSUPPORTED, Request, answer, not_plain_json
 
 __all__ = ["Arg", "ArgError", "Command", "Registry", "Reply", "ValueKind"]
 
@@ -229,6 +232,10 @@ class Registry:
         return self._commands.get(name)
 
     def dispatch(self, request: Request, context: Any) -> Reply:
+        if not request.checked:  # not from parse_command: the values have not been looked at yet
+            problem = not_plain_json([request.command, request.arguments, request.service])
+            if problem is not None:
+                return Reply(answer(ERROR, f"command refused: {problem}"))
         command = self._commands.get(request.command)
         if command is None:
             return Reply(answer(UNSUPPORTED, f"'{request.command[:80]}' command not supported."))

@@ -17,13 +17,15 @@ Rules this module keeps:
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from edge.config.model import ControlSocket
-from edge.control.protocol import Request
+from edge.control import jsonsteps
+from edge.control.protocol import Request, RequestError, parse_command
 from edge.control.registry import Reply
 
 __all__ = ["Connection", "ControlError", "Host", "Listener", "Loop"]
@@ -31,6 +33,10 @@ __all__ = ["Connection", "ControlError", "Host", "Listener", "Loop"]
 log = logging.getLogger("edge.control")
 
 REQUEST_TIMEOUT = 10.0  # seconds, as Kea's control channel
+# Commands up to INLINE_PARSE bytes are parsed at once (well under a millisecond); larger ones in steps of
+# jsonsteps.STEP, one per loop turn, the turns PARSE_TICK apart at most (packets are served in between).
+INLINE_PARSE = 64 * 1024
+PARSE_TICK = 0.0001
 MAX_CONNECTIONS = 32
 ACCEPTS_PER_WAKEUP = 16
 READ_CHUNK = 65536
@@ -180,13 +186,17 @@ class Connection:
         self.closed = False
         self.after: list[Callable[[], None]] = []
         self.want_write = False
+        self._parsing: Any = None  # the timer stepping a large command's parse (parse_then)
+        self._unheard = False  # not registered for reading while the parse finishes (_while_parsing)
 
     # -- loop callbacks
     def on_event(self, fd: int) -> None:
         if self.closed:
             return
         try:
-            if self.lingering:
+            if self._parsing is not None:
+                self._while_parsing()
+            elif self.lingering:
                 self.drain()
             elif self.writing:
                 self.flush()
@@ -198,6 +208,64 @@ class Connection:
 
     def read(self) -> None:
         raise NotImplementedError
+
+    def parse_then(
+        self,
+        data: bytes | bytearray,
+        comments: bool | None,
+        proceed: Callable[[Request], None],
+        refuse: Callable[[str], None],
+    ) -> None:
+        """Parse one command and hand the Request to `proceed` (or the error to `refuse`): at once when it is
+        small, else in bounded steps, one per turn of the loop (edge/control/jsonsteps.py), so packets are
+        served while a large command is parsed."""
+        if len(data) <= INLINE_PARSE:
+            try:
+                request = parse_command(bytes(data))
+            except RequestError as exc:
+                refuse(str(exc))
+                return
+            proceed(request)
+            return
+        job = jsonsteps.steps(data, comments)
+        _hold_collector(True)
+
+        def step() -> None:
+            try:
+                next(job)
+                return
+            except StopIteration as done:
+                self._stop_parsing()
+                try:
+                    request = parse_command(done.value, parsed=True, checked=True)
+                except RequestError as exc:
+                    refuse(str(exc))
+                    return
+            except RequestError as exc:
+                self._stop_parsing()
+                refuse(str(exc))
+                return
+            proceed(request)
+
+        self._parsing = self.service.loop.call_every(PARSE_TICK, step, "control-channel parse")
+
+    def _stop_parsing(self) -> None:
+        if self._parsing is not None:
+            self.service.loop.cancel_timer(self._parsing)
+            self._parsing = None
+            _hold_collector(False)
+        if self._unheard and not self.closed:
+            self._unheard = False
+            self.service.loop.add_reader(self.fd, self.on_event)
+
+    def _while_parsing(self) -> None:
+        """Readable while its command is being parsed: the command is complete, so what comes now is not
+        part of it (Kea ignores it too); at the end of the input, stop listening until the answer is out
+        (a half-closed socket stays readable, and the loop would spin on it)."""
+        data = self.recv_some()
+        if data == b"":
+            self._unheard = True
+            self.service.loop.remove_reader(self.fd)
 
     def expired(self) -> None:
         """The deadline passed: say so if possible, then close."""
@@ -288,6 +356,7 @@ class Connection:
         if self.closed:
             return
         self.closed = True
+        self._stop_parsing()
         self.service.loop.remove_reader(self.fd)
         self.service.forget(self)
         try:
@@ -295,3 +364,22 @@ class Connection:
         except OSError:
             pass
         self._run_after()  # the client left before the answer was out: the command still takes effect
+
+
+_collector_holds = [0, False]  # large parses in progress; whether the collector was on before the first
+
+
+def _hold_collector(hold: bool) -> None:
+    """Keep Python's cyclic garbage collector off while large commands are parsed. The parse makes a few
+    hundred thousand objects (no cycles among them); left on, the collector walks them all now and then, a
+    pause of up to ~100 ms for an 8 MiB command (edge/bench/control.py), which is what the stepwise parse
+    is there to avoid. Back on, as it was, once the last such parse has finished."""
+    if hold:
+        if _collector_holds[0] == 0:
+            _collector_holds[1] = gc.isenabled()
+            gc.disable()
+        _collector_holds[0] += 1
+    else:
+        _collector_holds[0] -= 1
+        if _collector_holds[0] == 0 and _collector_holds[1]:
+            gc.enable()

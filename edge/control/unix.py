@@ -22,8 +22,8 @@ from collections.abc import Callable
 from typing import Any
 
 from edge.config.model import ControlSocket
-from edge.control.protocol import ERROR, CommandScanner, RequestError, answer, encode_answer, parse_command
-from edge.control.transport import READS_PER_WAKEUP, Connection, ControlError, Host, Listener
+from edge.control.protocol import ERROR, CommandScanner, Request, RequestError, answer, encode_answer
+from edge.control.transport import INLINE_PARSE, READS_PER_WAKEUP, Connection, ControlError, Host, Listener
 
 __all__ = ["UnixConnection", "UnixListener", "open_unix"]
 
@@ -174,13 +174,15 @@ class UnixConnection(Connection):
         self.peer = _peer_uid(sock)
 
     def read(self) -> None:
-        for _ in range(READS_PER_WAKEUP):
+        # A large command is taken one chunk per wake-up: scanning a chunk costs a few milliseconds, and
+        # packets are served between wake-ups.
+        for _ in range(READS_PER_WAKEUP if len(self.buffer) < INLINE_PARSE else 1):
             data = self.recv_some()
             if data is None:
                 return
             if not data:  # half-closed: what we have is all there is
                 if self.buffer.strip():
-                    self.finish(bytes(self.buffer))
+                    self.finish(self.buffer)
                 else:
                     self.close()
                 return
@@ -191,14 +193,17 @@ class UnixConnection(Connection):
                 self.reply(answer(ERROR, str(exc)))
                 return
             if end is not None:
-                self.finish(bytes(self.buffer[:end]))
+                del self.buffer[end:]  # what follows the command is not part of it
+                self.finish(self.buffer)  # not copied: 8 MiB copies cost milliseconds each
                 return
 
-    def finish(self, data: bytes) -> None:
-        try:
-            request = parse_command(data)
-        except RequestError as exc:
-            self.reply(answer(ERROR, str(exc)))
+    def finish(self, data: bytes | bytearray) -> None:
+        self.parse_then(
+            data, self.scanner.comments, self.run, lambda message: self.reply(answer(ERROR, message))
+        )
+
+    def run(self, request: Request) -> None:
+        if self.closed:
             return
         reply = self.service.execute(request, f"{self.label}, uid {self.peer}")
         self.reply(reply.answer, reply.after)

@@ -45,7 +45,7 @@ from edge.leases.lease import Lease
 
 log = logging.getLogger("edge.ddns")
 
-__all__ = ["DdnsService", "Hooks", "attach", "queue_path_for"]
+__all__ = ["DdnsService", "Hooks", "attach", "discard", "make_deliverer", "prepare", "queue_path_for"]
 
 RETRY_FIRST = 1.0
 RETRY_MAX = 16.0
@@ -85,12 +85,13 @@ class DdnsService:
         queue_path: str | None,
         monotonic: Callable[[], float] = time.monotonic,
         confirm_wait: float = 0.1,
+        deliverer: Any = None,
     ) -> None:
         self.monotonic = monotonic
         self.confirm_wait = confirm_wait
         self.settings = config.ddns
         self.queue = UpdateQueue(queue_path, config.ddns.max_queue_size)
-        self.deliverer = self._make_deliverer(config.ddns)
+        self.deliverer = deliverer if deliverer is not None else self._make_deliverer(config.ddns)
         self._read_fd, self._write_fd = os.pipe()
         os.set_blocking(self._read_fd, False)
         os.set_blocking(self._write_fd, False)
@@ -108,12 +109,7 @@ class DdnsService:
 
     # -- wiring
     def _make_deliverer(self, settings: DdnsSettings) -> Any:
-        if settings.mode == MODE_BUILT_IN:
-            from edge.ddns.rfc2136 import Rfc2136Updater  # dnspython: loaded only when it is used
-
-            assert settings.d2 is not None
-            return Rfc2136Updater(settings.d2)
-        return D2Sender(settings, self.confirm_wait)
+        return make_deliverer(settings, self.confirm_wait)
 
     def start(self, loop: Hooks) -> None:
         self._loop = loop
@@ -131,11 +127,11 @@ class DdnsService:
         )
         self.pump()
 
-    def reconfigure(self, config: Config) -> None:
+    def reconfigure(self, config: Config, deliverer: Any = None) -> None:
         if config.ddns != self.settings:
             old = self.deliverer
             self.settings = config.ddns
-            self.deliverer = self._make_deliverer(config.ddns)
+            self.deliverer = deliverer if deliverer is not None else self._make_deliverer(config.ddns)
             self.queue.max_size = config.ddns.max_queue_size or self.queue.max_size
             if isinstance(old, D2Sender) and self._busy is None:
                 old.close()
@@ -274,6 +270,33 @@ def queue_path_for(store: Any) -> str | None:
     return str(path) + QUEUE_SUFFIX
 
 
+def make_deliverer(settings: DdnsSettings, confirm_wait: float = 0.1) -> Any:
+    """What delivers the updates `settings` ask for (may raise: dnspython missing, a key it refuses)."""
+    if settings.mode == MODE_BUILT_IN:
+        from edge.ddns.rfc2136 import Rfc2136Updater  # dnspython: loaded only when it is used
+
+        assert settings.d2 is not None
+        return Rfc2136Updater(settings.d2)
+    return D2Sender(settings, confirm_wait)
+
+
+def prepare(current: DdnsService | None, config: Config) -> Any:
+    """What `attach` will need for `config` and could fail to make, made now, before the configuration is
+    swapped in (FamilyService.apply_config): the deliverer, when `config` changes the DNS settings in
+    force. None when nothing new is needed. Raises what making it raises; nothing is changed."""
+    if config.ddns.mode == MODE_OFF:
+        return None
+    if current is not None and current.settings == config.ddns:
+        return None
+    return make_deliverer(config.ddns)
+
+
+def discard(deliverer: Any) -> None:
+    """A prepared deliverer that will not be used (the reload failed later)."""
+    if isinstance(deliverer, D2Sender):
+        deliverer.close()
+
+
 class Hooks(Protocol):
     """The loop hooks the DDNS service runs on (edge/server/loop.py provides them)."""
 
@@ -294,11 +317,12 @@ def attach(
     queue_path: str | None,
     on_reclaim: list[Callable[[Lease], object]],
     monotonic: Callable[[], float],
+    deliverer: Any = None,
 ) -> DdnsService | None:
     """The DDNS service for `config` (None while updates are off): `current` reconfigured, or a new one
     started on `loop`, or `current` stopped. The engine's name `handler` gets the service's sink, and the
     service is hooked to expired-lease reclamation (`on_reclaim`). Called at start-up and after each
-    successful reload."""
+    successful reload, with what `prepare` made for it."""
     if config.ddns.mode == MODE_OFF:
         handler.sink = None
         if current is not None:
@@ -312,7 +336,7 @@ def attach(
     service = current
     if service is None:
         try:
-            service = DdnsService(config, queue_path, monotonic)
+            service = DdnsService(config, queue_path, monotonic, deliverer=deliverer)
         except OSError as exc:  # the lease directory works (the store opened), so this is rare
             log.error(
                 "DHCPSRV_DHCP_DDNS_QUEUE_OPEN_FAIL cannot open %s (%s); DNS updates are queued in memory "
@@ -320,10 +344,10 @@ def attach(
                 queue_path,
                 exc,
             )
-            service = DdnsService(config, None, monotonic)
+            service = DdnsService(config, None, monotonic, deliverer=deliverer)
         service.start(loop)
     else:
-        service.reconfigure(config)
+        service.reconfigure(config, deliverer)
     service.handler = handler
     handler.sink = service.submit
     if service.remove_for not in on_reclaim:

@@ -179,6 +179,19 @@ class Engine(Messages):
         if handler is None:
             self.stats.inc("pkt4-receive-drop")
             return None
+        client_id = request.options.get(wire.OPT_CLIENT_ID)
+        if client_id is not None and not wire.CLIENT_ID_MIN <= len(client_id) <= wire.CLIENT_ID_MAX:
+            # Kea 2.2 refuses such a client-id when it builds the exchange (ClientId: 2 to 128 bytes) and drops
+            # the packet; the lease store could not hold one past 255 bytes anyway.
+            log.debug(
+                "DHCP4_PACKET_DROP_0007 %s xid 0x%08x dropped: client-id of %d bytes (2 to %d allowed)",
+                request.mac.hex(":"),
+                request.xid,
+                len(client_id),
+                wire.CLIENT_ID_MAX,
+            )
+            self.stats.inc("pkt4-receive-drop")
+            return None
         try:
             pkt = self._prepare(request, inbound, len(payload))
             reply = handler(self, pkt, now) if pkt is not None else None

@@ -132,7 +132,10 @@ def lease_from_args(config: Config, args: dict[str, Any], now: float) -> Lease:
 
 
 def _replace(server: ServerApi, old: Lease | None, new: Lease) -> None:
-    server.store.put(new)  # may raise LeaseStoreError: then nothing changed and the registry answers 1
+    try:
+        server.store.put(new)  # may raise LeaseStoreError: then nothing changed and the registry answers 1
+    except ValueError as exc:  # a lease the store cannot represent: nothing changed either
+        raise ArgError(f"the lease cannot be stored: {exc}") from None
 
 
 def _remove(server: ServerApi, lease: Lease) -> bool:

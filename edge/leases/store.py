@@ -169,14 +169,21 @@ def _pack(
     hwaddr = bytes(hwaddr or b"")
     # An empty client-id and an empty user context are "none": that is how the documents store them.
     cid = bytes(client_id) if client_id else b""
-    host = hostname.encode("utf-8") if hostname else b""
+    try:
+        host = hostname.encode("utf-8") if hostname else b""
+    except UnicodeEncodeError:
+        raise ValueError("hostname is not text (it holds a lone surrogate)") from None
     flags = (_F_FWD if fqdn_fwd else 0) | (_F_REV if fqdn_rev else 0) | (_F_CID if cid else 0)
     context = b""
     if user_context:
         if not isinstance(user_context, dict):
             raise ValueError("user_context must be a JSON object, not %s" % type(user_context).__name__)
         flags |= _F_CTX
-        context = json.dumps(user_context, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        try:  # strict JSON in UTF-8, as every reader of the lease file (and Kea) expects: no NaN, no Infinity
+            context = json.dumps(user_context, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+            context = context.encode("utf-8")
+        except (ValueError, TypeError) as exc:
+            raise ValueError("user_context is not plain JSON: %s" % exc) from None
     if len(hwaddr) > 20:
         raise ValueError("hardware address of %d bytes (at most 20)" % len(hwaddr))
     if len(cid) > 255:

@@ -97,7 +97,7 @@ class Dhcp4Service(FamilyService):
         tx = Transmit(out.payload, out.dst_ip, out.dst_port, out.dst_mac, out.src_ip)  # its field order
         self.manager.send(out.ifname, tx)
 
-    def attach_ddns(self) -> None:
+    def attach_ddns(self, deliverer: Any = None) -> None:
         self.ddns = attach(
             self.ddns,
             self.engine.config,
@@ -106,6 +106,7 @@ class Dhcp4Service(FamilyService):
             queue_path_for(self.store),
             self.lease_timers.reclaimer.on_reclaim,
             self.monotonic,
+            deliverer,
         )
 
     def recount_statistics(self) -> dict[str, dict[str, int]]:

@@ -8,8 +8,11 @@ Rules:
 - Everything else is a service (a DHCP family, later HA's partner link): it registers readers and timers
   and, once per turn before the loop sleeps, gets `turn(now)`, which returns how long it may sleep at most
   (None: no limit), or raises `StopLoop` to end the run. A new service is a new object, not an edit here.
-- A callback that raises is logged once with its traceback and counted as its service says; the loop goes
-  on (a net, not a fix: each case it catches is a bug to mend).
+- Safety nets, not fixes: a timer or a reader (control channel, lease store, DNS queue) that raises is
+  logged and the loop goes on; the services net their own packets (service.py). Each distinct failure
+  (exception type and the place it was raised) is logged with its traceback once, repeats at DEBUG, so a
+  client that sends the same bad input in a loop cannot flood the log (`Failures`). Every case a test
+  catches here is a bug to mend where it happens.
 - The timers are walked only when the soonest one is due (call_every and cancel_timer ask for a walk at
   once); log lines are written out once per turn, before the loop waits (edge/log.py).
 """
@@ -27,7 +30,7 @@ from typing import Protocol
 
 from edge.log import defer_flushes, flush_pending
 
-__all__ = ["Loop", "Service", "StopLoop", "Timer"]
+__all__ = ["Failures", "Loop", "Service", "StopLoop", "Timer"]
 
 log = logging.getLogger("edge.server")
 
@@ -40,6 +43,29 @@ class StopLoop(Exception):
     def __init__(self, exit_code: int) -> None:
         super().__init__(exit_code)
         self.exit_code = exit_code
+
+
+class Failures:
+    """Unexpected exceptions, logged with a traceback at ERROR the first time a kind of failure (exception
+    type and the place it was raised) is seen, at DEBUG after that."""
+
+    LIMIT = 1024  # kinds remembered; past it every failure is logged in full again
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.log = logger
+        self.seen: set[tuple[object, ...]] = set()
+
+    def __call__(self, message_id: str, exc: BaseException, what: str) -> None:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = (type(exc).__name__, tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else ()
+        if where in self.seen:
+            self.log.debug("%s %s: %s: %s (seen before)", message_id, what, type(exc).__name__, exc)
+            return
+        if len(self.seen) < self.LIMIT:
+            self.seen.add(where)
+        self.log.error("%s %s: %s: %s", message_id, what, type(exc).__name__, exc, exc_info=exc)
 
 
 class Service(Protocol):
@@ -66,6 +92,7 @@ class Loop:
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.monotonic = monotonic
         self.services: list[Service] = []
+        self.unexpected = Failures(log)
         self._selector = selectors.DefaultSelector()
         self._readers: dict[int, Reader] = {}
         self._timers: list[Timer] = []
@@ -128,8 +155,8 @@ class Loop:
             if now >= timer.due:
                 try:
                     timer.callback()
-                except Exception:
-                    log.exception("SERVER_TIMER_FAIL timer %s failed", timer.name)
+                except Exception as exc:
+                    self.unexpected("SERVER_TIMER_FAIL", exc, "timer %s failed" % timer.name)
                 timer.due = now + timer.interval
             wait = max(0.0, timer.due - now)
             soonest = wait if soonest is None else min(soonest, wait)
@@ -137,6 +164,11 @@ class Loop:
             self._timers_next = now + soonest if soonest is not None else float("inf")
 
     # ------------------------------------------------------------------ running
+    @property
+    def exit_code(self) -> int:
+        """What run() returns (or returned): 0, or the value a stop or a service asked for."""
+        return self._exit_code
+
     @property
     def running(self) -> bool:
         """True from the moment run() starts turning until it is stopped."""
@@ -167,9 +199,8 @@ class Loop:
     def _dispatch(self, callback: Reader, fd: int) -> None:
         try:
             callback(fd)
-        except Exception:
-            # The services guard their own callbacks (they know what to count); this is the last net.
-            log.exception("SERVER_CALLBACK_FAIL callback for fd %d failed", fd)
+        except Exception as exc:  # the net (module docstring) for readers
+            self.unexpected("SERVER_LOOP_FAIL", exc, "handling fd %d failed" % fd)
 
     def run(self) -> int:
         """Serve until stopped; returns the exit code. Closes every service at the end."""
@@ -205,7 +236,10 @@ class Loop:
                 for key, _ in self._selector.select(timeout):
                     callback = key.data
                     if callback is None:
-                        self._on_signals()
+                        try:
+                            self._on_signals()
+                        except Exception as exc:
+                            self.unexpected("SERVER_LOOP_FAIL", exc, "handling a signal failed")
                     else:
                         self._dispatch(callback, key.fd)
         finally:

@@ -8,10 +8,11 @@ Theory of operation:
   received datagram becomes the engine's Inbound, statistic names, the command rows — comes from a
   subclass (dhcp4.py; DHCPv6 beside it), never from an `if` here.
 - `apply_config` is the one way a configuration goes into service (start-up, SIGHUP, config-set,
-  config-reload): everything that can fail (control sockets opened, socket manager built, host databases
-  read, engine indexes built) happens before anything is swapped; what follows the swap cannot fail the
-  swap (logging set-up, lease timers, DDNS attachment are each guarded and logged). Leases of subnets the
-  new configuration drops stay in the store and are reported.
+  config-reload): everything that can fail (control sockets opened, log outputs opened, the DNS update
+  deliverer made, host databases read, socket manager built, engine indexes built) happens before anything
+  is swapped; the steps after the swap were prepared before it or cannot fail, and a bug that makes one
+  fail anyway is logged while the steps after it still run. Leases of subnets the new configuration drops
+  stay in the store and are reported.
 - The socket manager owns interface state (open, retrying, missing); each turn asks it when the next
   retry is due. Sockets are re-registered with the loop only when the manager's `generation` moves (or a
   reload replaces the manager).
@@ -38,10 +39,10 @@ from edge.config.model import Config, ControlSocket
 from edge.control.commands import SHARED_COMMANDS, Family
 from edge.control.registry import Command, Registry
 from edge.control.service import ControlService
-from edge.ddns.service import DdnsService
+from edge.ddns.service import DdnsService, discard, prepare
 from edge.leases.reclaim import LeaseMaintenance
 from edge.leases.store import LeaseStore
-from edge.log import configure_logging
+from edge.log import prepare_logging
 from edge.server.loop import Loop, StopLoop
 from edge.stats import Statistics
 
@@ -175,8 +176,9 @@ class FamilyService(ABC):
         """Hand a reply to the socket manager (OSError when it cannot be sent)."""
 
     @abstractmethod
-    def attach_ddns(self) -> None:
-        """Give the engine's name handler its DNS update sink for the configuration in force."""
+    def attach_ddns(self, deliverer: Any = None) -> None:
+        """Give the engine's name handler its DNS update sink for the configuration in force (with the
+        deliverer `ddns.service.prepare` made for it, if any)."""
 
     @abstractmethod
     def recount_statistics(self) -> dict[str, dict[str, int]]:
@@ -225,29 +227,39 @@ class FamilyService(ABC):
                 exc,
             )
             return False, f"configuration not applied, the running one stays in service: {exc}"
+        deliverer = logging_plan = None
         try:
+            logging_plan = prepare_logging(config.loggers)  # outputs opened, not yet in place
+            deliverer = prepare(self.ddns, config)
             hosts = self.open_hosts(config)
             manager = self.make_manager(config)
-            self.reconfigure_engine(config, hosts)  # swaps one reference at its very end
+            self.reconfigure_engine(config, hosts)  # the swap: the last step that may fail
         except Exception as exc:
             plan.abort()
             if manager is not None:
                 manager.close()
+            discard(deliverer)
+            if logging_plan is not None:
+                logging_plan.close()
             log.error(
                 "%s_CONFIG_LOAD_FAIL cannot apply the new configuration (%s); keeping the old one",
                 self.prefix,
                 exc,
             )
             return False, f"configuration not applied, the running one stays in service: {exc}"
-        plan.commit()
-        old, self.manager = self.manager, manager
-        self._unregister_all()
-        old.close()
-        # The configuration is in service from here on: what follows adjusts around it and must not undo
-        # it, so each step is guarded on its own.
-        self._after_swap("logging", lambda: configure_logging(config.loggers))
-        self._after_swap("lease timers", lambda: self.lease_timers.configure(config))
-        self._after_swap("DNS updates", self.attach_ddns)
+        # From here on nothing may fail halfway: every step below was prepared above or cannot fail; a bug
+        # that makes one fail anyway is logged, and the steps after it still run.
+        for step in (
+            plan.commit,
+            lambda: self._swap_manager(manager),
+            logging_plan.install,
+            lambda: self.lease_timers.configure(config),
+            lambda: self.attach_ddns(deliverer),
+        ):
+            try:
+                step()
+            except Exception as exc:
+                self.loop.unexpected(f"{self.prefix}_CONFIG_APPLY_FAIL", exc, f"a step of applying {origin} failed")
         self.loop.timers_changed()
         self.reloaded = self.monotonic()
         message = self._kept_leases_note(config)
@@ -262,13 +274,10 @@ class FamilyService(ABC):
             log.warning("%s_CONFIG_LEASES_KEPT %s", self.prefix, message)
         return True, message
 
-    def _after_swap(self, what: str, step: Callable[[], object]) -> None:
-        try:
-            step()
-        except Exception:
-            log.exception(
-                "%s_CONFIG_APPLY_STEP_FAIL setting up %s for the new configuration failed", self.prefix, what
-            )
+    def _swap_manager(self, manager: Any) -> None:
+        old, self.manager = self.manager, manager
+        self._unregister_all()
+        old.close()
 
     def _kept_leases_note(self, config: Config) -> str:
         """Leases whose subnet the new configuration no longer has: kept, and said so."""
@@ -373,17 +382,16 @@ class FamilyService(ABC):
                 continue
             try:
                 outbound = self.engine.handle(rx.payload, self.inbound(rx), self.clock())
-            except Exception:
+                if outbound is not None:
+                    self._deliver(outbound)
+            except Exception as exc:  # the net (module docstring): this packet is lost, the server is not
                 self.stats.inc(f"{pkt}-processing-failed")
                 self.stats.inc(f"{pkt}-receive-drop")
-                log.exception(
-                    "%s_PACKET_PROCESS_EXCEPTION a packet from %s could not be processed; dropped",
-                    self.prefix,
-                    getattr(rx, "ifname", "?"),
+                self.loop.unexpected(
+                    f"{self.prefix}_PACKET_PROCESS_STD_EXCEPTION",
+                    exc,
+                    "packet of %d bytes from %s on %s dropped" % (len(rx.payload), rx.src_ip, rx.ifname),
                 )
-                continue
-            if outbound is not None:
-                self._deliver(outbound)
 
     def _dhcp_enabled_again(self) -> bool:
         """dhcp-disable's max-period ran out: serve again."""

@@ -81,6 +81,10 @@ OPT_RENEWAL_TIME = 58
 OPT_REBINDING_TIME = 59
 OPT_VENDOR_CLASS = 60
 OPT_CLIENT_ID = 61
+# What a client identifier may be (Kea's ClientId: 2 to 128 bytes, libdhcp++ duid.h); longer ones are legal
+# on the wire (RFC 3396 concatenation) but no server keeps them.
+CLIENT_ID_MIN = 2
+CLIENT_ID_MAX = 128
 OPT_TFTP_SERVER_NAME = 66
 OPT_BOOTFILE_NAME = 67
 OPT_USER_CLASS = 77

@@ -293,7 +293,11 @@ def test_perfdhcp6(lab: Lab, mode: str, stat: str) -> None:
     assert result.sent("SOLICIT-ADVERTISE") == 10, result.output[-1500:]
     assert result.received("REQUEST-REPLY") >= 1, result.output[-1500:]
     stats = server.statistics()
-    assert stats[stat] == result.received("REQUEST-REPLY")
+    # perfdhcp exits once its last REQUEST is out, so the REPLY to it may still be on its way: Kea committed
+    # every REQUEST it answered, at least the ones perfdhcp saw answered and at most the ones it sent.
+    assert result.received("REQUEST-REPLY") <= stats[stat] <= result.sent("REQUEST-REPLY"), result.output[
+        -1500:
+    ]
     other = "cumulative-assigned-pds" if stat.endswith("nas") else "cumulative-assigned-nas"
     assert stats[other] == 0
 

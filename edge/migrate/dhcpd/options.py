@@ -5,7 +5,7 @@ Rules this module keeps:
   dhcpd's own option-definition syntax, so `option foo code 250 = array of ip-address;` in a
   configuration and a row here go through the same parser. Names are dhcp-options(5)'s; where Kea
   calls an option differently (bootfile-name -> boot-file-name, nwip-domain -> nwip-domain-name, ...)
-  the Kea name comes from edge.wire.options4, looked up by code, never from a second name table.
+  the Kea name comes from edge.wire.options44, looked up by code, never from a second name table.
 - A value is first encoded to wire bytes by dhcpd's rules for its format; the Kea text is then made from
   the bytes with edge's own codec for Kea's definition (wire_to_text), and kept only if it parses back
   to the same bytes. Otherwise the value is written as hex with "csv-format": false, which Kea and

@@ -3,7 +3,7 @@
 Rules this module keeps:
 - dhcpd's spaces map to Kea's: dhcp -> dhcp4, agent -> dhcp-agent-options-space, a vivso space (`option
   vendor.NAME code N = encapsulate SPACE`) -> vendor-N, any other space keeps its name.
-- A standard option keeps Kea's name for its code (edge.wire.options4), whatever dhcpd calls it; a value
+- A standard option keeps Kea's name for its code (edge.wire.options44), whatever dhcpd calls it; a value
   is written as Kea text only where that text means exactly the payload's bytes (kea.put_data), and
   always as hex where Kea's and edge-dhcp's text forms differ or a configuration redefined a standard
   code in a format of its own.

@@ -2,7 +2,7 @@
 
 Rules this module keeps:
 - Options are named as `dnsmasq --help dhcp` names them (`option:router`) or by number; the Kea name of a
-  code comes from edge.wire.options4, never from a second table.
+  code comes from edge.wire.options44, never from a second table.
 - A value is encoded to wire bytes by edge's codec for the option's definition, after dnsmasq's own
   spellings are turned into Kea's (a size suffix b/s/i on numbers, 0/1 for booleans); classless routes
   (121) are read in dnsmasq's `net/len,router` pairs. An option with no definition is guessed from the

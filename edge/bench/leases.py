@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from edge.bench import Options, Result, benchmark
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_store import MemfileLeaseStore4
 from edge.leases.journal import Journal, encode_record
-from edge.leases.lease import Lease
-from edge.leases.memfile import MemfileLeaseStore
 from edge.leases.snapshot import write_snapshot
 
 NOW = 1_800_000_000
@@ -56,7 +56,7 @@ def _status(pid: int | str = "self") -> dict[str, int]:
     return values
 
 
-def _fill(store: MemfileLeaseStore, n: int) -> None:
+def _fill(store: MemfileLeaseStore4, n: int) -> None:
     for i in range(n):
         store.put(synthetic_lease(i))
 
@@ -74,7 +74,7 @@ def bench_write(options: Options) -> list[Result]:
     for n in sizes:
         directory = _tmpdir()
         try:
-            store = MemfileLeaseStore(os.path.join(directory, "leases.json"), sync="none")
+            store = MemfileLeaseStore4(os.path.join(directory, "leases.json"), sync="none")
             _fill(store, n)
             rounds: dict[str, list[float]] = {"renewal": [], "new-client": []}
             for round_ in range(3):
@@ -154,18 +154,18 @@ def _prepare_files(directory: str, n: int, journal_records: int) -> str:
 _STARTUP_PROBE = r"""
 import gc, json, sys, time
 t0 = time.perf_counter()
-import edge.leases.stats, edge.stats, edge.config.model, edge.config.loader
+import edge.dhcp4.lease_stats, edge.stats, edge.config.model, edge.config.loader
 try:
     import edge.server.main  # what a server process has loaded besides the store
 except Exception:
     pass
-from edge.leases.memfile import MemfileLeaseStore
+from edge.dhcp4.lease_store import MemfileLeaseStore4
 t1 = time.perf_counter()
-store = MemfileLeaseStore(sys.argv[1], sync="batch")
+store = MemfileLeaseStore4(sys.argv[1], sync="batch")
 t2 = time.perf_counter()
 stats = edge.stats.Statistics()
-edge.leases.stats.attach_statistics(store, stats)
-edge.leases.stats.recount_statistics(edge.config.model.Config(), store, stats)
+edge.dhcp4.lease_stats.attach_statistics(store, stats)
+edge.dhcp4.lease_stats.recount_statistics(edge.config.model.Config(), store, stats)
 t3 = time.perf_counter()
 gc.collect()
 status = {}
@@ -322,7 +322,7 @@ def bench_compaction(options: Options) -> list[Result]:
     directory = _tmpdir()
     try:
         path = _prepare_files(directory, n, n // 10)
-        store = MemfileLeaseStore(path, sync="none")
+        store = MemfileLeaseStore4(path, sync="none")
         started = time.perf_counter()
         store.compact()
         wall = time.perf_counter() - started
@@ -343,7 +343,7 @@ def bench_compaction(options: Options) -> list[Result]:
     ]
 
 
-def _paced(store: MemfileLeaseStore, count: int, rate: float, first: int) -> tuple[float, int]:
+def _paced(store: MemfileLeaseStore4, count: int, rate: float, first: int) -> tuple[float, int]:
     """Write `count` new leases at `rate` per second, waiting for each to be durable as the server does
     before an ACK; returns (mean wait for durability in ms, /proc write_bytes caused)."""
     before = _io()["write_bytes"]
@@ -381,7 +381,7 @@ def bench_sd_cost(options: Options) -> list[Result]:
     results: list[Result] = []
     directory = _tmpdir()
     try:
-        store = MemfileLeaseStore(os.path.join(directory, "leases.json"), sync="none")
+        store = MemfileLeaseStore4(os.path.join(directory, "leases.json"), sync="none")
         new_line = encode_record({"op": "put", "lease": synthetic_lease(1).to_doc()})
         renewal = synthetic_lease(1, cltt=NOW + 60)
         renew_line = encode_record({"op": "put", "lease": renewal.to_doc()})
@@ -395,7 +395,7 @@ def bench_sd_cost(options: Options) -> list[Result]:
         count = 300 if options.quick else 1000
         for mode, rate in (("none", 500.0), ("batch", 500.0), ("always", 500.0)):
             path = os.path.join(directory, "sd-%s.json" % mode)
-            store = MemfileLeaseStore(path, sync=mode)
+            store = MemfileLeaseStore4(path, sync=mode)
             wait_ms, written = _paced(store, count if mode != "always" else count // 2, rate, 0)
             n = count if mode != "always" else count // 2
             fsyncs = (
@@ -413,7 +413,7 @@ def bench_sd_cost(options: Options) -> list[Result]:
             )
         n = 1_000 if options.quick else 10_000
         path = _prepare_files(directory, n, n // 10)
-        store = MemfileLeaseStore(path, sync="none")
+        store = MemfileLeaseStore4(path, sync="none")
         store.compact()
         info = store.last_compaction or {}
         store.close()

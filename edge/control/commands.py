@@ -376,7 +376,7 @@ def stats_recount(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     """Rebuild the lease gauges from the store; report what changed (Kea needed `kea-admin
     stats-recount` for this after its negative-statistics bug, #1196)."""
     try:
-        from edge.leases.stats import recount_statistics
+        from edge.dhcp4.lease_stats import recount_statistics
     except ImportError:  # a lease store without its own recount: the engine's, and compare
         before = server.stats.snapshot()
         server.engine.recount(server.clock())

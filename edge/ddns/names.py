@@ -45,7 +45,7 @@ from edge.config.model import Config, Reservation, ScopeParams, Subnet
 from edge.ddns import fqdn as fqdn_option
 from edge.ddns.dhcid import dhcid_for
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
-from edge.leases.lease import Lease
+from edge.dhcp4.lease import Lease
 from edge.wire.addr import int_to_ip
 
 log = logging.getLogger("edge.ddns")

@@ -41,7 +41,7 @@ from edge.ddns.names import NameHandler
 from edge.ddns.ncr import NameChangeRequest
 from edge.ddns.outcome import DONE, FAILED, RETRY, Outcome
 from edge.ddns.queue import QueueFull, UpdateQueue
-from edge.leases.lease import Lease
+from edge.dhcp4.lease import Lease
 
 log = logging.getLogger("edge.ddns")
 
@@ -267,10 +267,10 @@ class DdnsService:
 
 
 def queue_path_for(store: Any) -> str | None:
-    path = getattr(store, "path", None)
-    if not path or not getattr(store, "persist", True):
+    path = store.persistent_path
+    if not path:
         return None
-    return str(path) + QUEUE_SUFFIX
+    return path + QUEUE_SUFFIX
 
 
 def attach(server: Any) -> DdnsService | None:

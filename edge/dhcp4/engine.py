@@ -37,12 +37,13 @@ from typing import Any
 from edge.config.model import ClientClass, Config, Reservation, Subnet
 from edge.dhcp4 import states
 from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
+from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.dhcp4.lease_stats import LeaseStatistics, holds_address, recount_statistics
+from edge.dhcp4.lease_store import LeaseStore4
 from edge.dhcp4.options import OptionPlanner, Scope, select_options, vendor_option
 from edge.dhcp4.select import SubnetSelector
 from edge.expr.language import EvalError, PacketView
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
-from edge.leases.stats import LeaseStatistics, holds_address, recount_statistics
-from edge.leases.store import LeaseStore, LeaseStoreError
+from edge.leases.errors import LeaseStoreError
 from edge.log import Lines
 from edge.policy.classify import Classes, Classifier
 from edge.policy.hosts import GLOBAL, ConfigHosts, HostBackend, HostManager, HostsDatabaseError, TinyDBHosts
@@ -181,7 +182,7 @@ class _Context:
     """Everything derived from one configuration snapshot."""
 
     def __init__(
-        self, config: Config, store: LeaseStore, stats: Statistics, offers: dict | None = None
+        self, config: Config, store: LeaseStore4, stats: Statistics, offers: dict | None = None
     ) -> None:
         self.config = config
         self.selector = SubnetSelector(config)
@@ -231,7 +232,7 @@ class _Packet:
 
 
 class Engine:
-    def __init__(self, config: Config, store: LeaseStore, stats: Statistics | None = None) -> None:
+    def __init__(self, config: Config, store: LeaseStore4, stats: Statistics | None = None) -> None:
         self.store = store
         self.stats = stats or Statistics()
         self._lease_stats = LeaseStatistics(self.stats)

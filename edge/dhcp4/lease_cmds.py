@@ -5,8 +5,8 @@ Rules this module keeps:
   a lease is `{"ip-address", "hw-address", "client-id"?, "cltt", "valid-lft", "subnet-id", "fqdn-fwd",
   "fqdn-rev", "hostname", "state", "user-context"?}`; lists come as `{"leases": [...]}` with the text
   "N IPv4 lease(s) found."; nothing found is result 3.
-- The lease store is touched only through the LeaseStore interface (get, find_by_*, put, delete, all, and
-  `page` when the store has it); `put` replaces a lease whole, so a change is copy-then-put.
+- The lease store is touched only through the LeaseStore interface (get, find_by_*, page, put, delete,
+  all); `put` replaces a lease whole, so a change is copy-then-put.
 - Statistics stay true without a recount: a store with a change feed (`subscribe`) announces every change
   and the engine's subscriber moves the gauges; for a store without one, the handlers move them here.
 - `lease4-del` with `"update-ddns": true` hands the lease to the DDNS service (`server.ddns.remove_for`)
@@ -20,14 +20,13 @@ then reads or writes the store.
 
 from __future__ import annotations
 
-import heapq
 import ipaddress
 from typing import Any
 
 from edge.config.model import Config, Subnet
 from edge.control.protocol import EMPTY, ERROR, SUCCESS, answer
 from edge.control.registry import ArgError
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.wire.addr import int_to_ip
 
 __all__ = ["lease_from_args", "lease_to_json"]
@@ -260,18 +259,6 @@ def lease4_get_all(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     return _leases_answer(leases)
 
 
-def _page(server: Any, after: int, limit: int) -> list[Lease]:
-    page = getattr(server.store, "page", None)
-    if page is not None:
-        return list(page(after, limit))
-    # Stores without a sorted index: the `limit` smallest addresses above `after`, in one pass.
-    return heapq.nsmallest(
-        limit,
-        (lease for lease in server.store.all() if lease.address > after),
-        key=lambda lease: lease.address,
-    )
-
-
 def lease4_get_page(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     start = args["from"]
     if start == "start":
@@ -286,7 +273,7 @@ def lease4_get_page(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     limit = args["limit"]
     if limit == 0:
         raise ArgError("page size of retrieved leases must not be 0")
-    leases = _page(server, after, limit)
+    leases = server.store.page(after, limit)
     return _leases_answer(leases, count=len(leases))
 
 
@@ -314,11 +301,7 @@ def lease4_wipe(server: Any, args: dict[str, Any]) -> dict[str, Any]:
         targets = {subnet_id}  # also a subnet no longer configured: how its kept leases are cleared
     else:
         targets = {subnet.id for subnet in server.config.subnets}
-    by_subnet = getattr(server.store, "find_by_subnet", None)  # an index lookup where the store has one
-    if by_subnet is not None:
-        doomed = [lease for subnet in sorted(targets) for lease in by_subnet(subnet)]
-    else:
-        doomed = [lease for lease in server.store.all() if lease.subnet_id in targets]
+    doomed = [lease for subnet in sorted(targets) for lease in server.store.find_by_subnet(subnet)]
     removed = sum(1 for lease in doomed if _remove(server, lease))
     ids = " ".join(str(i) for i in sorted(targets)) or "none"
     return answer(SUCCESS if removed else EMPTY, f"Deleted {removed} IPv4 lease(s) from subnet(s) {ids}")

@@ -1,7 +1,7 @@
 """Lease files of ISC dhcpd and dnsmasq, read for `edge-dhcp leases import --format dhcpd-leases|dnsmasq`.
 
 Rules this module keeps:
-- Both parsers have the signature of edge.leases.interchange's IMPORT_FORMATS rows (a text stream and its
+- Both parsers have the signature of edge.dhcp4.lease_csv's IMPORT_FORMATS rows (a text stream and its
   name in, Row / Removal / RowError out, in file order, line numbers from 1), and `register()` adds them as
   rows of that table. The import itself (checking each lease against the configured subnets, refusing
   leases that are in none, writing the store) is interchange's, the same for every format.
@@ -26,8 +26,9 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
-from edge.leases.interchange import IMPORT_FORMATS, Item, Removal, Row, RowError
-from edge.leases.lease import Lease
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_csv import IMPORT_FORMATS
+from edge.leases.interchange import Item, Removal, Row, RowError
 from edge.migrate.common import MigrationError
 from edge.migrate.dhcpd_options import HEX_LIST
 from edge.migrate.dhcpd_syntax import Statement, Token, read_text
@@ -220,6 +221,6 @@ def parse_dnsmasq_leases(stream: TextIO, source: str) -> Iterator[Item]:
 
 
 def register() -> None:
-    """Add the two formats to `edge-dhcp leases import` (rows of interchange.IMPORT_FORMATS)."""
+    """Add the two formats to `edge-dhcp leases import` (rows of edge.dhcp4.lease_csv.IMPORT_FORMATS)."""
     IMPORT_FORMATS.setdefault("dhcpd-leases", parse_dhcpd_leases)
     IMPORT_FORMATS.setdefault("dnsmasq", parse_dnsmasq_leases)

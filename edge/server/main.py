@@ -43,9 +43,8 @@ from edge.config.defaults import load_config
 from edge.config.model import Config, ControlSocket
 from edge.ddns.service import attach as attach_ddns
 from edge.dhcp4.engine import Engine, Inbound, Outbound
-from edge.leases.memfile import MemfileLeaseStore
+from edge.dhcp4.lease_store import LeaseStore4, MemfileLeaseStore4, MemoryLeaseStore4
 from edge.leases.reclaim import LeaseMaintenance
-from edge.leases.store import LeaseStore, MemoryLeaseStore
 from edge.log import configure_logging, defer_flushes, flush_pending
 from edge.netif.datagrams import Transmit
 from edge.policy.hosts import HostsDatabaseError
@@ -85,14 +84,14 @@ def release_free_memory() -> None:
         pass  # not glibc
 
 
-def open_store(config: Config, override: str | None = None, sync: str | None = None) -> LeaseStore:
+def open_store(config: Config, override: str | None = None, sync: str | None = None) -> LeaseStore4:
     """The lease store the configuration names; `override` replaces its file name and `sync` its
     lease-database.sync (`serve --lease-file` / `--lease-sync`: one configuration file, shared with Kea,
     which does not know the `sync` key, served in any durability mode)."""
     database = config.lease_database
     if not database.persist and not override:
-        return MemoryLeaseStore()
-    return MemfileLeaseStore(
+        return MemoryLeaseStore4()
+    return MemfileLeaseStore4(
         override or database.name or DEFAULT_LEASE_FILE, persist=True, sync=sync or database.sync
     )
 
@@ -111,7 +110,7 @@ class Server:
     def __init__(
         self,
         config: Config,
-        store: LeaseStore,
+        store: LeaseStore4,
         config_path: str | None = None,
         clock: Any = time.time,
         monotonic: Any = time.monotonic,
@@ -148,8 +147,7 @@ class Server:
         self.control = ControlService(self, self, now=monotonic)
         # The lease store: ACKs held until their lease change is durable; reclaim, flush, compaction timers.
         self._held: deque[Outbound] = deque()
-        if hasattr(store, "stats"):
-            store.stats = self.stats  # the memfile store counts write errors (lease-store-write-errors)
+        store.use_statistics(self.stats)  # the store counts its write errors (lease-store-write-errors)
         wake = store.wakeup_fd()
         if wake is not None:
             self.add_reader(wake, self._on_store_wakeup)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from edge.config.loader import load_data
 from edge.control.commands import COMMANDS
 from edge.control.protocol import CommandScanner, Request, RequestError, parse_command, parse_value
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.server.main import Server
 from tests.control.helpers import Running, document, start
 
@@ -83,7 +83,7 @@ def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server not running its loop: commands are dispatched to it directly."""
     path = tmp_path_factory.mktemp("fuzz") / "edge.json"
     config = load_data(document(**{"dhcp-ddns": {"enable-updates": False}}))
-    server = Server(config, MemoryLeaseStore(), str(path))
+    server = Server(config, MemoryLeaseStore4(), str(path))
     yield server
     server.close()
 

@@ -11,7 +11,7 @@ from edge.ddns import fqdn
 from edge.ddns.names import NameHandler
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
 from edge.dhcp4.engine import Engine
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire
 from tests.dhcp4.helpers import client_packet, local_inbound, mac, make_config, u32
 
@@ -27,7 +27,7 @@ def setup(updates: bool = True, **params: object) -> tuple[Engine, list[NameChan
         **params,
     )  # type: ignore[arg-type]
     config: Config = replace(make_config(scope), ddns=DdnsSettings(enable_updates=updates))
-    engine = Engine(config, MemoryLeaseStore())
+    engine = Engine(config, MemoryLeaseStore4())
     sent: list[NameChangeRequest] = []
     engine.ddns = NameHandler(lambda: engine.config, sent.append if updates else None)
     return engine, sent

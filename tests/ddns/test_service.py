@@ -176,7 +176,7 @@ def test_a_deliverer_bug_keeps_the_request(tmp_path: Path) -> None:
 
 
 def test_attach_follows_enable_updates_across_reloads(tmp_path: Path) -> None:
-    store = type("S", (), {"path": str(tmp_path / "dhcp4.leases"), "persist": True})()
+    store = type("S", (), {"persistent_path": str(tmp_path / "dhcp4.leases")})()
     off = load_data({"Dhcp4": {}})
     server = FakeServer(off, store)
     assert attach(server) is None

@@ -16,14 +16,21 @@ so its issues carry the source name and the path only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from edge.config.jsonpos import KeyPath, PositionMap
+__all__ = ["ConfigError", "ConfigIssue", "IssueLog", "KeyPath", "format_path"]
 
-__all__ = ["ConfigError", "ConfigIssue", "IssueLog", "format_path"]
+KeyPath = tuple[str | int, ...]  # where a value sits in a document: keys and list indexes from the top
+
+
+class Positions(Protocol):
+    """Where each key path of a parsed document sits in its text (jsonpos.PositionMap)."""
+
+    values: Mapping[KeyPath, Any]
+
+    def locate(self, path: KeyPath, *, at_key: bool = False) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +87,7 @@ def format_path(path: Iterable[str | int]) -> str:
 class IssueLog:
     """Collects errors and warnings for one load; turns key paths into positions."""
 
-    def __init__(self, source: str, positions: PositionMap | None = None) -> None:
+    def __init__(self, source: str, positions: Positions | None = None) -> None:
         self.source = source
         self.positions = positions
         self.errors: list[ConfigIssue] = []

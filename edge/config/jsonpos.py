@@ -26,11 +26,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from edge.config.errors import ConfigError, ConfigIssue, format_path
+from edge.config.errors import ConfigError, ConfigIssue, KeyPath, format_path
 
 __all__ = ["KeyPath", "ParsedText", "Position", "PositionMap", "parse_text", "read_config_text"]
 
-KeyPath = tuple[str | int, ...]
 Position = tuple[str, int, int]  # file, line, column
 
 MAX_DEPTH = 64  # Kea configurations nest about 8 deep; this only stops pathological input

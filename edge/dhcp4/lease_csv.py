@@ -69,7 +69,7 @@ def _address(text: str) -> int:
 
 def parse_kea_csv(stream: TextIO, source: str) -> Iterator[Item]:
     """Kea 2.x memfile CSV (leases4.csv)"""
-    return read_kea_csv(stream, _REQUIRED, "Kea DHCPv4 lease file", _kea_csv_row)
+    return read_kea_csv(stream, _REQUIRED, "Kea DHCPv4 lease file", lambda n, row: (_kea_csv_row(n, row),))
 
 
 def _kea_csv_row(number: int, row: dict[str, str]) -> Row | Removal:

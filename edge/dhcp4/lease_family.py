@@ -19,5 +19,4 @@ LEASES4 = LeaseFamily(
     imports=IMPORT_FORMATS,
     exports=EXPORT_FORMATS,
     recount=recount_statistics,
-    packet_stats=("pkt4-", "v4-"),
 )

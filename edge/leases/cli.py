@@ -223,8 +223,9 @@ def run_stats(args: argparse.Namespace, families: Sequence[LeaseFamily]) -> int:
     except (LeaseStoreError, JournalCorrupt, OSError) as exc:
         return _fail("cannot read the lease file: %s" % exc)
     stats = Statistics()
+    packet_counters = set(stats.names())  # what a fresh registry starts with: not lease statistics
     family.recount(config, store, stats)
-    values = {name: stats.get(name) for name in stats.names() if not name.startswith(family.packet_stats)}
+    values = {name: stats.get(name) for name in stats.names() if name not in packet_counters}
     print(
         json.dumps(
             {

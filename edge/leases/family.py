@@ -6,7 +6,7 @@ DHCPv4 and DHCPv6; what differs is handed to them as a LeaseFamily by the family
 - how to read that family's configuration and which top-level key marks it ("Dhcp4", "Dhcp6");
 - its default lease file and its persistent store;
 - its tables of import and export formats (edge/leases/interchange.py);
-- how to recount its lease statistics, and which statistic names are packet counters, not lease gauges.
+- how to recount its lease statistics.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ class LeaseFamily:
     imports: dict[str, Parser]
     exports: dict[str, Writer]
     recount: Callable[[Any, LeaseStore[Any], Statistics], dict[str, dict[str, Any]]]
-    packet_stats: tuple[str, ...]  # prefixes of the family's packet statistics ("pkt4-", "v4-")
 
     def lease_file(self, config: Any, override: str | None = None) -> str:
         """The lease file of `config` (--lease-file overrides it), as `serve` would use it."""

@@ -116,12 +116,13 @@ def parse_bool(text: str, what: str) -> bool:
 
 
 def read_kea_csv(
-    stream: TextIO, required: Sequence[str], what: str, row: Callable[[int, dict[str, str]], Row | Removal]
+    stream: TextIO, required: Sequence[str], what: str, row: Callable[[int, dict[str, str]], Sequence[Item]]
 ) -> Iterator[Item]:
     """The rows of a Kea memfile CSV: columns found by the header (so older files with fewer columns and
-    newer ones with more read too), values unescaped, each row turned into an item by `row` (a ValueError
-    it raises becomes that line's RowError). `required`: the columns a file must have; `what` names the
-    kind of file in the message when it lacks them."""
+    newer ones with more read too), values unescaped, each row turned into items by `row` (the lease or
+    removal, after any warnings about it; a ValueError it raises becomes that line's RowError).
+    `required`: the columns a file must have; `what` names the kind of file in the message when it lacks
+    them."""
     header = stream.readline().rstrip("\r\n")
     columns = header.split(",")
     missing = [name for name in required if name not in columns]
@@ -138,9 +139,11 @@ def read_kea_csv(
             continue
         values = {name: kea_unescape(value) for name, value in zip(columns, fields, strict=True)}
         try:
-            yield row(number, values)
+            items = row(number, values)
         except ValueError as exc:
             yield RowError(number, str(exc))
+        else:
+            yield from items
 
 
 # ------------------------------------------------------------------------------------------- TinyDB

@@ -172,3 +172,22 @@ class HostManager:
         for backend in self.backends:
             out.extend(backend.get_by_address(subnet_id, address))
         return out
+
+
+def open_host_backends(config: Config) -> list[HostBackend]:
+    """The configuration's reservations, then each `hosts-database` (read now: the server calls this when
+    it applies a configuration and hands the backends to the engine, which does no file I/O). Raises
+    HostsDatabaseError if one cannot be used."""
+    from edge.config.errors import ConfigError
+    from edge.config.loader import parse_host_documents
+
+    def parse(docs: list[dict], path: str) -> tuple[Reservation, ...]:
+        try:
+            return parse_host_documents(docs, config, path)
+        except ConfigError as err:
+            raise HostsDatabaseError(f"hosts database {path} has bad reservations:\n{err}") from None
+
+    backends: list[HostBackend] = [ConfigHosts(config)]
+    for db in config.hosts_databases:
+        backends.append(TinyDBHosts(db.name, parse))
+    return backends

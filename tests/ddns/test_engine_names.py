@@ -27,9 +27,8 @@ def setup(updates: bool = True, **params: object) -> tuple[Engine, list[NameChan
         **params,
     )  # type: ignore[arg-type]
     config: Config = replace(make_config(scope), ddns=DdnsSettings(enable_updates=updates))
-    engine = Engine(config, MemoryLeaseStore4())
     sent: list[NameChangeRequest] = []
-    engine.ddns = NameHandler(lambda: engine.config, sent.append if updates else None)
+    engine = Engine(config, MemoryLeaseStore4(), names=NameHandler(lambda: config, sent.append if updates else None))
     return engine, sent
 
 

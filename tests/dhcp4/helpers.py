@@ -5,7 +5,8 @@ from __future__ import annotations
 import struct
 
 from edge.config.model import Config, OptionData, Pool, Reservation, ScopeParams, Subnet, ip_int
-from edge.dhcp4.engine import BROADCAST, Engine, Inbound
+from edge.dhcp4.engine import Engine, Inbound
+from edge.dhcp4.exchange import BROADCAST
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire
 

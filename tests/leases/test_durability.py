@@ -21,7 +21,7 @@ from edge.config.loader import load_data
 from edge.dhcp4.lease import Lease
 from edge.dhcp4.lease_store import MemfileLeaseStore4
 from edge.netif.datagrams import BROADCAST_IP, RxDatagram
-from edge.server.main import Server
+from edge.server.dhcp4 import Dhcp4Service as Server
 from edge.wire import pkt4 as wire
 from tests.dhcp4.helpers import client_packet, mac
 

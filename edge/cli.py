@@ -42,8 +42,9 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 def _lease_families() -> tuple[Any, ...]:
     """The protocol families' lease plug-ins for `leases` and `stats` (edge/leases/family.py)."""
     from edge.dhcp4.lease_family import LEASES4
+    from edge.dhcp6.lease_family import LEASES6
 
-    return (LEASES4,)
+    return (LEASES4, LEASES6)
 
 
 def _cmd_leases(args: argparse.Namespace) -> int:

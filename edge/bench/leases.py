@@ -22,6 +22,8 @@ from typing import Any
 from edge.bench import Options, Result, benchmark
 from edge.dhcp4.lease import Lease
 from edge.dhcp4.lease_store import MemfileLeaseStore4
+from edge.dhcp6.lease import Lease6
+from edge.dhcp6.lease_store import MemfileLeaseStore6
 from edge.leases.journal import Journal, encode_record
 from edge.leases.snapshot import write_snapshot
 
@@ -109,6 +111,98 @@ def bench_write(options: Options) -> list[Result]:
                 )
             )
     results.extend(_stock_tinydb(options))
+    return results
+
+
+NET6 = 0x20010DB8000100000000000000000000  # 2001:db8:1::/64
+
+
+def synthetic_lease6(i: int, now: int = NOW, cltt: int | None = None) -> Lease6:
+    mac = bytes((0x02, 0x00, i >> 24 & 255, i >> 16 & 255, i >> 8 & 255, i & 255))
+    return Lease6(
+        NET6 + 1 + i,
+        duid=b"\x00\x03\x00\x01" + mac,  # DUID-LL
+        iaid=i & 0xFFFF,
+        preferred_lifetime=1800,
+        valid_lifetime=3600,
+        cltt=cltt if cltt is not None else now - (i % 1800),
+        subnet_id=1,
+        hwaddr=mac,
+        hwaddr_source=2,
+        hostname="host-%d" % i,
+    )
+
+
+@benchmark("lease6-write", "DHCPv6 leases: write and lookup cost at 1k, 10k, 100k leases (v4 for comparison)")
+def bench_write6(options: Options) -> list[Result]:
+    """As lease-write, for Lease6 records in the same engine (128-bit keys, DUID+IAID index): a renewal, a
+    new client IA taking over an address, and the engine's lookups (DUID+IAID+type found and not found,
+    by type and address); the v4 renewal at the same size in the same run gives the v6/v4 ratio."""
+    sizes = (1_000, 10_000) if options.quick else (1_000, 10_000, 100_000)
+    writes = 2_000 if options.quick else 20_000
+    results: list[Result] = []
+    base: dict[str, float] = {}
+    rng = random.Random(6)
+    for n in sizes:
+        directory = _tmpdir()
+        try:
+            store = MemfileLeaseStore6(os.path.join(directory, "dhcp6.leases"), sync="none")
+            store4 = MemfileLeaseStore4(os.path.join(directory, "dhcp4.leases"), sync="none")
+            for i in range(n):
+                store.put(synthetic_lease6(i))
+                store4.put(synthetic_lease(i))
+            rounds: dict[str, list[float]] = {
+                k: [] for k in ("renewal", "new-client", "lookup", "v4-renewal")
+            }
+            for round_ in range(3):
+                picks = [rng.randrange(n) for _ in range(writes)]
+                renewals = [
+                    synthetic_lease6(i, cltt=NOW + 1 + round_ * writes + k) for k, i in enumerate(picks)
+                ]
+                renewals4 = [
+                    synthetic_lease(i, cltt=NOW + 1 + round_ * writes + k) for k, i in enumerate(picks)
+                ]
+                takeovers = []
+                for k, i in enumerate(picks):
+                    other = synthetic_lease6(n + round_ * writes + k)
+                    other.address = NET6 + 1 + i
+                    takeovers.append(other)
+                for kind, leases, target in (
+                    ("renewal", renewals, store),
+                    ("new-client", takeovers, store),
+                    ("v4-renewal", renewals4, store4),
+                ):
+                    put = target.put
+                    started = time.perf_counter()
+                    for lease in leases:
+                        put(lease)
+                    rounds[kind].append((time.perf_counter() - started) / writes * 1e6)
+                keys = [(lease.duid, lease.iaid, lease.address) for lease in takeovers]
+                find, get6 = store.find_by_duid_iaid, store.get6
+                started = time.perf_counter()
+                for duid, iaid, address in keys:
+                    find(duid, iaid, 0)  # found
+                    find(duid, iaid + 1, 0)  # not found: every new client's first question
+                    get6(0, address)
+                rounds["lookup"].append((time.perf_counter() - started) / writes * 1e6)
+            store.close()
+            store4.close()
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        medians = {kind: sorted(values)[1] for kind, values in rounds.items()}
+        for kind in ("renewal", "new-client", "lookup"):
+            cost = medians[kind]
+            base.setdefault(kind, cost)
+            note = "%.2fx the 1k figure" % (cost / base[kind])
+            if kind == "renewal":
+                note += "; %.2fx the v4 renewal (%.1f us)" % (
+                    cost / medians["v4-renewal"],
+                    medians["v4-renewal"],
+                )
+            if kind == "lookup":
+                note += " (2 DUID+IAID lookups + 1 by type and address)"
+            unit = "us/lookup-set" if kind == "lookup" else "us/write"
+            results.append(Result("lease6-write/%s/%d" % (kind, n), cost, unit, note))
     return results
 
 

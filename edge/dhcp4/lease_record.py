@@ -249,6 +249,7 @@ class Lease4Format(RecordFormat[Lease4]):
     key_bits = 32
     # DHCPv4 lease files predate the header's "records" key: they carry none, and stay as they were.
     snapshot_tag = None
+    keys_offset = _HEAD_SIZE - 1  # the flags byte (client-id present) and everything after it
     indexes = {"hwaddr": _hwaddr_key, "client_id": _client_id_key, "hostname": _hostname_key}
 
     # The module's functions themselves, not methods wrapping them: the store calls them on every put and

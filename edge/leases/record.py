@@ -8,7 +8,8 @@ the engine needs from a lease goes through it —
   and never all ones (those two values mark the empty and the deleted slot of the hash indexes);
 - the packed record (`pack`/`unpack`): the bytes the store keeps per lease instead of a Python object, and
   the functions that cut index keys out of those bytes without unpacking (`indexes`: name -> function;
-  every family has "hwaddr" and "hostname", lower-cased), and the expiry-index key (`expiry_key`);
+  every family has "hwaddr" and "hostname", lower-cased), the offset from which they read
+  (`keys_offset`), and the expiry-index key (`expiry_key`);
 - the document form (`to_doc`/`from_doc`): the JSON object the journal and the TinyDB snapshot store;
   `pack_document` may go straight from a document to a record (the loader's fast path);
 - the key as text (`text`/`parse_key`), used by journal deletions, messages and logs;
@@ -52,6 +53,9 @@ class RecordFormat(ABC, Generic[L]):
     ip_version: int  # 4 or 6: the family's log ids say V4 / V6
     key_bits: int  # 32 or 128
     snapshot_tag: str | None  # the snapshot header's "records" (snapshot.py); None for DHCPv4's files
+    # Every index key (hash indexes, not expiry) is read from record[keys_offset:]: a change that leaves
+    # those bytes as they were (a renewal) leaves the hash indexes alone. 0: no such promise.
+    keys_offset: int = 0
     indexes: Mapping[str, IndexKey]  # secondary hash indexes: name -> key of a packed record
 
     @property

@@ -191,6 +191,7 @@ class MemoryLeaseStore(LeaseStore[L]):
         self._expiry_key = format.expiry_key
         self._record_expire = format.expire
         self._record_subnet = format.subnet
+        self._keys_offset = format.keys_offset
         self._key_functions = tuple(format.indexes.items())
         self._make_indexes(capacity)
         self._sorted: list[int] | None = None  # built on the first page() call
@@ -363,14 +364,17 @@ class MemoryLeaseStore(LeaseStore[L]):
                 self._removed.add(address)
 
     def _reindex(self, address: int, old: bytes, new: bytes) -> None:
-        # A renewal changes none of the keys but the expiry: touch only what moved.
-        for index, key_of in self._index_pairs:
-            before, after = key_of(old), key_of(new)
-            if before != after:
-                if before is not None:
-                    index.discard(before, address)
-                if after is not None:
-                    index.add(after, address)
+        # A renewal changes none of the keys but the expiry: touch only what moved (and when the bytes the
+        # keys are read from are the same, look at no hash index at all).
+        offset = self._keys_offset
+        if old[offset:] != new[offset:]:
+            for index, key_of in self._index_pairs:
+                before, after = key_of(old), key_of(new)
+                if before != after:
+                    if before is not None:
+                        index.discard(before, address)
+                    if after is not None:
+                        index.add(after, address)
         before_key, after_key = self._expiry_key(old), self._expiry_key(new)
         if before_key != after_key:
             self._expiry.discard(before_key, address)

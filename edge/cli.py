@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from edge import __version__
 
@@ -38,16 +39,24 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     return run_migrate(args)
 
 
+def _lease_families() -> tuple[Any, ...]:
+    """The protocol families' lease plug-ins for `leases` and `stats` (edge/leases/family.py)."""
+    from edge.dhcp4.lease_family import LEASES4
+    from edge.dhcp6.lease_family import LEASES6
+
+    return (LEASES4, LEASES6)
+
+
 def _cmd_leases(args: argparse.Namespace) -> int:
     from edge.leases.cli import run_leases
 
-    return run_leases(args)
+    return run_leases(args, _lease_families())
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
     from edge.leases.cli import run_stats
 
-    return run_stats(args)
+    return run_stats(args, _lease_families())
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
@@ -112,7 +121,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     register_migrated_lease_formats()  # dhcpd-leases and dnsmasq rows of the import table
 
     leases = sub.add_parser("leases", help="import leases from Kea (CSV), a TinyDB file or JSON; export them")
-    add_leases_arguments(leases)
+    add_leases_arguments(leases, _lease_families())
     leases.set_defaults(func=_cmd_leases)
 
     stats = sub.add_parser("stats", help="lease statistics: `stats recount` rebuilds them from the lease store")

@@ -15,9 +15,9 @@ from edge.bench import Options, Result, benchmark
 from edge.config.model import Config, Pool, Reservation, ScopeParams, SharedNetwork, Subnet
 from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
 from edge.dhcp4.engine import Engine, Inbound
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.dhcp4.select import SubnetSelector
-from edge.leases.lease import Lease
-from edge.leases.store import MemoryLeaseStore
 from edge.policy.hosts import ConfigHosts, HostManager
 from edge.stats import Statistics
 from edge.wire import pkt4 as wire
@@ -112,7 +112,7 @@ def _engine_discover(sizes: tuple[int, ...], options: Options) -> list[Result]:
     rounds = 2000 if options.quick else 20000
     for n in sizes:
         config = _many_subnets(n)
-        engine = Engine(config, MemoryLeaseStore(), Statistics())
+        engine = Engine(config, MemoryLeaseStore4(), Statistics())
         rng = random.Random(2)
         payloads = []
         for k in range(512):
@@ -154,12 +154,12 @@ def _slash16(reservations: tuple[Reservation, ...] = (), lookup_first: bool = Fa
     return Config(subnets=(subnet,), params=PARAMS, reservations_lookup_first=lookup_first)
 
 
-def _allocator(config: Config, store: MemoryLeaseStore) -> tuple[Allocator, HostManager]:
+def _allocator(config: Config, store: MemoryLeaseStore4) -> tuple[Allocator, HostManager]:
     hosts = HostManager([ConfigHosts(config)], config.host_reservation_identifiers)
     return Allocator(config, store, hosts, SubnetSelector(config), Statistics()), hosts
 
 
-def _allocate(allocator: Allocator, config: Config, store: MemoryLeaseStore, k: int) -> int | None:
+def _allocate(allocator: Allocator, config: Config, store: MemoryLeaseStore4, k: int) -> int | None:
     hw = bytes((2, 9, k >> 16 & 255, k >> 8 & 255, k & 255, 1))
     client = ClientIdentity(hw)
     ex = Exchange(
@@ -172,10 +172,10 @@ def _allocate(allocator: Allocator, config: Config, store: MemoryLeaseStore, k: 
     return address
 
 
-def _filled(config: Config, fraction: float, seed: int) -> tuple[MemoryLeaseStore, int]:
+def _filled(config: Config, fraction: float, seed: int) -> tuple[MemoryLeaseStore4, int]:
     pool = config.subnets[0].pools[0]
     rng = random.Random(seed)
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     used = 0
     for address in range(pool.first, pool.last + 1):
         if rng.random() < fraction:
@@ -197,7 +197,7 @@ def bench_alloc(options: Options) -> list[Result]:
     rounds = 200 if options.quick else 600
     config = _slash16()
     results = []
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     allocator, _ = _allocator(config, store)
     started = time.perf_counter()
     for k in range(rounds):
@@ -267,7 +267,7 @@ def bench_reservation_lookups(options: Options) -> list[Result]:
             store, _ = _filled(config, 0.95, 11)
             allocator, hosts = _allocator(config, store)
         else:
-            store = MemoryLeaseStore()
+            store = MemoryLeaseStore4()
             allocator, hosts = _allocator(config, store)
             filled, _ = _filled(config, 0.95, 11)
             for lease in filled.all():

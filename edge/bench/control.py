@@ -124,8 +124,8 @@ def _loop_gap(data: bytes) -> tuple[float, float, Any]:
     """(longest tick gap idle, longest tick gap while `data` is sent and parsed, the answer)."""
     from edge.config.loader import load_data
     from edge.control.client import send_unix
-    from edge.leases.store import MemoryLeaseStore
-    from edge.server.main import Server
+    from edge.dhcp4.lease_store import MemoryLeaseStore4
+    from edge.server.dhcp4 import Dhcp4Service as Server
 
     with tempfile.TemporaryDirectory(prefix="edge-bench-control-") as tmp:
         path = Path(tmp) / "ctl.sock"
@@ -136,15 +136,15 @@ def _loop_gap(data: bytes) -> tuple[float, float, Any]:
                 "subnet4": [],
             }
         }
-        server = Server(load_data(doc), MemoryLeaseStore())
+        server = Server(load_data(doc), MemoryLeaseStore4())
         ok, message = server.open_control()
         assert ok, message
         ticks: list[float] = []
-        server.call_every(0.001, lambda: ticks.append(time.perf_counter()), "bench tick")
+        server.loop.call_every(0.001, lambda: ticks.append(time.perf_counter()), "bench tick")
         thread = threading.Thread(target=server.run)
         thread.start()
         try:
-            while not server._running:
+            while not server.loop.running:
                 time.sleep(0.001)
             send_unix(str(path), {"command": "status-get"}, 10)
             big = json.loads(data)

@@ -87,8 +87,7 @@ class _Run:
 
     def __init__(self, store_kind: str) -> None:
         from edge.dhcp4.engine import Engine
-        from edge.leases.memfile import MemfileLeaseStore
-        from edge.leases.store import MemoryLeaseStore
+        from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4
         from edge.log import configure_logging
 
         self.tmp = tempfile.mkdtemp(prefix="edge-bench-engine-")
@@ -97,9 +96,9 @@ class _Run:
         self.config = _config(self.log_path, lease_path)
         configure_logging(self.config.loggers)
         if store_kind == "memfile":
-            self.store: Any = MemfileLeaseStore(lease_path, persist=True, sync="none")
+            self.store: Any = MemfileLeaseStore4(lease_path, persist=True, sync="none")
         else:
-            self.store = MemoryLeaseStore()
+            self.store = MemoryLeaseStore4()
         self.engine = Engine(self.config, self.store)
 
     def close(self) -> None:

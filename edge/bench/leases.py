@@ -20,9 +20,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from edge.bench import Options, Result, benchmark
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_store import MemfileLeaseStore4
+from edge.dhcp6.lease import Lease6
+from edge.dhcp6.lease_store import MemfileLeaseStore6
 from edge.leases.journal import Journal, encode_record
-from edge.leases.lease import Lease
-from edge.leases.memfile import MemfileLeaseStore
 from edge.leases.snapshot import write_snapshot
 
 NOW = 1_800_000_000
@@ -56,7 +58,7 @@ def _status(pid: int | str = "self") -> dict[str, int]:
     return values
 
 
-def _fill(store: MemfileLeaseStore, n: int) -> None:
+def _fill(store: MemfileLeaseStore4, n: int) -> None:
     for i in range(n):
         store.put(synthetic_lease(i))
 
@@ -74,7 +76,7 @@ def bench_write(options: Options) -> list[Result]:
     for n in sizes:
         directory = _tmpdir()
         try:
-            store = MemfileLeaseStore(os.path.join(directory, "leases.json"), sync="none")
+            store = MemfileLeaseStore4(os.path.join(directory, "leases.json"), sync="none")
             _fill(store, n)
             rounds: dict[str, list[float]] = {"renewal": [], "new-client": []}
             for round_ in range(3):
@@ -109,6 +111,98 @@ def bench_write(options: Options) -> list[Result]:
                 )
             )
     results.extend(_stock_tinydb(options))
+    return results
+
+
+NET6 = 0x20010DB8000100000000000000000000  # 2001:db8:1::/64
+
+
+def synthetic_lease6(i: int, now: int = NOW, cltt: int | None = None) -> Lease6:
+    mac = bytes((0x02, 0x00, i >> 24 & 255, i >> 16 & 255, i >> 8 & 255, i & 255))
+    return Lease6(
+        NET6 + 1 + i,
+        duid=b"\x00\x03\x00\x01" + mac,  # DUID-LL
+        iaid=i & 0xFFFF,
+        preferred_lifetime=1800,
+        valid_lifetime=3600,
+        cltt=cltt if cltt is not None else now - (i % 1800),
+        subnet_id=1,
+        hwaddr=mac,
+        hwaddr_source=2,
+        hostname="host-%d" % i,
+    )
+
+
+@benchmark("lease6-write", "DHCPv6 leases: write and lookup cost at 1k, 10k, 100k leases (v4 for comparison)")
+def bench_write6(options: Options) -> list[Result]:
+    """As lease-write, for Lease6 records in the same engine (128-bit keys, DUID+IAID index): a renewal, a
+    new client IA taking over an address, and the engine's lookups (DUID+IAID+type found and not found,
+    by type and address); the v4 renewal at the same size in the same run gives the v6/v4 ratio."""
+    sizes = (1_000, 10_000) if options.quick else (1_000, 10_000, 100_000)
+    writes = 2_000 if options.quick else 20_000
+    results: list[Result] = []
+    base: dict[str, float] = {}
+    rng = random.Random(6)
+    for n in sizes:
+        directory = _tmpdir()
+        try:
+            store = MemfileLeaseStore6(os.path.join(directory, "dhcp6.leases"), sync="none")
+            store4 = MemfileLeaseStore4(os.path.join(directory, "dhcp4.leases"), sync="none")
+            for i in range(n):
+                store.put(synthetic_lease6(i))
+                store4.put(synthetic_lease(i))
+            rounds: dict[str, list[float]] = {
+                k: [] for k in ("renewal", "new-client", "lookup", "v4-renewal")
+            }
+            for round_ in range(3):
+                picks = [rng.randrange(n) for _ in range(writes)]
+                renewals = [
+                    synthetic_lease6(i, cltt=NOW + 1 + round_ * writes + k) for k, i in enumerate(picks)
+                ]
+                renewals4 = [
+                    synthetic_lease(i, cltt=NOW + 1 + round_ * writes + k) for k, i in enumerate(picks)
+                ]
+                takeovers = []
+                for k, i in enumerate(picks):
+                    other = synthetic_lease6(n + round_ * writes + k)
+                    other.address = NET6 + 1 + i
+                    takeovers.append(other)
+                for kind, leases, target in (
+                    ("renewal", renewals, store),
+                    ("new-client", takeovers, store),
+                    ("v4-renewal", renewals4, store4),
+                ):
+                    put = target.put
+                    started = time.perf_counter()
+                    for lease in leases:
+                        put(lease)
+                    rounds[kind].append((time.perf_counter() - started) / writes * 1e6)
+                keys = [(lease.duid, lease.iaid, lease.address) for lease in takeovers]
+                find, get6 = store.find_by_duid_iaid, store.get6
+                started = time.perf_counter()
+                for duid, iaid, address in keys:
+                    find(duid, iaid, 0)  # found
+                    find(duid, iaid + 1, 0)  # not found: every new client's first question
+                    get6(0, address)
+                rounds["lookup"].append((time.perf_counter() - started) / writes * 1e6)
+            store.close()
+            store4.close()
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        medians = {kind: sorted(values)[1] for kind, values in rounds.items()}
+        for kind in ("renewal", "new-client", "lookup"):
+            cost = medians[kind]
+            base.setdefault(kind, cost)
+            note = "%.2fx the 1k figure" % (cost / base[kind])
+            if kind == "renewal":
+                note += "; %.2fx the v4 renewal (%.1f us)" % (
+                    cost / medians["v4-renewal"],
+                    medians["v4-renewal"],
+                )
+            if kind == "lookup":
+                note += " (2 DUID+IAID lookups + 1 by type and address)"
+            unit = "us/lookup-set" if kind == "lookup" else "us/write"
+            results.append(Result("lease6-write/%s/%d" % (kind, n), cost, unit, note))
     return results
 
 
@@ -154,18 +248,18 @@ def _prepare_files(directory: str, n: int, journal_records: int) -> str:
 _STARTUP_PROBE = r"""
 import gc, json, sys, time
 t0 = time.perf_counter()
-import edge.leases.stats, edge.stats, edge.config.model, edge.config.loader
+import edge.dhcp4.lease_stats, edge.stats, edge.config.model, edge.config.loader
 try:
     import edge.server.main  # what a server process has loaded besides the store
 except Exception:
     pass
-from edge.leases.memfile import MemfileLeaseStore
+from edge.dhcp4.lease_store import MemfileLeaseStore4
 t1 = time.perf_counter()
-store = MemfileLeaseStore(sys.argv[1], sync="batch")
+store = MemfileLeaseStore4(sys.argv[1], sync="batch")
 t2 = time.perf_counter()
 stats = edge.stats.Statistics()
-edge.leases.stats.attach_statistics(store, stats)
-edge.leases.stats.recount_statistics(edge.config.model.Config(), store, stats)
+edge.dhcp4.lease_stats.attach_statistics(store, stats)
+edge.dhcp4.lease_stats.recount_statistics(edge.config.model.Config(), store, stats)
 t3 = time.perf_counter()
 gc.collect()
 status = {}
@@ -322,7 +416,7 @@ def bench_compaction(options: Options) -> list[Result]:
     directory = _tmpdir()
     try:
         path = _prepare_files(directory, n, n // 10)
-        store = MemfileLeaseStore(path, sync="none")
+        store = MemfileLeaseStore4(path, sync="none")
         started = time.perf_counter()
         store.compact()
         wall = time.perf_counter() - started
@@ -343,7 +437,7 @@ def bench_compaction(options: Options) -> list[Result]:
     ]
 
 
-def _paced(store: MemfileLeaseStore, count: int, rate: float, first: int) -> tuple[float, int]:
+def _paced(store: MemfileLeaseStore4, count: int, rate: float, first: int) -> tuple[float, int]:
     """Write `count` new leases at `rate` per second, waiting for each to be durable as the server does
     before an ACK; returns (mean wait for durability in ms, /proc write_bytes caused)."""
     before = _io()["write_bytes"]
@@ -381,7 +475,7 @@ def bench_sd_cost(options: Options) -> list[Result]:
     results: list[Result] = []
     directory = _tmpdir()
     try:
-        store = MemfileLeaseStore(os.path.join(directory, "leases.json"), sync="none")
+        store = MemfileLeaseStore4(os.path.join(directory, "leases.json"), sync="none")
         new_line = encode_record({"op": "put", "lease": synthetic_lease(1).to_doc()})
         renewal = synthetic_lease(1, cltt=NOW + 60)
         renew_line = encode_record({"op": "put", "lease": renewal.to_doc()})
@@ -395,7 +489,7 @@ def bench_sd_cost(options: Options) -> list[Result]:
         count = 300 if options.quick else 1000
         for mode, rate in (("none", 500.0), ("batch", 500.0), ("always", 500.0)):
             path = os.path.join(directory, "sd-%s.json" % mode)
-            store = MemfileLeaseStore(path, sync=mode)
+            store = MemfileLeaseStore4(path, sync=mode)
             wait_ms, written = _paced(store, count if mode != "always" else count // 2, rate, 0)
             n = count if mode != "always" else count // 2
             fsyncs = (
@@ -413,7 +507,7 @@ def bench_sd_cost(options: Options) -> list[Result]:
             )
         n = 1_000 if options.quick else 10_000
         path = _prepare_files(directory, n, n // 10)
-        store = MemfileLeaseStore(path, sync="none")
+        store = MemfileLeaseStore4(path, sync="none")
         store.compact()
         info = store.last_compaction or {}
         store.close()

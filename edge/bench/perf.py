@@ -199,7 +199,7 @@ def write_kea_leases(path: str, n: int) -> None:
 
 def write_edge_leases(path: str, n: int) -> None:
     """edge-dhcp's lease file (a TinyDB snapshot) with the same n leases."""
-    from edge.leases.lease import Lease
+    from edge.dhcp4.lease import Lease
     from edge.leases.snapshot import write_snapshot
 
     def lines() -> Iterator[tuple[int, str]]:
@@ -231,9 +231,9 @@ def count_kea_leases(path: str) -> int:
 
 
 def count_edge_leases(path: str) -> int:
-    from edge.leases.memfile import MemfileLeaseStore
+    from edge.dhcp4.lease_store import MemfileLeaseStore4
 
-    store = MemfileLeaseStore(path, readonly=True)
+    store = MemfileLeaseStore4(path, readonly=True)
     try:
         return sum(1 for lease in store.all() if lease.valid_lifetime)
     finally:

@@ -39,16 +39,22 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from edge.config.model import Config, Reservation, ScopeParams, Subnet
 from edge.ddns import fqdn as fqdn_option
 from edge.ddns.dhcid import dhcid_for
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
-from edge.leases.lease import Lease
+from edge.leases.lease import LeaseRecord
 from edge.wire.addr import int_to_ip
 
 log = logging.getLogger("edge.ddns")
+
+
+class Lease(LeaseRecord, Protocol):
+    """A lease as the name handler reads it: the DHCID comes from the hardware address and client-id."""
+
+    client_id: bytes | None
 
 __all__ = ["NameHandler", "Names", "generated_name", "qualify", "sanitize", "ttl_for"]
 

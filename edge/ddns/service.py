@@ -37,11 +37,10 @@ from typing import Any, Protocol
 from edge.config.d2 import MODE_BUILT_IN, MODE_OFF, DdnsSettings
 from edge.config.model import Config
 from edge.ddns.d2client import D2Sender
-from edge.ddns.names import NameHandler
+from edge.ddns.names import Lease, NameHandler
 from edge.ddns.ncr import NameChangeRequest
 from edge.ddns.outcome import DONE, FAILED, RETRY, Outcome
 from edge.ddns.queue import QueueFull, UpdateQueue
-from edge.leases.lease import Lease
 
 log = logging.getLogger("edge.ddns")
 
@@ -264,10 +263,10 @@ class DdnsService:
 
 
 def queue_path_for(store: Any) -> str | None:
-    path = getattr(store, "path", None)
-    if not path or not getattr(store, "persist", True):
+    path = store.persistent_path
+    if not path:
         return None
-    return str(path) + QUEUE_SUFFIX
+    return path + QUEUE_SUFFIX
 
 
 def make_deliverer(settings: DdnsSettings, confirm_wait: float = 0.1) -> Any:

@@ -38,10 +38,10 @@ import logging
 from collections.abc import Callable, Container, Sequence
 
 from edge.config.model import Config, Pool, Reservation, Subnet
+from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.dhcp4.lease_store import LeaseStore4
 from edge.dhcp4.pools import PoolState, SubnetPools
 from edge.dhcp4.select import SubnetSelector
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
-from edge.leases.store import LeaseStore
 from edge.policy.hosts import GLOBAL, HostManager, Identifier
 from edge.stats import Statistics
 from edge.wire.addr import int_to_ip
@@ -166,7 +166,7 @@ class Allocator:
     def __init__(
         self,
         config: Config,
-        store: LeaseStore,
+        store: LeaseStore4,
         hosts: HostManager,
         selector: SubnetSelector,
         stats: Statistics | None = None,

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from edge.config.model import ClientClass, Config
 from edge.ddns.names import NameHandler
 from edge.dhcp4.alloc import Allocator
+from edge.dhcp4.lease_store import LeaseStore4
 from edge.dhcp4.options import OptionPlanner
 from edge.dhcp4.reply import Replies
 from edge.dhcp4.select import SubnetSelector
-from edge.leases.store import LeaseStore
 from edge.policy.classify import Classifier
 from edge.policy.hosts import HostBackend, HostManager
 from edge.stats import Statistics
@@ -29,7 +29,7 @@ class Context(Replies):
     def __init__(
         self,
         config: Config,
-        store: LeaseStore,
+        store: LeaseStore4,
         stats: Statistics,
         backends: Sequence[HostBackend],
         names: NameHandler | None,

@@ -32,7 +32,7 @@ Rooms of the family (each file one idea):
 Collaborators come in through the constructor, typed: the lease store, the statistics registry, the host
 backends the server opened for the configuration (the engine opens no file), the DNS name handler, and
 HA's scope check. Lease statistics and the allocator's free sets follow the store's change feed
-(edge/leases/stats.py): the engine subscribes at construction.
+(edge/dhcp4/lease_stats.py): the engine subscribes at construction.
 """
 
 from __future__ import annotations
@@ -47,11 +47,12 @@ from edge.dhcp4.addressing import finish
 from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
 from edge.dhcp4.context import Context
 from edge.dhcp4.exchange import Inbound, Outbound, Request
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_stats import LeaseStatistics, holds_address, recount_statistics
+from edge.dhcp4.lease_store import LeaseStore4
 from edge.dhcp4.messages import Messages
 from edge.expr.language import EvalError, PacketView
-from edge.leases.lease import Lease
-from edge.leases.stats import LeaseStatistics, holds_address, recount_statistics
-from edge.leases.store import LeaseStore, LeaseStoreError
+from edge.leases.errors import LeaseStoreError
 from edge.policy.classify import Classes
 from edge.policy.hosts import GLOBAL, ConfigHosts, HostBackend, HostManager
 from edge.stats import Statistics
@@ -92,7 +93,7 @@ class Engine(Messages):
     def __init__(
         self,
         config: Config,
-        store: LeaseStore,
+        store: LeaseStore4,
         stats: Statistics | None = None,
         *,
         hosts: Sequence[HostBackend] | None = None,
@@ -109,11 +110,9 @@ class Engine(Messages):
         self.in_scope = in_scope
         self._lease_stats = LeaseStatistics(self.stats)
         self._ctx = Context(config, store, self.stats, _backends(config, hosts), names)
-        # The lease gauges follow the store's change feed (edge/leases/stats.py): the engine is where the
+        # The lease gauges follow the store's change feed (edge/dhcp4/lease_stats.py): the engine is where the
         # store and the registry meet.
         store.subscribe(self._on_store_change)
-        if getattr(store, "stats", False) is None:
-            store.stats = self.stats  # type: ignore[attr-defined]  # the memfile store counts write errors there
         self._init_subnet_stats(config)
 
     @property

@@ -27,7 +27,7 @@ from edge.config.model import Config, Subnet
 from edge.control.commands import ServerApi
 from edge.control.protocol import EMPTY, ERROR, SUCCESS, answer
 from edge.control.registry import BOOL, IPV4, MAP, STRING, Arg, ArgError, Command, hex_bytes, integer, list_of
-from edge.leases.lease import STATE_DEFAULT, Lease
+from edge.dhcp4.lease import STATE_DEFAULT, Lease
 from edge.wire.addr import int_to_ip
 
 __all__ = ["lease_from_args", "lease_to_json"]

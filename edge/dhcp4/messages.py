@@ -28,8 +28,8 @@ from edge.dhcp4 import states
 from edge.dhcp4.alloc import Exchange
 from edge.dhcp4.context import Context
 from edge.dhcp4.exchange import BROADCAST, Request
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
-from edge.leases.store import LeaseStore
+from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.dhcp4.lease_store import LeaseStore4
 from edge.log import Lines
 from edge.stats import Statistics
 from edge.wire import pkt4 as wire
@@ -46,7 +46,7 @@ def _u32(data: bytes) -> int:
 
 
 class Messages:
-    store: LeaseStore
+    store: LeaseStore4
     stats: Statistics
     names: NameHandler | None
     _ctx: Context

@@ -2,7 +2,9 @@
 
 Rules:
 - The configuration (-c, or the built-in default as `serve` uses it) says where the lease file is and which
-  subnets exist; --lease-file overrides the file, as for `serve`.
+  subnets exist; --lease-file overrides the file, as for `serve`. Its top-level key ("Dhcp4", "Dhcp6")
+  picks the family: the families themselves are handed in by the caller (edge/cli.py), each a LeaseFamily
+  (family.py), so this module knows neither.
 - Import writes the lease file, so it takes the store's lock: while a server runs on the same file the
   import refuses (and says to stop it or use the control channel). Export and recount only read, so they
   work beside a running server.
@@ -17,19 +19,29 @@ import io
 import json
 import socket
 import sys
+from collections.abc import Sequence
 from typing import Any
 
-from edge.config.defaults import load_config
-from edge.config.model import Config
-from edge.leases.interchange import EXPORT_FORMATS, IMPORT_FORMATS, export_leases, import_leases
-from edge.leases.journal import JournalCorrupt
-from edge.leases.store import LeaseStoreError
+from edge.config.jsonpos import parse_text, read_config_text
+from edge.leases.errors import JournalCorrupt, LeaseStoreError
+from edge.leases.family import LeaseFamily
+from edge.leases.interchange import export_leases, import_leases
+from edge.stats import Statistics
 
 
-def lease_file(config: Config, override: str | None) -> str:
-    from edge.config.defaults import DEFAULT_LEASE_FILE
-
-    return override or config.lease_database.name or DEFAULT_LEASE_FILE
+def pick_family(families: Sequence[LeaseFamily], config_path: str | None) -> LeaseFamily:
+    """The family whose top-level key the configuration file has (the first family for the built-in
+    default, or when the file cannot be read: its loader then says what is wrong)."""
+    if len(families) == 1 or not config_path:
+        return families[0]
+    try:
+        top = parse_text(read_config_text(config_path), config_path).value
+    except Exception:
+        return families[0]
+    for family in families:
+        if isinstance(top, dict) and family.config_key in top:
+            return family
+    return families[0]
 
 
 def _fail(message: str, status: int = 1) -> int:
@@ -37,18 +49,21 @@ def _fail(message: str, status: int = 1) -> int:
     return status
 
 
-def add_leases_arguments(parser: argparse.ArgumentParser) -> None:
+def add_leases_arguments(parser: argparse.ArgumentParser, families: Sequence[LeaseFamily]) -> None:
+    imports: dict[str, str] = {}
+    exports: set[str] = set()
+    for family in families:
+        for name, parser_function in family.imports.items():
+            imports.setdefault(name, (parser_function.__doc__ or "").strip())
+        exports.update(family.exports)
     sub = parser.add_subparsers(dest="leases_command", metavar="ACTION")
     imp = sub.add_parser("import", help="import another server's leases into the lease file")
     imp.add_argument("file", metavar="FILE", help="the file to import ('-' for standard input)")
     imp.add_argument(
         "--format",
         required=True,
-        choices=sorted(IMPORT_FORMATS),
-        help="; ".join(
-            "%s: %s" % (k, (v.__doc__ or "").strip().replace("%", "%%"))
-            for k, v in sorted(IMPORT_FORMATS.items())
-        ),
+        choices=sorted(imports),
+        help="; ".join("%s: %s" % (k, v.replace("%", "%%")) for k, v in sorted(imports.items())),
     )
     imp.add_argument("-c", "--config", help="configuration file (default: the built-in default)")
     imp.add_argument("--lease-file", help="override lease-database.name")
@@ -59,27 +74,33 @@ def add_leases_arguments(parser: argparse.ArgumentParser) -> None:
     )
     imp.add_argument("--dry-run", action="store_true", help="check everything, write nothing")
     exp = sub.add_parser("export", help="write the leases out for Kea (CSV) or as Kea's lease4-get-all JSON")
-    exp.add_argument("--format", required=True, choices=sorted(EXPORT_FORMATS))
+    exp.add_argument("--format", required=True, choices=sorted(exports))
     exp.add_argument("-c", "--config", help="configuration file (default: the built-in default)")
     exp.add_argument("--lease-file", help="override lease-database.name")
     exp.add_argument("-o", "--output", help="write here instead of standard output")
 
 
-def run_leases(args: argparse.Namespace) -> int:
+def run_leases(args: argparse.Namespace, families: Sequence[LeaseFamily]) -> int:
     action = getattr(args, "leases_command", None)
     if action not in ("import", "export"):
         return _fail("say `leases import` or `leases export` (see --help)", 2)
+    family = pick_family(families, args.config)
+    table: dict[str, Any] = family.imports if action == "import" else family.exports
+    if args.format not in table:
+        return _fail(
+            "%s is not a %s lease format (%s ones: %s)"
+            % (args.format, family.config_key, family.config_key, ", ".join(sorted(table))),
+            2,
+        )
     try:
-        config = load_config(args.config)
+        config = family.load_config(args.config)
     except Exception as exc:  # ConfigError and friends: their text names file:line:col
         return _fail("cannot load the configuration:\n%s" % exc)
-    path = lease_file(config, args.lease_file)
-    return _import(args, config, path) if action == "import" else _export(args, path)
+    path = family.lease_file(config, args.lease_file)
+    return _import(args, family, config, path) if action == "import" else _export(args, family, path)
 
 
-def _import(args: argparse.Namespace, config: Config, path: str) -> int:
-    from edge.leases.memfile import MemfileLeaseStore
-
+def _import(args: argparse.Namespace, family: LeaseFamily, config: Any, path: str) -> int:
     source = "<stdin>" if args.file == "-" else args.file
     try:
         if args.file == "-":
@@ -89,9 +110,9 @@ def _import(args: argparse.Namespace, config: Config, path: str) -> int:
                 text = handle.read()
     except OSError as exc:
         return _fail("cannot read %s: %s" % (source, exc.strerror or exc))
-    items = list(IMPORT_FORMATS[args.format](io.StringIO(text), source))
+    items = list(family.imports[args.format](io.StringIO(text), source))
     try:
-        store = MemfileLeaseStore(path, sync="always")
+        store = family.open_store(path, sync="always")
     except (LeaseStoreError, JournalCorrupt, OSError) as exc:
         return _fail("cannot open the lease file: %s" % exc)
     try:
@@ -118,15 +139,13 @@ def _import(args: argparse.Namespace, config: Config, path: str) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace, path: str) -> int:
-    from edge.leases.memfile import MemfileLeaseStore
-
+def _export(args: argparse.Namespace, family: LeaseFamily, path: str) -> int:
     try:
-        store = MemfileLeaseStore(path, readonly=True)
+        store = family.open_store(path, readonly=True)
     except (LeaseStoreError, JournalCorrupt, OSError) as exc:
         return _fail("cannot read the lease file: %s" % exc)
     buffer = io.StringIO()
-    count = export_leases(store, args.format, buffer)
+    count = export_leases(store, family.exports[args.format], buffer)
     try:
         if args.output:
             with open(args.output, "w", encoding="utf-8") as handle:
@@ -178,11 +197,12 @@ def _ask_server(path: str) -> dict[str, Any] | None:
     return answer if isinstance(answer, dict) else None
 
 
-def run_stats(args: argparse.Namespace) -> int:
+def run_stats(args: argparse.Namespace, families: Sequence[LeaseFamily]) -> int:
     if getattr(args, "stats_command", None) != "recount":
         return _fail("say `stats recount` (see --help)", 2)
+    family = pick_family(families, args.config)
     try:
-        config = load_config(args.config)
+        config = family.load_config(args.config)
     except Exception as exc:
         return _fail("cannot load the configuration:\n%s" % exc)
     sockets = (
@@ -197,18 +217,15 @@ def run_stats(args: argparse.Namespace) -> int:
             return 0 if answer.get("result") == 0 else 1
         if args.socket:
             return _fail("no server answers on %s" % path)
-    from edge.leases.memfile import MemfileLeaseStore
-    from edge.leases.stats import recount_statistics
-    from edge.stats import Statistics
-
-    path = lease_file(config, args.lease_file)
+    path = family.lease_file(config, args.lease_file)
     try:
-        store = MemfileLeaseStore(path, readonly=True)
+        store = family.open_store(path, readonly=True)
     except (LeaseStoreError, JournalCorrupt, OSError) as exc:
         return _fail("cannot read the lease file: %s" % exc)
     stats = Statistics()
-    recount_statistics(config, store, stats)
-    values = {name: stats.get(name) for name in stats.names() if not name.startswith(("pkt4-", "v4-"))}
+    packet_counters = set(stats.names())  # what a fresh registry starts with: not lease statistics
+    family.recount(config, store, stats)
+    values = {name: stats.get(name) for name in stats.names() if name not in packet_counters}
     print(
         json.dumps(
             {

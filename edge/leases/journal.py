@@ -2,7 +2,8 @@
 
 Rules:
 - One record per change, one line: `<crc32 of body, 8 hex digits> <body>\\n`, body being compact JSON
-  `{"op":"put","lease":{TinyDB document}}` or `{"op":"del","address":"a.b.c.d"}`. JSON escapes every
+  `{"op":"put","lease":{TinyDB document}}` or `{"op":"del","address":"<the lease's key as text>"}` (the
+  family's RecordFormat writes both: 192.0.2.1 for DHCPv4, 2001:db8::1 for DHCPv6). JSON escapes every
   newline inside strings, so a newline only ever ends a record; the checksum tells a record that was
   written whole from one that was not.
 - A record is written with a single os.write() on an O_APPEND descriptor: when `append` returns, the
@@ -37,8 +38,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from edge.leases.lease import Lease
-from edge.leases.store import LeaseStoreError
+from edge.leases.errors import JournalCorrupt, LeaseStoreError
 
 log = logging.getLogger("edge.leases")
 
@@ -46,61 +46,15 @@ SYNC_MODES = ("batch", "always", "none")
 GROUP_COMMIT_WINDOW = 0.004  # seconds between the first record of a group and its fsync
 
 
-class JournalCorrupt(Exception):
-    """A journal or snapshot is damaged somewhere other than its torn tail."""
-
-
 _compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_json_string = json.encoder.encode_basestring  # a quoted JSON string, non-ASCII kept (ensure_ascii=False)
-_PUT = (
-    '{"op":"put","lease":{"address":"%d.%d.%d.%d","hwaddr":"%s","client_id":"%s","valid_lifetime":%d,'
-    '"expire":%d,"subnet_id":%d,"fqdn_fwd":%s,"fqdn_rev":%s,"hostname":%s,"state":%d%s}}'
-)
 
 
 def encode_record(record: dict[str, Any]) -> bytes:
-    body = _compact_json(record).encode("utf-8")
-    return b"%08x %s\n" % (zlib.crc32(body), body)
+    return encode_body(_compact_json(record).encode("utf-8"))
 
 
-def encode_put(lease: Lease) -> bytes:
-    """`encode_record({"op": "put", "lease": lease.to_doc()})`, byte for byte, without building the
-    document: the one record every ACK writes. Leases with unusual field types take that general path."""
-    address, hwaddr, client_id, hostname = lease.address, lease.hwaddr, lease.client_id, lease.hostname
-    valid, cltt, fwd, rev = lease.valid_lifetime, lease.cltt, lease.fqdn_fwd, lease.fqdn_rev
-    if not (
-        type(address) is int
-        and type(valid) is int
-        and type(cltt) is int
-        and type(lease.subnet_id) is int
-        and type(lease.state) is int
-        and type(fwd) is bool
-        and type(rev) is bool
-        and type(hostname) is str
-        and type(hwaddr) is bytes
-        and (client_id is None or type(client_id) is bytes)
-    ):
-        return encode_record({"op": "put", "lease": lease.to_doc()})
-    context = lease.user_context
-    body = (
-        _PUT
-        % (
-            address >> 24 & 255,
-            address >> 16 & 255,
-            address >> 8 & 255,
-            address & 255,
-            hwaddr.hex(":"),
-            client_id.hex(":") if client_id is not None else "",
-            valid,
-            cltt + valid,
-            lease.subnet_id,
-            "true" if fwd else "false",
-            "true" if rev else "false",
-            _json_string(hostname),
-            lease.state,
-            ',"user_context":' + _compact_json(context) if context else "",
-        )
-    ).encode("utf-8")
+def encode_body(body: bytes) -> bytes:
+    """The journal line of an already encoded record body (a family's fast path builds the body itself)."""
     return b"%08x %s\n" % (zlib.crc32(body), body)
 
 

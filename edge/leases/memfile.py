@@ -44,20 +44,19 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from edge.leases.errors import JournalCorrupt, LeaseStoreError
 from edge.leases.journal import (
     GROUP_COMMIT_WINDOW,
     SYNC_MODES,
     GroupCommit,
     Journal,
-    JournalCorrupt,
-    encode_put,
     encode_record,
     read_journal,
 )
-from edge.leases.lease import Lease
+from edge.leases.lease import L
+from edge.leases.record import RecordFormat
 from edge.leases.snapshot import is_native, read_snapshot, write_snapshot
-from edge.leases.store import LeaseStoreError, MemoryLeaseStore, pack_document, pack_record, unpack_record
-from edge.wire.addr import int_to_ip, ip_to_int
+from edge.leases.store import MemoryLeaseStore
 
 log = logging.getLogger("edge.leases")
 
@@ -97,17 +96,12 @@ def _proc_io() -> dict[str, int]:
         return {}
 
 
-def _apply_record(records: dict[int, bytes], record: dict[str, Any]) -> None:
-    if record["op"] == "put":
-        address, packed = pack_document(record["lease"])
-        records[address] = packed
-    else:
-        records.pop(ip_to_int(record["address"]), None)
+class MemfileLeaseStore(MemoryLeaseStore[L]):
+    """Leases of one family (the RecordFormat) in memory, their changes journaled to `path` (see above)."""
 
-
-class MemfileLeaseStore(MemoryLeaseStore):
     def __init__(
         self,
+        format: RecordFormat[L],
         path: str,
         persist: bool = True,
         sync: str = "batch",
@@ -116,15 +110,15 @@ class MemfileLeaseStore(MemoryLeaseStore):
         window: float = GROUP_COMMIT_WINDOW,
         fsync: Callable[[int], None] = os.fsync,
     ) -> None:
-        super().__init__()
+        super().__init__(format)
         if sync not in SYNC_MODES:
             raise ValueError("sync must be one of %s, not %r" % (", ".join(SYNC_MODES), sync))
         self.path = path
+        self._journal_put = format.journal_put
         self.journal_path = path + ".journal"
         self.persist = persist
         self.sync = sync
         self.readonly = readonly
-        self.stats: Any = None  # a Statistics registry, once attach_statistics() has run
         self.last_seq = 0
         self.durable_seq = 0
         self.write_errors = 0
@@ -199,6 +193,10 @@ class MemfileLeaseStore(MemoryLeaseStore):
             if name.startswith(prefix):
                 os.unlink(os.path.join(self.directory, name))
 
+    @property
+    def persistent_path(self) -> str | None:
+        return self.path if self.persist else None
+
     def rotated_journals(self) -> list[str]:
         """NAME.journal.N files, in replay order."""
         pattern = re.compile(re.escape(os.path.basename(self.journal_path)) + r"\.(\d+)$")
@@ -226,7 +224,8 @@ class MemfileLeaseStore(MemoryLeaseStore):
         records: dict[int, bytes] = {}
         self._foreign_snapshot = not is_native(self.path)  # rewritten in our layout by the next compaction
         snapshot = 0
-        for number, document in read_snapshot(self.path):
+        pack_document = self.format.pack_document
+        for number, document in read_snapshot(self.path, self.format.snapshot_tag):
             try:
                 address, record = pack_document(document)
                 records[address] = record
@@ -246,7 +245,7 @@ class MemfileLeaseStore(MemoryLeaseStore):
             entries, good, torn = read_journal(path, data)
             for offset, record in entries:
                 try:
-                    _apply_record(records, record)
+                    self._replay(records, record)
                 except (ValueError, KeyError, TypeError) as exc:
                     raise JournalCorrupt(
                         "%s: journal record at byte offset %d has a valid checksum but is not a valid lease "
@@ -272,6 +271,13 @@ class MemfileLeaseStore(MemoryLeaseStore):
             len(journals),
             time.monotonic() - started,
         )
+
+    def _replay(self, records: dict[int, bytes], record: dict[str, Any]) -> None:
+        if record["op"] == "put":
+            address, packed = self.format.pack_document(record["lease"])
+            records[address] = packed
+        else:
+            records.pop(self.format.parse_key(record["address"]), None)
 
     # ------------------------------------------------------------------ writes
     def _record(self, record: dict[str, Any] | bytes) -> None:
@@ -306,8 +312,7 @@ class MemfileLeaseStore(MemoryLeaseStore):
 
     def _write_failed(self, exc: Exception) -> None:
         self.write_errors += 1
-        if self.stats is not None:
-            self.stats.inc("lease-store-write-errors")
+        self._count_write_error()
         if not self._failing or self.write_errors % 100 == 0:
             log.error(
                 "DHCPSRV_MEMFILE_WRITE_FAIL %s (%d failed so far); the client is not answered",
@@ -316,15 +321,15 @@ class MemfileLeaseStore(MemoryLeaseStore):
             )
         self._failing = True
 
-    def put(self, lease: Lease) -> None:
-        record = pack_record(lease)  # ValueError before anything is written
-        self._record(encode_put(lease))
+    def put(self, lease: L) -> None:
+        record = self._pack(lease)  # ValueError before anything is written
+        self._record(self._journal_put(lease))
         self._apply(lease.address, record, lease)
 
     def delete(self, address: int) -> bool:
         if address not in self._records:
             return False
-        self._record({"op": "del", "address": int_to_ip(address)})
+        self._record({"op": "del", "address": self.format.text(address)})
         self._apply(address, None)
         return True
 
@@ -358,8 +363,7 @@ class MemfileLeaseStore(MemoryLeaseStore):
             else:
                 failed = True
                 self.sync_errors += 1
-                if self.stats is not None:
-                    self.stats.inc("lease-store-write-errors")
+                self._count_write_error()
                 log.error(
                     "DHCPSRV_MEMFILE_SYNC_FAIL fsync of %s failed (%s): the replies waiting for changes up to "
                     "#%d are dropped; rewriting the lease file from memory",
@@ -470,12 +474,9 @@ class MemfileLeaseStore(MemoryLeaseStore):
         return self.rotated_journals()
 
     def _snapshot_lines(self) -> Iterator[tuple[int, str]]:
-        dumps = json.dumps
+        line = self.format.snapshot_line
         for address, record in self._records.items():
-            yield (
-                address,
-                dumps(unpack_record(address, record).to_doc(), separators=(",", ":"), ensure_ascii=False),
-            )
+            yield address, line(address, record)
 
     def _write_compaction(self, rotated: list[str], fault: tuple[str, str] | None) -> dict[str, Any]:
         started = time.monotonic()
@@ -487,7 +488,9 @@ class MemfileLeaseStore(MemoryLeaseStore):
                     time.sleep(60)
                 os._exit(70)
 
-        written = write_snapshot(self.path, self._snapshot_lines(), len(self._records), step=step)
+        written = write_snapshot(
+            self.path, self._snapshot_lines(), len(self._records), step=step, records=self.format.snapshot_tag
+        )
         for path in rotated:  # oldest first: what remains is always a suffix of the history
             os.unlink(path)
         _fsync_dir(self.directory)
@@ -579,7 +582,9 @@ class MemfileLeaseStore(MemoryLeaseStore):
             self.flush()
             self._reap_compaction(block=True)
             if self._journal is not None and self.needs_compaction():
-                write_snapshot(self.path, self._snapshot_lines(), len(self._records))
+                write_snapshot(
+                    self.path, self._snapshot_lines(), len(self._records), records=self.format.snapshot_tag
+                )
                 for path in self.rotated_journals():
                     os.unlink(path)
                 self._journal.truncate_to(0)

@@ -13,8 +13,11 @@ Rules (Kea 2.2's semantics, see its "Lease Expiration" chapter):
   declined address whose `decline-probation-period` is over is deleted: the address is free again.
 - The flush deletes expired-reclaimed leases `hold-reclaimed-time` seconds after their expiry, every
   `flush-reclaimed-timer-wait-time` seconds, in the same bounded slices.
-- Statistics follow the store's change feed (stats.py); reclamation adds only the counters that name it
-  (`reclaimed-leases`, `reclaimed-declined-addresses`).
+- Statistics follow the store's change feed (each family's keeper); reclamation adds only the counters
+  that name it (`reclaimed-leases`, `reclaimed-declined-addresses`: the same names in both families).
+- Family-neutral: the store's RecordFormat says how a key reads in messages, which family's log ids to
+  use (ALLOC_ENGINE_V4_... / ALLOC_ENGINE_V6_...) and what a lease kept for affinity looks like
+  (`RecordFormat.reclaimed`).
 - A lease change that cannot be recorded (disk full) ends the cycle; the lease is retried next time.
 
 Theory of operation: the store's expiry index hands out due leases a chunk at a time; each is re-checked
@@ -27,12 +30,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
-from edge.config.model import Config, ExpiredLeasesProcessing
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED, Lease
-from edge.leases.stats import LeaseStatistics, holds_address
-from edge.leases.store import LeaseStoreError, MemoryLeaseStore
+from edge.config.model import ExpiredLeasesProcessing, LeaseDatabase
+from edge.leases.errors import LeaseStoreError
+from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, LeaseRecord, holds_lease
+from edge.leases.stats import count_reclaimed
+from edge.leases.store import LeaseStore
 from edge.stats import Statistics
 
 log = logging.getLogger("edge.leases")
@@ -40,17 +44,29 @@ log = logging.getLogger("edge.leases")
 CHUNK = 256  # leases fetched from the index at a time: bounds the memory of an unlimited cycle
 
 
+class LeaseSettings(Protocol):
+    """What the lease timers read from a configuration (either family's)."""
+
+    @property
+    def expired_leases_processing(self) -> ExpiredLeasesProcessing: ...
+
+    @property
+    def lease_database(self) -> LeaseDatabase: ...
+
+
 class Reclaimer:
     def __init__(
         self,
-        store: MemoryLeaseStore,
+        store: LeaseStore[Any],
         stats: Statistics,
         settings: ExpiredLeasesProcessing | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
-        self.counters = LeaseStatistics(stats)
+        self.stats = stats
+        self._format = store.format
+        self._ids = "ALLOC_ENGINE_V%d_" % store.format.ip_version  # the family's log ids
         self.settings = settings or ExpiredLeasesProcessing()
         self.clock = clock
         self.monotonic = monotonic
@@ -58,7 +74,7 @@ class Reclaimer:
         self.reclaimed_total = 0
         # Told of each lease once it has been reclaimed (with its names and DNS flags as they were), e.g.
         # edge/ddns, which removes the lease's names from DNS.
-        self.on_reclaim: list[Callable[[Lease], Any]] = []
+        self.on_reclaim: list[Callable[[Any], Any]] = []
         self.flushed_total = 0
 
     @property
@@ -108,8 +124,9 @@ class Reclaimer:
                     self._reclaim_one(lease, now)
                 except LeaseStoreError as exc:
                     log.error(
-                        "ALLOC_ENGINE_V4_LEASE_RECLAMATION_FAILED %s: %s; retried next cycle",
-                        _text(lease.address),
+                        "%sLEASE_RECLAMATION_FAILED %s: %s; retried next cycle",
+                        self._ids,
+                        self._format.text(lease.address),
                         exc,
                     )
                     stopped = True
@@ -125,8 +142,9 @@ class Reclaimer:
             unwarned = self.settings.unwarned_reclaim_cycles
             if unwarned and self.slow_cycles >= unwarned:
                 log.warning(
-                    "ALLOC_ENGINE_V4_LEASES_RECLAMATION_SLOW expired leases still exist after %d reclamation "
+                    "%sLEASES_RECLAMATION_SLOW expired leases still exist after %d reclamation "
                     "cycles; consider raising max-reclaim-leases or max-reclaim-time",
+                    self._ids,
                     self.slow_cycles,
                 )
                 self.slow_cycles = 0
@@ -135,32 +153,30 @@ class Reclaimer:
         self.reclaimed_total += done
         if done:
             log.debug(
-                "ALLOC_ENGINE_V4_RECLAIMED_LEASES_COMPLETE reclaimed %d lease(s)%s",
+                "%sRECLAIMED_LEASES_COMPLETE reclaimed %d lease(s)%s",
+                self._ids,
                 done,
                 ", more left" if left else "",
             )
         return done
 
-    def _reclaim_one(self, lease: Lease, now: int) -> None:
+    def _reclaim_one(self, lease: LeaseRecord, now: int) -> None:
         current = self.store.get(lease.address)
         if current is None or current.expire > now or current.state not in (STATE_DEFAULT, STATE_DECLINED):
             return  # changed since the index was read
-        counted = holds_address(current)
+        counted = holds_lease(current)
         if current.state == STATE_DECLINED or not self.affinity:
             self.store.delete(current.address)
         else:
-            reclaimed = current.copy()
-            reclaimed.state = STATE_EXPIRED_RECLAIMED
-            reclaimed.hostname = ""
-            reclaimed.fqdn_fwd = reclaimed.fqdn_rev = False
-            self.store.put(reclaimed)
+            self.store.put(self._format.reclaimed(current))
         for listener in self.on_reclaim:
             listener(current)
         if counted:
-            self.counters.count_reclaimed(current)
+            count_reclaimed(self.stats, current)
         log.debug(
-            "ALLOC_ENGINE_V4_LEASE_RECLAIM %s (subnet %d, %s) reclaimed",
-            _text(current.address),
+            "%sLEASE_RECLAIM %s (subnet %d, %s) reclaimed",
+            self._ids,
+            self._format.text(current.address),
             current.subnet_id,
             "declined" if current.state == STATE_DECLINED else "expired",
         )
@@ -184,16 +200,12 @@ class Reclaimer:
                 try:
                     self.store.delete(lease.address)
                 except LeaseStoreError as exc:
-                    log.error("ALLOC_ENGINE_V4_LEASE_FLUSH_FAILED %s: %s", _text(lease.address), exc)
+                    log.error("%sLEASE_FLUSH_FAILED %s: %s", self._ids, self._format.text(lease.address), exc)
                     self.flushed_total += done
                     return done
                 done += 1
         self.flushed_total += done
         return done
-
-
-def _text(address: int) -> str:
-    return "%d.%d.%d.%d" % (address >> 24 & 255, address >> 16 & 255, address >> 8 & 255, address & 255)
 
 
 class LeaseMaintenance:
@@ -202,7 +214,7 @@ class LeaseMaintenance:
 
     def __init__(
         self,
-        store: MemoryLeaseStore,
+        store: LeaseStore[Any],
         stats: Statistics,
         call_every: Callable[..., Any],
         clock: Callable[[], float] = time.time,
@@ -217,7 +229,7 @@ class LeaseMaintenance:
         }
         self._database: Any = None
 
-    def configure(self, config: Config) -> None:
+    def configure(self, config: LeaseSettings) -> None:
         settings = config.expired_leases_processing
         self.reclaimer.settings = settings
         self._timers["reclaim"].interval = settings.reclaim_timer_wait_time
@@ -225,9 +237,7 @@ class LeaseMaintenance:
             settings.flush_reclaimed_timer_wait_time if self.reclaimer.affinity else 0
         )
         database = config.lease_database
-        self._timers["compact"].interval = (
-            database.lfc_interval if hasattr(self.store, "start_compaction") else 0
-        )
+        self._timers["compact"].interval = database.lfc_interval if self.store.persistent_path else 0
         if self._database is not None and database != self._database:
             log.warning(
                 "DHCPSRV_LEASE_DATABASE_UNCHANGED lease-database settings changed; they take effect "
@@ -238,7 +248,7 @@ class LeaseMaintenance:
 
     def compact(self) -> bool:
         """Start a compaction if the journal holds anything (the LFC timer, and on demand)."""
-        store: Any = self.store
+        store = self.store
         store.reap_compaction()  # a finished child, even if its wake-up byte was missed
         if store.compacting or not store.needs_compaction():
             return False

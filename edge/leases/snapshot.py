@@ -11,6 +11,9 @@ Rules:
   reported by file and line.
 - Writing is atomic: a temporary file beside the target, fsync, rename over the target, fsync of the
   directory. A crash at any point leaves either the old snapshot or the new one, never a mix.
+- The header names the kind of record the file holds (`"records": "lease6"`) for every family but
+  DHCPv4, whose files predate the key and stay byte for byte what they were; a store refuses a file of
+  the other family's records with a message saying so.
 - A file that is not in our layout (written by TinyDB itself, or edited) is read whole with json.load:
   any TinyDB file with a `leases` table (or only a `_default` one) is accepted, its document ids ignored.
 """
@@ -23,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
-from edge.leases.journal import JournalCorrupt
+from edge.leases.errors import JournalCorrupt
 
 FORMAT = "edge-dhcp-leases-1"
 _decode = json.JSONDecoder().decode
@@ -47,15 +50,20 @@ def write_snapshot(
     now: float | None = None,
     step: Callable[[str], None] | None = None,
     sync: bool = True,
+    records: str | None = None,
 ) -> int:
     """Write (doc id, document JSON) pairs as the snapshot at `path`, atomically. Returns bytes written.
 
-    `step(name)` is called after "written", "synced", "renamed", "dir-synced" (fault injection for tests)."""
+    `records` names the kind of record in the header (None: DHCPv4 leases, named by no key). `step(name)`
+    is called after "written", "synced", "renamed", "dir-synced" (fault injection for tests)."""
     directory = os.path.dirname(os.path.abspath(path))
     tmp = "%s.tmp.%d" % (path, os.getpid())
-    meta = json.dumps(
-        {"format": FORMAT, "leases": count, "written": int(now if now is not None else time.time())}
-    )
+    header: dict[str, Any] = {"format": FORMAT}
+    if records is not None:
+        header["records"] = records
+    header["leases"] = count
+    header["written"] = int(now if now is not None else time.time())
+    meta = json.dumps(header)
     written = 0
     try:
         with open(tmp, "w", encoding="utf-8", buffering=1 << 20) as handle:
@@ -108,18 +116,21 @@ def is_native(path: str) -> bool:
     return not first.strip() or first.startswith('{"%s": {"1": ' % META_TABLE)
 
 
-def read_snapshot(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_snapshot(path: str, records: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, lease document) for every lease in the snapshot at `path` (nothing if it is missing
-    or empty). Raises JournalCorrupt for a damaged snapshot, naming the file and line."""
+    or empty). Raises JournalCorrupt for a damaged snapshot, naming the file and line, and for one whose
+    header names other records than `records` (None: DHCPv4 leases)."""
     try:
         handle = open(path, encoding="utf-8")
     except FileNotFoundError:
         return
     with handle:
-        yield from read_tinydb(handle, path)
+        yield from read_tinydb(handle, path, records)
 
 
-def read_tinydb(handle: TextIO, path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_tinydb(
+    handle: TextIO, path: str, records: str | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """read_snapshot for an open text stream (`path` names it in messages)."""
     first = handle.readline()
     if not first.strip():
@@ -135,6 +146,12 @@ def read_tinydb(handle: TextIO, path: str) -> Iterator[tuple[int, dict[str, Any]
     except ValueError as exc:
         raise JournalCorrupt("%s: line 1: unreadable snapshot header: %s" % (path, exc)) from exc
     expected = meta.get("leases")
+    found = meta.get("records")
+    if found != records:
+        raise JournalCorrupt(
+            "%s: holds %s records, not %s: is this the other family's lease file?"
+            % (path, found or "lease4", records or "lease4")
+        )
     if handle.readline() != '"%s": {\n' % TABLE:
         raise JournalCorrupt('%s: line 2: expected the "%s" table to start there' % (path, TABLE))
     count = 0

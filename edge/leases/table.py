@@ -14,9 +14,10 @@ its API and documents without that cost:
   address instead of "largest id + 1" (which would scan every id).
 
 Rules:
-- Documents are Lease.to_doc() dictionaries; the document id of a lease is its address as an integer,
-  the same ids the snapshot file uses, so a document means the same thing live and on disk.
-- Every document an updater writes is validated (it must make a Lease, and its id must be its address)
+- Documents are the family's lease documents (RecordFormat.to_doc); the document id of a lease is its
+  address (or prefix) as an integer, the same ids the snapshot file uses, so a document means the same
+  thing live and on disk.
+- Every document an updater writes is validated (it must make a lease, and its id must be its address)
   before any is applied; a bad one is a ValueError and nothing changes. Valid changes are then applied
   one by one, each journaled on its own (there are no multi-lease transactions, as in Kea's memfile).
 - Searches with a Query still visit every document, as in stock TinyDB; the indexed lookups are the store's
@@ -32,9 +33,9 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from edge.leases.lease import Lease
-from edge.leases.store import MemoryLeaseStore
-from edge.wire.addr import ip_to_int
+from edge.leases.lease import LeaseRecord
+from edge.leases.record import RecordFormat
+from edge.leases.store import LeaseStore
 
 TABLE = "leases"
 
@@ -42,7 +43,7 @@ TABLE = "leases"
 class _DocumentView(Mapping[str, Mapping[str, Any]]):
     """str(doc id) -> document, read from the store on access (what stock Table._read_table returns)."""
 
-    def __init__(self, store: MemoryLeaseStore) -> None:
+    def __init__(self, store: LeaseStore[Any]) -> None:
         self._store = store
 
     def __getitem__(self, key: str) -> Mapping[str, Any]:
@@ -67,7 +68,7 @@ class _DocumentView(Mapping[str, Mapping[str, Any]]):
 class _Changes(MutableMapping[int, dict[str, Any]]):
     """The mapping an updater sees: reads come from the store, writes are recorded for `commit`."""
 
-    def __init__(self, store: MemoryLeaseStore) -> None:
+    def __init__(self, store: LeaseStore[Any]) -> None:
         self._store = store
         self._written: dict[int, dict[str, Any]] = {}
         self._deleted: set[int] = set()
@@ -114,9 +115,9 @@ class _Changes(MutableMapping[int, dict[str, Any]]):
         self._deleted.update(self._store.addresses())
 
     def commit(self) -> None:
-        puts: list[Lease] = []
+        puts: list[LeaseRecord] = []
         for doc_id, document in self._written.items():
-            lease = lease_from_document(document, doc_id)
+            lease = lease_from_document(self._store.format, document, doc_id)
             if lease != self._store.get(doc_id):
                 puts.append(lease)
         deletes = [doc_id for doc_id in self._deleted if doc_id in self._store]
@@ -126,10 +127,12 @@ class _Changes(MutableMapping[int, dict[str, Any]]):
             self._store.put(lease)
 
 
-def lease_from_document(document: Mapping[str, Any], doc_id: int | None = None) -> Lease:
-    """The Lease a TinyDB document describes; ValueError naming the problem if it describes none."""
+def lease_from_document(
+    format: RecordFormat[Any], document: Mapping[str, Any], doc_id: int | None = None
+) -> LeaseRecord:
+    """The lease a TinyDB document describes; ValueError naming the problem if it describes none."""
     try:
-        lease = Lease.from_doc(dict(document))
+        lease: LeaseRecord = format.from_doc(dict(document))
     except KeyError as exc:
         raise ValueError("lease document %s lacks %s" % (doc_id if doc_id is not None else "", exc)) from exc
     except (TypeError, ValueError) as exc:
@@ -144,7 +147,7 @@ def lease_from_document(document: Mapping[str, Any], doc_id: int | None = None) 
 class LiveStorage(Storage):
     """A TinyDB Storage backed by a lease store (pass `store=` through TinyDB's constructor)."""
 
-    def __init__(self, store: MemoryLeaseStore) -> None:
+    def __init__(self, store: LeaseStore[Any]) -> None:
         self.store = store
 
     def read(self) -> dict[str, Any]:
@@ -192,7 +195,11 @@ class LeaseTable(Table):
             for document in documents:
                 if not isinstance(document, Mapping):
                     raise ValueError("Document is not a Mapping")
-                doc_id = document.doc_id if isinstance(document, Document) else _address_id(document)
+                doc_id = (
+                    document.doc_id
+                    if isinstance(document, Document)
+                    else _address_id(self._store.format, document)
+                )
                 if doc_id in table:
                     raise ValueError("Document with ID %d already exists" % doc_id)
                 table[doc_id] = dict(document)
@@ -205,9 +212,9 @@ class LeaseTable(Table):
         return len(self._store)
 
 
-def _address_id(document: Mapping[str, Any]) -> int:
+def _address_id(format: RecordFormat[Any], document: Mapping[str, Any]) -> int:
     try:
-        return ip_to_int(str(document["address"]))
+        return format.parse_key(str(document["address"]))
     except KeyError:
         raise ValueError('a lease document needs an "address"') from None
 
@@ -217,5 +224,5 @@ class LeaseDB(TinyDB):
     default_table_name = TABLE
 
 
-def open_live_db(store: MemoryLeaseStore) -> LeaseDB:
+def open_live_db(store: LeaseStore[Any]) -> LeaseDB:
     return LeaseDB(storage=LiveStorage, store=store)

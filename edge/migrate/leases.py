@@ -9,7 +9,7 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-from edge.leases.interchange import IMPORT_FORMATS
+from edge.dhcp4.lease_csv import IMPORT_FORMATS
 from edge.migrate.dhcpd.leases import parse_dhcpd_leases
 from edge.migrate.dnsmasq.leases import parse_dnsmasq_leases
 

@@ -19,7 +19,7 @@ from edge.ddns.names import NameHandler
 from edge.ddns.service import attach, queue_path_for
 from edge.dhcp4.engine import Engine, Inbound, Outbound
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
-from edge.leases.stats import recount_statistics
+from edge.dhcp4.lease_stats import recount_statistics
 from edge.netif.datagrams import Transmit
 from edge.netif.manager import SocketManager
 from edge.policy.hosts import HostBackend, open_host_backends

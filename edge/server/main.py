@@ -11,8 +11,7 @@ import logging
 
 from edge.config.defaults import load_config
 from edge.config.model import Config
-from edge.leases.memfile import MemfileLeaseStore
-from edge.leases.store import LeaseStore, MemoryLeaseStore
+from edge.dhcp4.lease_store import LeaseStore4, MemfileLeaseStore4, MemoryLeaseStore4
 from edge.log import configure_logging
 from edge.policy.hosts import HostsDatabaseError
 from edge.server.dhcp4 import Dhcp4Service
@@ -22,14 +21,14 @@ log = logging.getLogger("edge.server")
 DEFAULT_LEASE_FILE = "/var/lib/edge-dhcp/dhcp4.leases"
 
 
-def open_store(config: Config, override: str | None = None, sync: str | None = None) -> LeaseStore:
+def open_store(config: Config, override: str | None = None, sync: str | None = None) -> LeaseStore4:
     """The lease store the configuration names; `override` replaces its file name and `sync` its
     lease-database.sync (`serve --lease-file` / `--lease-sync`: one configuration file, shared with Kea,
     which does not know the `sync` key, served in any durability mode)."""
     database = config.lease_database
     if not database.persist and not override:
-        return MemoryLeaseStore()
-    return MemfileLeaseStore(
+        return MemoryLeaseStore4()
+    return MemfileLeaseStore4(
         override or database.name or DEFAULT_LEASE_FILE, persist=True, sync=sync or database.sync
     )
 

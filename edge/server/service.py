@@ -124,8 +124,7 @@ class FamilyService(ABC):
         )
         self.stats = Statistics(self.clock)
         self.store = store
-        if hasattr(store, "stats"):
-            store.stats = self.stats  # the memfile store counts write errors (lease-store-write-errors)
+        store.use_statistics(self.stats)  # the store counts its write errors (lease-store-write-errors)
         self.engine = self.make_engine(config, self.open_hosts(config))
         self.manager = self.make_manager(config)
         self.started = self.monotonic()

@@ -20,7 +20,7 @@ from cross import deb as debpkg
 from cross.targets import TARGETS
 from edge.config.loader import load_file
 from edge.dhcp4.engine import Engine, Inbound
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire
 from tests.arm.conftest import REPO
 from tests.dhcp4.helpers import client_packet, mac
@@ -147,7 +147,7 @@ def test_lintian_has_nothing_unexplained(arch: str, built, tmp_path: Path) -> No
 
 def _offer_for(config_path: Path, interface_address: str) -> wire.Packet | None:
     config = load_file(str(config_path))
-    engine = Engine(config, MemoryLeaseStore())
+    engine = Engine(config, MemoryLeaseStore4())
     local = int.from_bytes(bytes(int(p) for p in interface_address.split(".")), "big")
     discover = client_packet(wire.DHCPDISCOVER, mac(7), broadcast=True)
     out = engine.handle(wire.encode(discover), Inbound("eth0", 2, local_addresses=(local,)), 1000.0)

@@ -16,7 +16,7 @@ from typing import Any
 from edge.config.loader import load_data
 from edge.config.model import Config
 from edge.control.client import send_http, send_unix
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.server.dhcp4 import Dhcp4Service as Server
 
 SUBNET_1 = {"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.10 - 192.0.2.20"}]}
@@ -56,7 +56,7 @@ class Running:
     ) -> None:
         self.sock = sock
         self.url = url
-        self.server = Server(config, MemoryLeaseStore(), config_path)
+        self.server = Server(config, MemoryLeaseStore4(), config_path)
         ok, message = self.server.open_control()
         assert ok, message
         self.exit_code: int | None = None

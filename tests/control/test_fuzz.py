@@ -24,7 +24,7 @@ from edge.control.commands import SHARED_COMMANDS
 from edge.control.protocol import CommandScanner, Request, RequestError, parse_command, parse_value
 from edge.control.registry import Registry
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.server.dhcp4 import Dhcp4Service as Server
 from tests.control.helpers import Running, document, start
 
@@ -85,7 +85,7 @@ def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server not running its loop: commands are dispatched to it directly."""
     path = tmp_path_factory.mktemp("fuzz") / "edge.json"
     config = load_data(document(**{"dhcp-ddns": {"enable-updates": False}}))
-    server = Server(config, MemoryLeaseStore(), str(path))
+    server = Server(config, MemoryLeaseStore4(), str(path))
     yield server
     server.close()
 

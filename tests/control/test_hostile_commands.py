@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 
 from edge.control.protocol import encode_answer
-from edge.leases.lease import Lease
-from edge.leases.memfile import MemfileLeaseStore
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4
 from tests.control.helpers import Running
 
 LEASE = '"ip-address": "192.0.2.15", "hw-address": "02:00:00:00:00:01"'
@@ -89,7 +88,7 @@ def test_a_valid_surrogate_pair_is_text_and_accepted(serve) -> None:
 
 @pytest.mark.parametrize("store_kind", ["memory", "memfile"])
 def test_the_store_refuses_what_it_could_not_write_back(tmp_path: Path, store_kind: str) -> None:
-    store = MemoryLeaseStore() if store_kind == "memory" else MemfileLeaseStore(str(tmp_path / "l.db"))
+    store = MemoryLeaseStore4() if store_kind == "memory" else MemfileLeaseStore4(str(tmp_path / "l.db"))
     base = dict(
         address=0xC000020F, hwaddr=b"\x02\0\0\0\0\1", client_id=None, valid_lifetime=60, cltt=1, subnet_id=1
     )

@@ -456,10 +456,10 @@ def test_start_https_listener_refuses_a_bad_key(tmp_path: Path, pki: Path) -> No
     (tmp_path / "bad.key").write_text("not a key")
     doc = document(tmp_path / "ctrl.sock")
     doc["Dhcp4"]["control-sockets"].append({**https(pki, free_port()), "key-file": str(tmp_path / "bad.key")})
-    from edge.leases.store import MemoryLeaseStore
+    from edge.dhcp4.lease_store import MemoryLeaseStore4
     from edge.server.dhcp4 import Dhcp4Service as Server
 
-    server = Server(load_data(doc), MemoryLeaseStore())
+    server = Server(load_data(doc), MemoryLeaseStore4())
     try:
         ok, message = server.open_control()
         assert not ok and "cannot set up TLS for the https control socket" in message

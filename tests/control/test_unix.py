@@ -78,12 +78,12 @@ def test_socket_group_makes_it_0660_for_that_group(tmp_path: Path) -> None:
 
 
 def open_control(tmp_path: Path, **extra: object) -> tuple[bool, str]:
-    from edge.leases.store import MemoryLeaseStore
+    from edge.dhcp4.lease_store import MemoryLeaseStore4
     from edge.server.dhcp4 import Dhcp4Service as Server
 
     doc = document(tmp_path / "ctrl.sock")
     doc["Dhcp4"]["control-sockets"][0].update(extra)
-    server = Server(load_data(doc), MemoryLeaseStore())
+    server = Server(load_data(doc), MemoryLeaseStore4())
     try:
         return server.open_control()
     finally:
@@ -126,11 +126,11 @@ def test_a_file_that_is_not_a_socket_is_never_removed(tmp_path: Path) -> None:
 
 
 def test_missing_directory_is_created(tmp_path: Path) -> None:
-    from edge.leases.store import MemoryLeaseStore
+    from edge.dhcp4.lease_store import MemoryLeaseStore4
     from edge.server.dhcp4 import Dhcp4Service as Server
 
     path = tmp_path / "run" / "edge-dhcp" / "ctrl.sock"
-    server = Server(load_data(document(path)), MemoryLeaseStore())
+    server = Server(load_data(document(path)), MemoryLeaseStore4())
     try:
         assert server.open_control() == (True, "")
         assert stat.S_IMODE(os.stat(path.parent).st_mode) & 0o007 == 0
@@ -266,12 +266,12 @@ def test_client_that_does_not_read_a_large_answer_does_not_block_others(serve: S
 
 def test_control_socket_override_replaces_or_adds_the_unix_socket(tmp_path: Path) -> None:
     """`edge-dhcp serve --control-socket PATH`: the unix socket is at PATH, whatever the file says."""
-    from edge.leases.store import MemoryLeaseStore
+    from edge.dhcp4.lease_store import MemoryLeaseStore4
     from edge.server.dhcp4 import Dhcp4Service as Server
 
     override = tmp_path / "override.sock"
     for doc in (document(tmp_path / "configured.sock"), document(None)):
-        server = Server(load_data(doc), MemoryLeaseStore(), control_socket=str(override))
+        server = Server(load_data(doc), MemoryLeaseStore4(), control_socket=str(override))
         try:
             assert server.open_control() == (True, "")
             assert override.exists() and not (tmp_path / "configured.sock").exists()

@@ -11,7 +11,7 @@ from edge.ddns import fqdn
 from edge.ddns.names import NameHandler
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
 from edge.dhcp4.engine import Engine
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire
 from tests.dhcp4.helpers import client_packet, local_inbound, mac, make_config, u32
 
@@ -28,7 +28,7 @@ def setup(updates: bool = True, **params: object) -> tuple[Engine, list[NameChan
     )  # type: ignore[arg-type]
     config: Config = replace(make_config(scope), ddns=DdnsSettings(enable_updates=updates))
     sent: list[NameChangeRequest] = []
-    engine = Engine(config, MemoryLeaseStore(), names=NameHandler(lambda: config, sent.append if updates else None))
+    engine = Engine(config, MemoryLeaseStore4(), names=NameHandler(lambda: config, sent.append if updates else None))
     return engine, sent
 
 

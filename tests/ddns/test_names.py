@@ -11,7 +11,7 @@ from edge.config.model import Config
 from edge.ddns import fqdn
 from edge.ddns.names import NameHandler, Names, qualify, sanitize, ttl_for
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
-from edge.leases.lease import Lease
+from edge.dhcp4.lease import Lease
 from edge.wire import pkt4 as wire
 
 MAC = bytes.fromhex("020000000001")

@@ -7,7 +7,7 @@ import struct
 from edge.config.model import Config, OptionData, Pool, Reservation, ScopeParams, Subnet, ip_int
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.exchange import BROADCAST
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire
 
 SERVER = ip_int("192.0.2.1")
@@ -56,7 +56,7 @@ def make_config(
 
 
 def make_engine(config: Config | None = None) -> Engine:
-    return Engine(config or make_config(), MemoryLeaseStore())
+    return Engine(config or make_config(), MemoryLeaseStore4())
 
 
 def mac(n: int) -> bytes:

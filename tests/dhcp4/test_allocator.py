@@ -8,9 +8,9 @@ import pytest
 from edge.config.loader import load_data
 from edge.config.model import Config, ip_int
 from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.dhcp4.select import SubnetSelector
-from edge.leases.lease import Lease
-from edge.leases.store import MemoryLeaseStore
 from edge.policy.hosts import ConfigHosts, HostManager
 from edge.stats import Statistics
 
@@ -22,9 +22,9 @@ def mac(n: int) -> bytes:
 
 
 def build(
-    config: Config, store: MemoryLeaseStore | None = None
-) -> tuple[Allocator, MemoryLeaseStore, HostManager]:
-    store = store if store is not None else MemoryLeaseStore()
+    config: Config, store: MemoryLeaseStore4 | None = None
+) -> tuple[Allocator, MemoryLeaseStore4, HostManager]:
+    store = store if store is not None else MemoryLeaseStore4()
     hosts = HostManager([ConfigHosts(config)], config.host_reservation_identifiers)
     allocator = Allocator(config, store, hosts, SubnetSelector(config), Statistics())
     return allocator, store, hosts
@@ -43,7 +43,7 @@ def exchange(
     return ex
 
 
-def lease_up(store: MemoryLeaseStore, allocator: Allocator, address: int, hw: bytes, sid: int = 1) -> None:
+def lease_up(store: MemoryLeaseStore4, allocator: Allocator, address: int, hw: bytes, sid: int = 1) -> None:
     store.put(Lease(address, hwaddr=hw, valid_lifetime=3600, cltt=int(NOW), subnet_id=sid))
     allocator.note_busy(sid, address, NOW + 3600)
 
@@ -75,11 +75,11 @@ def sixteen(lookup_first: bool = False) -> Config:
 
 def fill_95(
     config: Config, learned: bool = True
-) -> tuple[Allocator, MemoryLeaseStore, HostManager, list[int]]:
+) -> tuple[Allocator, MemoryLeaseStore4, HostManager, list[int]]:
     """A store 95% full (every 20th address free). `learned`: written before the allocator exists (a
     restart: the allocator reads it); else written behind its back, so that every candidate must be
     checked against the store, the case Kea #1124 is about."""
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     allocator, store, hosts = (None, store, None) if learned else build(config, store)  # type: ignore[assignment]
     first, last = ip_int("10.0.0.1"), ip_int("10.0.19.255")
     free = []

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from edge.dhcp4.engine import Engine
-from edge.leases.memfile import MemfileLeaseStore
+from edge.dhcp4.lease_store import MemfileLeaseStore4
 from edge.wire import pkt4 as wire
 from tests.dhcp4.helpers import SERVER, client_packet, local_inbound, mac, make_config
 
@@ -22,7 +22,7 @@ NOW = 1_700_000_000.0
 
 @pytest.fixture
 def engine(tmp_path: Path):
-    store = MemfileLeaseStore(str(tmp_path / "leases.db"))
+    store = MemfileLeaseStore4(str(tmp_path / "leases.db"))
     yield Engine(make_config(), store)
     store.close()
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from edge.config.loader import load_data
 from edge.dhcp4 import alloc as alloc_engine
 from edge.dhcp4.alloc import OFFER_HOLD, OFFERS_SWEEP, Allocator, ClientIdentity
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.dhcp4.select import SubnetSelector
-from edge.leases.store import MemoryLeaseStore
 from edge.policy.hosts import ConfigHosts, HostManager
 from edge.stats import Statistics
 
@@ -28,7 +28,7 @@ def allocator() -> Allocator:
         }
     )
     hosts = HostManager([ConfigHosts(config)], config.host_reservation_identifiers)
-    return Allocator(config, MemoryLeaseStore(), hosts, SubnetSelector(config), Statistics())
+    return Allocator(config, MemoryLeaseStore4(), hosts, SubnetSelector(config), Statistics())
 
 
 def hold(alloc: Allocator, n: int, first: int, now: float) -> None:

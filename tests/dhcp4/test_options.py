@@ -8,7 +8,7 @@ from typing import Any
 
 from edge.config.loader import load_data
 from edge.dhcp4.engine import Engine, Inbound
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire
 
 NOW = 1_800_000_000.0
@@ -17,7 +17,7 @@ SERVER = 0xC0000201
 
 def engine_for(dhcp4: dict[str, Any]) -> Engine:
     return Engine(
-        load_data({"Dhcp4": {"interfaces-config": {"interfaces": ["eth0"]}, **dhcp4}}), MemoryLeaseStore()
+        load_data({"Dhcp4": {"interfaces-config": {"interfaces": ["eth0"]}, **dhcp4}}), MemoryLeaseStore4()
     )
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from edge.config.errors import ConfigError
 from edge.config.loader import load_data
 from edge.dhcp4.engine import Engine, Inbound
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire
 
 NOW = 1_800_000_000.0
@@ -26,7 +26,7 @@ FLEX = {
 
 def engine_for(dhcp4: dict[str, Any]) -> Engine:
     return Engine(
-        load_data({"Dhcp4": {"interfaces-config": {"interfaces": ["eth0"]}, **dhcp4}}), MemoryLeaseStore()
+        load_data({"Dhcp4": {"interfaces-config": {"interfaces": ["eth0"]}, **dhcp4}}), MemoryLeaseStore4()
     )
 
 

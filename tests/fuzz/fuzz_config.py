@@ -14,7 +14,7 @@ import dataclasses
 from typing import Any
 
 from tests.fuzz.seeds import client_packets
-from tests.fuzz.subjects import ConfigError, Engine, Inbound, MemoryLeaseStore, load_text, written_config
+from tests.fuzz.subjects import ConfigError, Engine, Inbound, MemoryLeaseStore4, load_text, written_config
 
 SOURCE = "/nonexistent/edge-fuzz/config.json"
 
@@ -52,7 +52,7 @@ def one_input(data: bytes) -> None:
     written = written_config(config)
     again = load_text(written.decode("utf-8"), source=SOURCE)
     assert running(again) == running(config), "config-write output loads back differently"
-    engine = Engine(dataclasses.replace(config, hosts_databases=()), MemoryLeaseStore())
+    engine = Engine(dataclasses.replace(config, hosts_databases=()), MemoryLeaseStore4())
     inbound = Inbound("eth0", 2, 0, 0xFFFFFFFF, 68, b"\x02\x00\x5e\x10\x00\x01", (0xC0000201,))
     for packet in client_packets()[:2]:
         engine.handle(packet, inbound, 1_700_000_000.0)

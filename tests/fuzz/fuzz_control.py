@@ -24,7 +24,7 @@ from typing import Any
 
 from tests.fuzz.subjects import (
     COMMANDS,
-    MemfileLeaseStore,
+    MemfileLeaseStore4,
     RequestError,
     Server,
     control_registry,
@@ -160,7 +160,7 @@ class ControlTarget:
         path = Path(self.dir) / "edge-dhcp4.json"
         path.write_text(json.dumps(BASE))
         config = load_data(BASE, source=str(path))
-        store = MemfileLeaseStore(str(Path(self.dir) / "leases.db"), persist=True, sync="none")
+        store = MemfileLeaseStore4(str(Path(self.dir) / "leases.db"), persist=True, sync="none")
         self.server = Server(config, store, str(path))
         self.names = COMMANDS.names()
         control_registry.log = _Reraise()  # type: ignore[assignment]

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tests.fuzz.subjects import MemfileLeaseStore, RxDatagram, Server, load_file, wire
+from tests.fuzz.subjects import MemfileLeaseStore4, RxDatagram, Server, load_file, wire
 
 CONFIG = Path(__file__).with_name("engine.json")
 SERVER_IP = 0xC0000201  # 192.0.2.1, the receiving interface's address
@@ -46,7 +46,7 @@ class EngineTarget:
         config = load_file(str(CONFIG))
         self.now = 1_700_000_000.0
         self.mono = 1000.0
-        store = MemfileLeaseStore(str(Path(self.dir) / "leases.db"), persist=True, sync="none")
+        store = MemfileLeaseStore4(str(Path(self.dir) / "leases.db"), persist=True, sync="none")
         self.server = Server(config, store, clock=lambda: self.now, monotonic=lambda: self.mono)
         self.sent: list[Any] = []
         manager = self.server.manager

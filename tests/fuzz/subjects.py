@@ -12,8 +12,7 @@ from edge.control.protocol import RequestError, encode_answer, parse_command
 from edge.control.registry import Registry
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
-from edge.leases.memfile import MemfileLeaseStore
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4
 from edge.netif.datagrams import RxDatagram
 from edge.server.dhcp4 import Dhcp4Service as Server
 from edge.wire import optiondef, options4
@@ -29,8 +28,8 @@ __all__ = [
     "EncodeError",
     "Engine",
     "Inbound",
-    "MemfileLeaseStore",
-    "MemoryLeaseStore",
+    "MemfileLeaseStore4",
+    "MemoryLeaseStore4",
     "RequestError",
     "RxDatagram",
     "Server",

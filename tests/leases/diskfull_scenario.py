@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 from edge.dhcp4.engine import Engine
-from edge.leases.memfile import MemfileLeaseStore
+from edge.dhcp4.lease_store import MemfileLeaseStore4
 from edge.stats import Statistics
 from edge.wire import pkt4 as wire
 from tests.dhcp4.helpers import SERVER, client_packet, local_inbound, mac, make_config
@@ -32,9 +32,9 @@ def main(directory: str) -> None:
     logging.getLogger("edge").addHandler(Collect())
     logging.getLogger("edge").setLevel(logging.INFO)
     path = os.path.join(directory, "leases.json")
-    store = MemfileLeaseStore(path, sync="batch")
+    store = MemfileLeaseStore4(path, sync="batch")
     stats = Statistics()
-    store.stats = stats
+    store.use_statistics(stats)
     engine = Engine(make_config(pool=("192.0.2.10", "192.0.2.250")), store, stats)
     now = 1_800_000_000.0
 
@@ -92,7 +92,7 @@ def main(directory: str) -> None:
     state["acked_after_space_returned"] = ok  # (the allocator may pick another address: its business)
     acked[address] = mac(refused_n).hex(":")
     store.abandon()  # as if killed: the journal alone must hold every ACKed lease, cleanly
-    reopened = MemfileLeaseStore(path, readonly=True)
+    reopened = MemfileLeaseStore4(path, readonly=True)
     state["lost"] = [
         a for a, hw in acked.items() if (reopened.get(a) is None or reopened.get(a).hwaddr.hex(":") != hw)
     ]

@@ -18,8 +18,9 @@ import time
 
 import pytest
 
-from edge.leases.lease import Lease
-from edge.leases.memfile import COMPACTION_STEPS, LFC_NICENESS, MemfileLeaseStore
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_store import MemfileLeaseStore4
+from edge.leases.memfile import COMPACTION_STEPS, LFC_NICENESS
 
 BASE = 0xC0000200
 
@@ -35,14 +36,14 @@ def lease(n: int, cltt: int = 1_800_000_000, **kw) -> Lease:
     )
 
 
-def state(store: MemfileLeaseStore) -> dict[int, Lease]:
+def state(store: MemfileLeaseStore4) -> dict[int, Lease]:
     return {x.address: x for x in store.all()}
 
 
 @pytest.mark.parametrize("step", COMPACTION_STEPS)
 def test_crash_at_each_step_of_the_compaction_loses_nothing(tmp_path, step):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     for n in range(1, 40):
         store.put(lease(n))
     store.compact()  # a snapshot on disk to start from
@@ -59,7 +60,7 @@ def test_crash_at_each_step_of_the_compaction_loses_nothing(tmp_path, step):
     store.delete(BASE + 30)
     expected = state(store)
     store.abandon()
-    reopened = MemfileLeaseStore(path)
+    reopened = MemfileLeaseStore4(path)
     assert state(reopened) == expected
     assert not [n for n in os.listdir(tmp_path) if ".tmp." in n]  # a dead writer's temporary file is gone
     # The next compaction covers whatever the dead one left (its rotated journal included).
@@ -67,12 +68,12 @@ def test_crash_at_each_step_of_the_compaction_loses_nothing(tmp_path, step):
     assert reopened.compaction_failures == 0 and reopened.compactions == 1
     assert reopened.rotated_journals() == []
     reopened.abandon()
-    assert state(MemfileLeaseStore(path, readonly=True)) == expected
+    assert state(MemfileLeaseStore4(path, readonly=True)) == expected
 
 
 def test_server_keeps_appending_while_the_child_compacts(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path, sync="none")
+    store = MemfileLeaseStore4(path, sync="none")
     for n in range(1, 3001):
         store.put(lease(n))
     store.compaction_fault = ("pause", "written")  # hold the child after it wrote the temporary file
@@ -91,12 +92,12 @@ def test_server_keeps_appending_while_the_child_compacts(tmp_path):
     assert store.compactions == 1 and store.rotated_journals() == []
     expected = state(store)
     store.abandon()
-    assert state(MemfileLeaseStore(path, readonly=True)) == expected and len(expected) == 3099
+    assert state(MemfileLeaseStore4(path, readonly=True)) == expected and len(expected) == 3099
 
 
 def test_child_runs_at_lower_priority_and_reports_its_io(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     for n in range(1, 200):
         store.put(lease(n))
     store.compact()
@@ -109,7 +110,7 @@ def test_child_runs_at_lower_priority_and_reports_its_io(tmp_path):
 
 def test_compaction_needs_something_to_do(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     assert not store.needs_compaction()
     store.put(lease(1))
     assert store.needs_compaction()
@@ -124,9 +125,9 @@ def test_the_child_dies_with_the_server(tmp_path):
     script = textwrap.dedent(
         """
         import sys, time
-        from edge.leases.lease import Lease
-        from edge.leases.memfile import MemfileLeaseStore
-        store = MemfileLeaseStore(sys.argv[1])
+        from edge.dhcp4.lease import Lease
+        from edge.dhcp4.lease_store import MemfileLeaseStore4
+        store = MemfileLeaseStore4(sys.argv[1])
         for n in range(1, 50):
             store.put(Lease(0xC0000200 + n, hwaddr=b"\\x02" * 6, valid_lifetime=60, cltt=1, subnet_id=1))
         store.compaction_fault = ("pause", "written")
@@ -158,7 +159,7 @@ def test_the_child_dies_with_the_server(tmp_path):
             proc.kill()
             proc.wait()
     # A new server starts cleanly from what the dead pair left.
-    reopened = MemfileLeaseStore(path)
+    reopened = MemfileLeaseStore4(path)
     assert len(reopened) == 49 and not any(".tmp." in n for n in os.listdir(tmp_path))
     reopened.close()
 
@@ -173,7 +174,7 @@ def _alive(pid: int) -> bool:
 
 def test_close_writes_a_final_snapshot_and_empties_the_journals(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     for n in range(1, 10):
         store.put(lease(n))
     store.start_compaction(crash_after="written")  # leaves a rotated journal behind

@@ -18,8 +18,8 @@ import threading
 import pytest
 
 from edge.config.loader import load_data
-from edge.leases.lease import Lease
-from edge.leases.memfile import MemfileLeaseStore
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_store import MemfileLeaseStore4
 from edge.netif.datagrams import BROADCAST_IP, RxDatagram
 from edge.server.dhcp4 import Dhcp4Service as Server
 from edge.wire import pkt4 as wire
@@ -55,7 +55,7 @@ def lease(n: int) -> Lease:
 
 def test_a_change_is_durable_only_after_its_fsync_and_many_share_one(tmp_path):
     fsync = GatedFsync()
-    store = MemfileLeaseStore(str(tmp_path / "leases.json"), sync="batch", window=0.001, fsync=fsync)
+    store = MemfileLeaseStore4(str(tmp_path / "leases.json"), sync="batch", window=0.001, fsync=fsync)
     store.put(lease(1))
     assert (store.last_seq, store.durable_seq) == (1, 0)
     assert not wait_readable(store.wakeup_fd(), 0.1) and store.poll() == []
@@ -75,7 +75,7 @@ def test_a_failed_fsync_is_reported_and_the_file_rewritten_from_memory(tmp_path,
     fsync = GatedFsync()
     fsync.fail = True
     fsync.gate.set()
-    store = MemfileLeaseStore(str(tmp_path / "leases.json"), sync="batch", window=0.001, fsync=fsync)
+    store = MemfileLeaseStore4(str(tmp_path / "leases.json"), sync="batch", window=0.001, fsync=fsync)
     store.put(lease(1))
     assert wait_readable(store.wakeup_fd())
     assert store.poll() == [(1, False)]
@@ -88,7 +88,7 @@ def test_a_failed_fsync_is_reported_and_the_file_rewritten_from_memory(tmp_path,
     store.flush()
     assert store.durable_seq == 2
     store.close()
-    assert {x.address for x in MemfileLeaseStore(str(tmp_path / "leases.json"), readonly=True).all()} == {
+    assert {x.address for x in MemfileLeaseStore4(str(tmp_path / "leases.json"), readonly=True).all()} == {
         BASE + 11,
         BASE + 12,
     }
@@ -124,7 +124,7 @@ def make_server(tmp_path, fsync: GatedFsync) -> tuple[Server, list]:
             }
         }
     )
-    store = MemfileLeaseStore(str(tmp_path / "leases.json"), sync="batch", window=0.001, fsync=fsync)
+    store = MemfileLeaseStore4(str(tmp_path / "leases.json"), sync="batch", window=0.001, fsync=fsync)
     server = Server(config, store)
     server.manager.local_addresses = lambda ifname: [SERVER_IP]  # the interface the datagrams came in on
     sent: list = []

@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.config.loader import load_data
+from edge.dhcp4.lease import STATE_DECLINED, STATE_EXPIRED_RECLAIMED, Lease
+from edge.dhcp4.lease_csv import EXPORT_FORMATS, IMPORT_FORMATS, lease_from_kea, lease_to_kea, write_kea_csv
+from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4
 from edge.leases.interchange import (
-    IMPORT_FORMATS,
     Removal,
     Row,
     RowError,
@@ -22,14 +24,8 @@ from edge.leases.interchange import (
     import_leases,
     kea_escape,
     kea_unescape,
-    lease_from_kea,
-    lease_to_kea,
     parse_text,
-    write_kea_csv,
 )
-from edge.leases.lease import STATE_DECLINED, STATE_EXPIRED_RECLAIMED, Lease
-from edge.leases.memfile import MemfileLeaseStore
-from edge.leases.store import MemoryLeaseStore
 
 HEADER = (
     "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context"
@@ -69,7 +65,7 @@ def test_kea_escaping_both_ways():
 
 
 def test_kea_csv_rows_as_kea_wrote_them():
-    items = parse_text("kea-csv", HEADER + "\n" + KEA_ROWS)
+    items = parse_text(IMPORT_FORMATS["kea-csv"], HEADER + "\n" + KEA_ROWS)
     assert [type(i).__name__ for i in items] == ["Row", "Row", "Row", "Row", "Removal", "Row"]
     first = items[0].lease
     assert first.hostname == "a,b&#x2c;c" and first.user_context == {"k": "v,w", "n": [1, 2]}
@@ -98,8 +94,8 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported():
         )
         + "\n"
     )
-    store = MemoryLeaseStore()
-    report = import_leases(config(), store, parse_text("kea-csv", text))
+    store = MemoryLeaseStore4()
+    report = import_leases(config(), store, parse_text(IMPORT_FORMATS["kea-csv"], text))
     assert not report.imported and len(store) == 0
     assert [(e.line, e.message.split(" ")[0]) for e in report.errors] == [
         (8, "address"),
@@ -112,18 +108,18 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported():
     ]
     assert "in subnet 1" in report.errors[3].message  # the hint names the subnet the address is in
     # Asked to, it imports the good rows and says how many it skipped.
-    report = import_leases(config(), store, parse_text("kea-csv", text), skip_bad=True)
+    report = import_leases(config(), store, parse_text(IMPORT_FORMATS["kea-csv"], text), skip_bad=True)
     assert report.imported and report.skipped == 7 and report.added == 4 and len(store) == 4
     assert "4 lease(s) imported" in report.summary() and "7 bad row(s) skipped" in report.summary()
 
 
 def test_not_a_kea_file_is_one_clear_error():
-    items = parse_text("kea-csv", "hello,world\n1,2\n")
+    items = parse_text(IMPORT_FORMATS["kea-csv"], "hello,world\n1,2\n")
     assert items == [RowError(1, items[0].message)] and "lacks address" in items[0].message
 
 
 def test_import_assigns_missing_subnet_ids_and_replaces_existing_leases():
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     store.put(Lease(0xC0000232, hwaddr=b"\x01" * 6, valid_lifetime=1, cltt=1, subnet_id=1))
     rows = [
         Row(3, Lease(0xC0000232, hwaddr=b"\x02" * 6, valid_lifetime=60, cltt=5)),  # subnet unknown: 0
@@ -158,7 +154,7 @@ lease_values = st.builds(
 def test_kea_csv_and_json_round_trip(leases):
     out = io.StringIO()
     write_kea_csv(sorted(leases, key=lambda x: x.address), out)
-    back = [item.lease for item in parse_text("kea-csv", out.getvalue())]
+    back = [item.lease for item in parse_text(IMPORT_FORMATS["kea-csv"], out.getvalue())]
     expected = sorted(leases, key=lambda x: x.address)
     for lease in expected:
         lease.client_id = lease.client_id or None
@@ -167,18 +163,20 @@ def test_kea_csv_and_json_round_trip(leases):
 
 
 def test_tinydb_and_json_files_import(tmp_path):
-    source = MemfileLeaseStore(str(tmp_path / "other.json"))
+    source = MemfileLeaseStore4(str(tmp_path / "other.json"))
     source.put(Lease(0xC0000214, hwaddr=b"\x02" * 6, valid_lifetime=60, cltt=5, subnet_id=1, hostname="x"))
     source.close()
     with open(tmp_path / "other.json") as handle:
         items = list(IMPORT_FORMATS["tinydb"](handle, str(tmp_path / "other.json")))
     assert [i.lease.hostname for i in items] == ["x"]
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     store.put(items[0].lease)
     exported = io.StringIO()
-    export_leases(store, "json", exported)
-    assert [i.lease for i in parse_text("json", exported.getvalue())] == [items[0].lease]
-    bad = parse_text("json", '{"leases": [\n{"ip-address": "192.0.2.1", "valid-lft": "x"}\n]}')
+    export_leases(store, EXPORT_FORMATS["json"], exported)
+    assert [i.lease for i in parse_text(IMPORT_FORMATS["json"], exported.getvalue())] == [items[0].lease]
+    bad = parse_text(
+        IMPORT_FORMATS["json"], '{"leases": [\n{"ip-address": "192.0.2.1", "valid-lft": "x"}\n]}'
+    )
     assert bad == [RowError(2, 'leases[0]: "valid-lft" must be an integer')]
 
 
@@ -235,7 +233,7 @@ def test_command_line_import_export_and_refusals(tmp_path):
         "192.0.2.62",
     ]
     # While a server holds the lease file, an import is refused (and an export still works).
-    server = MemfileLeaseStore(str(tmp_path / "leases.json"))
+    server = MemfileLeaseStore4(str(tmp_path / "leases.json"))
     try:
         out = run_cli("leases", "import", "--format", "kea-csv", str(csv_path), "-c", conf, "--skip-bad-rows")
         assert out.returncode == 1 and "in use by pid %d" % os.getpid() in out.stderr

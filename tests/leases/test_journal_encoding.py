@@ -11,8 +11,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.leases.journal import decode_line, encode_put, encode_record
-from edge.leases.lease import Lease
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_record import encode_put
+from edge.leases.journal import decode_line, encode_record
 
 
 def general(lease: Lease) -> bytes:

@@ -16,10 +16,11 @@ import textwrap
 import pytest
 from tinydb import Query, TinyDB
 
+from edge.dhcp4.lease import STATE_DECLINED, Lease
+from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4
+from edge.leases.errors import LeaseStoreError
 from edge.leases.journal import JournalCorrupt, decode_line, encode_record
-from edge.leases.lease import STATE_DECLINED, Lease
-from edge.leases.memfile import MemfileLeaseStore, StoreLocked
-from edge.leases.store import LeaseStoreError, MemoryLeaseStore
+from edge.leases.memfile import StoreLocked
 
 BASE = 0xC0000264  # 192.0.2.100
 
@@ -36,7 +37,7 @@ def journal_lines(path: str) -> list[bytes]:
 
 
 def test_indexes_follow_changes():
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     store.put(lease(1, client_id=b"\x01abc", hostname="Printer"))
     store.put(lease(2))
     assert [x.address for x in store.find_by_hwaddr(bytes((2, 0, 0, 0, 0, 1)))] == [BASE + 1]
@@ -54,14 +55,14 @@ def test_indexes_follow_changes():
 @pytest.mark.parametrize("sync", ["batch", "always", "none"])
 def test_leases_survive_restart_via_journal_without_clean_close(tmp_path, sync):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path, sync=sync)
+    store = MemfileLeaseStore4(path, sync=sync)
     store.put(lease(1))
     store.put(lease(2, state=STATE_DECLINED))
     store.delete(BASE + 2)
     store.put(lease(3, client_id=b"\xff" + b"x" * 10, hostname="laptop", user_context={"note": "a,b"}))
     assert store.last_seq == 4
     store.abandon()  # as if the process was killed: the journal alone carries the changes
-    reopened = MemfileLeaseStore(path, sync=sync)
+    reopened = MemfileLeaseStore4(path, sync=sync)
     assert sorted(x.address for x in reopened.all()) == [BASE + 1, BASE + 3]
     assert reopened.get(BASE + 3) == lease(
         3, client_id=b"\xff" + b"x" * 10, hostname="laptop", user_context={"note": "a,b"}
@@ -72,7 +73,7 @@ def test_leases_survive_restart_via_journal_without_clean_close(tmp_path, sync):
 
 def test_snapshot_is_stock_tinydb_keyed_by_address(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     for n in range(5):
         store.put(lease(n, hostname="host%d" % n))
     store.close()
@@ -92,7 +93,7 @@ def test_a_file_written_by_stock_tinydb_is_read(tmp_path):
     db = TinyDB(path)
     db.table("leases").insert_multiple([lease(1).to_doc(), lease(2, hostname="pc").to_doc()])  # ids 1, 2
     db.close()
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     assert store.get(BASE + 2).hostname == "pc" and len(store) == 2
     store.close()
     assert TinyDB(path).table("leases").get(doc_id=BASE + 2)["hostname"] == "pc"  # rewritten in our layout
@@ -106,7 +107,7 @@ def _write_journal_lines(path: str, lines: list[bytes]) -> None:
 @pytest.mark.parametrize("damage", ["cut", "zeros", "garbled"])
 def test_torn_last_record_is_reported_and_ignored_then_cut_off(tmp_path, damage, caplog):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     store.put(lease(1))
     store.put(lease(2))
     store.abandon()
@@ -119,7 +120,7 @@ def test_torn_last_record_is_reported_and_ignored_then_cut_off(tmp_path, damage,
     else:
         data = data[:-20] + b"X" + data[-19:]  # whole line, bad checksum, last in the file
     open(path + ".journal", "wb").write(data)
-    reopened = MemfileLeaseStore(path)
+    reopened = MemfileLeaseStore4(path)
     assert [x.address for x in reopened.all()] == [BASE + 1]
     assert "DHCPSRV_MEMFILE_JOURNAL_TORN" in caplog.text
     # The torn tail was cut off before anything was appended after it: the next start is clean.
@@ -127,7 +128,7 @@ def test_torn_last_record_is_reported_and_ignored_then_cut_off(tmp_path, damage,
     reopened.put(lease(3))
     reopened.abandon()
     caplog.clear()
-    again = MemfileLeaseStore(path)
+    again = MemfileLeaseStore4(path)
     assert sorted(x.address for x in again.all()) == [BASE + 1, BASE + 3]
     assert "JOURNAL_TORN" not in caplog.text
     again.close()
@@ -135,7 +136,7 @@ def test_torn_last_record_is_reported_and_ignored_then_cut_off(tmp_path, damage,
 
 def test_corrupt_record_in_the_middle_stops_start_with_file_and_offset(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     for n in range(3):
         store.put(lease(n))
     store.abandon()
@@ -146,12 +147,12 @@ def test_corrupt_record_in_the_middle_stops_start_with_file_and_offset(tmp_path)
     with pytest.raises(
         JournalCorrupt, match=r"leases\.json\.journal: corrupt journal record at byte offset %d" % first_len
     ):
-        MemfileLeaseStore(path)
+        MemfileLeaseStore4(path)
 
 
 def test_valid_checksum_but_impossible_lease_is_corruption_with_offset(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     store.put(lease(1))
     store.abandon()
     bad = encode_record({"op": "put", "lease": {"address": "300.1.2.3", "valid_lifetime": 1, "expire": 2}})
@@ -161,12 +162,12 @@ def test_valid_checksum_but_impossible_lease_is_corruption_with_offset(tmp_path)
     with pytest.raises(
         JournalCorrupt, match="byte offset %d has a valid checksum but is not a valid lease" % offset
     ):
-        MemfileLeaseStore(path)
+        MemfileLeaseStore4(path)
 
 
 def test_damaged_snapshot_names_file_and_line(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     for n in range(4):
         store.put(lease(n))
     store.close()
@@ -174,11 +175,11 @@ def test_damaged_snapshot_names_file_and_line(tmp_path):
     text[4] = text[4][:30] + "\n"  # the third lease document, line 5
     open(path, "w").write("".join(text))
     with pytest.raises(JournalCorrupt, match=r"leases\.json: line 5: damaged lease document"):
-        MemfileLeaseStore(path)
+        MemfileLeaseStore4(path)
     head = "".join(open(path).read().splitlines(keepends=True)[:3])
     open(path, "w").write(head)  # the file ends after the first lease: truncated
     with pytest.raises(JournalCorrupt, match="truncated"):
-        MemfileLeaseStore(path)
+        MemfileLeaseStore4(path)
 
 
 def test_journal_records_are_checksummed_lines():
@@ -191,16 +192,16 @@ def test_journal_records_are_checksummed_lines():
 
 def test_second_writer_is_refused_but_readers_may_look(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     store.put(lease(1))
     with pytest.raises(StoreLocked, match="in use by pid %d" % os.getpid()):
-        MemfileLeaseStore(path)
-    reader = MemfileLeaseStore(path, readonly=True)
+        MemfileLeaseStore4(path)
+    reader = MemfileLeaseStore4(path, readonly=True)
     assert reader.get(BASE + 1) == lease(1)
     with pytest.raises(LeaseStoreError, match="read-only"):
         reader.put(lease(2))
     store.close()
-    MemfileLeaseStore(path).close()  # the lock went with close()
+    MemfileLeaseStore4(path).close()  # the lock went with close()
 
 
 def test_failed_write_leaves_no_partial_record_and_recovers(tmp_path):
@@ -210,14 +211,15 @@ def test_failed_write_leaves_no_partial_record_and_recovers(tmp_path):
     script = textwrap.dedent(
         """
         import json, os, resource, signal, sys
-        from edge.leases.lease import Lease
-        from edge.leases.memfile import MemfileLeaseStore
-        from edge.leases.store import LeaseStoreError
+        from edge.dhcp4.lease import Lease
+        from edge.dhcp4.lease_store import MemfileLeaseStore4
+        from edge.leases.errors import LeaseStoreError
         from edge.stats import Statistics
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         path = sys.argv[1]
-        store = MemfileLeaseStore(path, sync="always")
-        store.stats = Statistics()
+        store = MemfileLeaseStore4(path, sync="always")
+        stats = Statistics()
+        store.use_statistics(stats)
         def lease(n):
             return Lease(0xC0000264 + n, hwaddr=bytes((2, 0, 0, 0, 0, n)), valid_lifetime=3600,
                          cltt=1800000000, subnet_id=1, hostname="h" * 40)
@@ -236,7 +238,7 @@ def test_failed_write_leaves_no_partial_record_and_recovers(tmp_path):
         store.put(lease(3))
         print(json.dumps({"size": size, "after_failure": after_failure, "failures": failures,
                           "present": present, "errors": store.write_errors,
-                          "counted": store.stats.get("lease-store-write-errors")}))
+                          "counted": stats.get("lease-store-write-errors")}))
         store.abandon()
         """
     )
@@ -251,6 +253,6 @@ def test_failed_write_leaves_no_partial_record_and_recovers(tmp_path):
     assert len(result["failures"]) == 2 and result["errors"] == result["counted"] == 2
     assert result["after_failure"] == result["size"]  # the partial record was cut off again
     assert result["present"] == [True, False, False]  # nothing applied that was not recorded
-    reopened = MemfileLeaseStore(path)  # no corruption in the middle: the journal is clean
+    reopened = MemfileLeaseStore4(path)  # no corruption in the middle: the journal is clean
     assert sorted(x.address - BASE for x in reopened.all()) == [1, 3]
     reopened.close()

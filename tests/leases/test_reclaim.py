@@ -8,10 +8,10 @@ from dataclasses import replace
 
 from edge.config.loader import load_data
 from edge.config.model import ExpiredLeasesProcessing
-from edge.leases.lease import STATE_DECLINED, STATE_EXPIRED_RECLAIMED, Lease
+from edge.dhcp4.lease import STATE_DECLINED, STATE_EXPIRED_RECLAIMED, Lease
+from edge.dhcp4.lease_stats import attach_statistics
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.leases.reclaim import LeaseMaintenance, Reclaimer
-from edge.leases.stats import attach_statistics
-from edge.leases.store import MemoryLeaseStore
 from edge.stats import Statistics
 from edge.wire import pkt4 as wire
 from tests.dhcp4.helpers import client_packet, local_inbound, mac, make_config, make_engine, u32
@@ -47,7 +47,7 @@ class Clock:
 
 
 def setup(settings: ExpiredLeasesProcessing, expired: int = 0, live: int = 0):
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     stats = Statistics()
     attach_statistics(store, stats)
     for n in range(1, expired + 1):
@@ -186,7 +186,7 @@ def test_timers_follow_the_configuration():
         timers.append(Timer(interval, callback, name))
         return timers[-1]
 
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     maintenance = LeaseMaintenance(store, Statistics(), call_every)
     maintenance.configure(
         load_data(

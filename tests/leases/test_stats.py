@@ -14,10 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.config.loader import load_data
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED, Lease
-from edge.leases.memfile import MemfileLeaseStore
-from edge.leases.stats import LeaseStatistics, attach_statistics, count_leases, recount_statistics
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED, Lease
+from edge.dhcp4.lease_stats import LeaseStatistics, attach_statistics, count_leases, recount_statistics
+from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4
 from edge.stats import Statistics
 
 BASE = 0xC0000200
@@ -46,8 +45,8 @@ def lease(n: int, mac: int = 1, **kw) -> Lease:
     return Lease(BASE + n, **fields)
 
 
-def kept() -> tuple[MemoryLeaseStore, Statistics]:
-    store = MemoryLeaseStore()
+def kept() -> tuple[MemoryLeaseStore4, Statistics]:
+    store = MemoryLeaseStore4()
     stats = Statistics()
     attach_statistics(store, stats)
     return store, stats
@@ -147,7 +146,7 @@ def test_recount_reports_and_fixes_what_drifted():
 
 def test_stats_recount_command_line_counts_the_lease_file(tmp_path):
     path = str(tmp_path / "leases.json")
-    store = MemfileLeaseStore(path)
+    store = MemfileLeaseStore4(path)
     store.put(lease(10))
     store.put(Lease(BASE + 11, valid_lifetime=60, cltt=1, subnet_id=1, state=STATE_DECLINED))
     store.close()

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED, Lease
-from edge.leases.store import MemoryLeaseStore, pack_record, unpack_record
+from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED, Lease
+from edge.dhcp4.lease_record import pack_record, unpack_record
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 
 BASE = 0xC0000200  # 192.0.2.0
 
@@ -67,7 +68,7 @@ def test_record_round_trip(lease: Lease) -> None:
     ],
 )
 def test_unrepresentable_leases_are_refused_and_change_nothing(field: str, value: object) -> None:
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     bad = Lease(BASE + 1, hwaddr=b"\x02" * 6, valid_lifetime=60, cltt=1, subnet_id=1)
     setattr(bad, field, value)
     with pytest.raises(ValueError):
@@ -86,7 +87,7 @@ operations = st.lists(
 @settings(max_examples=120, deadline=None)
 @given(operations, st.integers(1_800_000_000 - 300, 1_800_000_000 + 4000))
 def test_every_index_agrees_with_a_scan(ops: list[tuple[str, object]], now: int) -> None:
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     model: dict[int, Lease] = {}
     for op, arg in ops:
         if op == "put":
@@ -128,7 +129,7 @@ def test_every_index_agrees_with_a_scan(ops: list[tuple[str, object]], now: int)
 
 
 def test_pages_follow_changes_made_between_pages() -> None:
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     for n in range(1, 30):
         store.put(Lease(BASE + n * 2, hwaddr=b"\x02" * 6, valid_lifetime=60, cltt=1, subnet_id=1))
     first = store.page(0, 10)
@@ -142,7 +143,7 @@ def test_pages_follow_changes_made_between_pages() -> None:
 
 
 def test_expiry_lookup_is_exact_inside_a_bucket() -> None:
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     for n, expire in enumerate((1000, 1001, 1015, 1016, 1017)):
         store.put(Lease(BASE + n + 1, hwaddr=b"\x02" * 6, valid_lifetime=10, cltt=expire - 10, subnet_id=1))
     assert [x.expire for x in store.find_expired(1015)] == [1000, 1001, 1015]
@@ -151,7 +152,7 @@ def test_expiry_lookup_is_exact_inside_a_bucket() -> None:
 
 
 def test_hash_index_survives_growth_and_churn() -> None:
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     for round_ in range(3):
         for n in range(3000):
             store.put(
@@ -175,7 +176,7 @@ def test_hash_index_survives_growth_and_churn() -> None:
 
 
 def test_subscribers_see_old_and_new_and_a_failing_one_does_not_break_writes() -> None:
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     seen: list[tuple[object, object]] = []
     store.subscribe(lambda old, new: seen.append((old and old.valid_lifetime, new and new.valid_lifetime)))
     store.subscribe(lambda old, new: 1 / 0)
@@ -188,7 +189,7 @@ def test_subscribers_see_old_and_new_and_a_failing_one_does_not_break_writes() -
 
 
 def test_reads_hand_out_copies() -> None:
-    store = MemoryLeaseStore()
+    store = MemoryLeaseStore4()
     store.put(Lease(BASE + 1, hwaddr=b"\x02" * 6, valid_lifetime=60, cltt=1, subnet_id=1, hostname="a"))
     got = store.get(BASE + 1)
     got.hostname = "changed"

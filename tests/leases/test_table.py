@@ -7,8 +7,8 @@ import pytest
 from tinydb import Query, TinyDB, where
 from tinydb.table import Document
 
-from edge.leases.lease import Lease
-from edge.leases.memfile import MemfileLeaseStore
+from edge.dhcp4.lease import Lease
+from edge.dhcp4.lease_store import MemfileLeaseStore4
 from edge.leases.table import open_live_db
 
 BASE = 0xC0000200
@@ -28,7 +28,7 @@ def lease(n: int, **kw) -> Lease:
 
 @pytest.fixture
 def store(tmp_path):
-    made = MemfileLeaseStore(str(tmp_path / "leases.json"))
+    made = MemfileLeaseStore4(str(tmp_path / "leases.json"))
     for n in range(1, 6):
         made.put(lease(n))
     yield made
@@ -66,7 +66,7 @@ def test_every_write_is_one_journaled_change(store, tmp_path):
     assert store.get(BASE + 4).hostname == "up"
     assert store.last_seq == seq + 5
     store.abandon()  # the journal carries all of it
-    again = MemfileLeaseStore(str(tmp_path / "leases.json"))
+    again = MemfileLeaseStore4(str(tmp_path / "leases.json"))
     assert again.get(BASE + 1).hostname == "renamed" and again.get(BASE + 3) is None
     assert again.get(BASE + 9) == lease(9)
     again.close()

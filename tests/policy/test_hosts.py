@@ -11,7 +11,7 @@ from tinydb import TinyDB
 from edge.config.loader import load_data, parse_host_documents
 from edge.config.model import Reservation, ip_int
 from edge.dhcp4.engine import Engine, Inbound
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.policy.hosts import (
     GLOBAL,
     ConfigHosts,
@@ -100,7 +100,7 @@ def test_the_engine_serves_a_tinydb_reservation(tmp_path: Path) -> None:
     path = tmp_path / "hosts.json"
     write_hosts(path, {"subnet-id": 1, "hw-address": "11:22:33:44:55:66", "ip-address": "192.0.2.20"})
     cfg = config(**{"hosts-database": {"type": "tinydb", "name": str(path)}})
-    engine = Engine(cfg, MemoryLeaseStore(), hosts=open_host_backends(cfg))
+    engine = Engine(cfg, MemoryLeaseStore4(), hosts=open_host_backends(cfg))
     pkt = wire.Packet()
     pkt.chaddr = bytes.fromhex("112233445566") + bytes(10)
     pkt.set(53, b"\x01")

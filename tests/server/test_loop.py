@@ -6,13 +6,13 @@ import os
 import threading
 
 from edge.config.loader import load_data
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.server.dhcp4 import Dhcp4Service as Server
 
 
 def make_server() -> Server:
     config = load_data({"Dhcp4": {"interfaces-config": {"interfaces": []}, "subnet4": []}})
-    return Server(config, MemoryLeaseStore())
+    return Server(config, MemoryLeaseStore4())
 
 
 def test_timers_and_readers_run_in_the_loop_and_stop_ends_it() -> None:

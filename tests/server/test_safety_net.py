@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from edge.config.loader import load_data
-from edge.leases.store import MemoryLeaseStore
+from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.netif.datagrams import RxDatagram
 from edge.server.dhcp4 import Dhcp4Service as Server
 from edge.wire import pkt4 as wire
@@ -65,7 +65,7 @@ class _Socket:
 
 def test_a_packet_that_raises_is_counted_logged_once_and_dropped(planted, caplog) -> None:
     config = load_data({"Dhcp4": {"interfaces-config": {"interfaces": []}, "subnet4": [SUBNET]}})
-    server = Server(config, MemoryLeaseStore())
+    server = Server(config, MemoryLeaseStore4())
     sock = _Socket([_discover(1, faulty_serve.TRIGGER), _discover(2), _discover(3, faulty_serve.TRIGGER)])
     sent: list[Any] = []
     server.manager.sockets = lambda: [sock]  # type: ignore[method-assign]
@@ -104,7 +104,7 @@ def test_a_packet_that_raises_is_counted_logged_once_and_dropped(planted, caplog
 
 def test_a_timer_or_reader_that_raises_does_not_stop_the_loop(caplog) -> None:
     config = load_data({"Dhcp4": {"interfaces-config": {"interfaces": []}, "subnet4": [SUBNET]}})
-    server = Server(config, MemoryLeaseStore())
+    server = Server(config, MemoryLeaseStore4())
     read_fd, write_fd = os.pipe()
     calls = {"reader": 0, "timer": 0}
     done = threading.Event()
@@ -149,7 +149,7 @@ def test_a_reload_whose_log_output_cannot_be_opened_changes_nothing(tmp_path: Pa
         return {"Dhcp4": {"interfaces-config": {"interfaces": []}, "subnet4": [subnet], "loggers": loggers}}
 
     first = load_data(doc(good_log, "192.0.2.100 - 192.0.2.150"))
-    server = Server(first, MemoryLeaseStore())
+    server = Server(first, MemoryLeaseStore4())
     assert server.apply_config(first)[0]
     second = load_data(doc(blocker / "sub" / "edge.log", "192.0.2.200 - 192.0.2.210"))
     ok, message = server.apply_config(second)
@@ -170,7 +170,7 @@ def test_a_reload_whose_dns_updater_cannot_be_made_changes_nothing(tmp_path: Pat
 
     base = {"interfaces-config": {"interfaces": []}, "subnet4": [SUBNET]}
     first = load_data({"Dhcp4": base})
-    server = Server(first, MemoryLeaseStore())
+    server = Server(first, MemoryLeaseStore4())
     ddns = {"enable-updates": True, "server-ip": "127.0.0.1", "server-port": 53001}
     second = load_data({"Dhcp4": {**base, "dhcp-ddns": ddns}})
 

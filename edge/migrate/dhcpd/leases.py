@@ -22,8 +22,8 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
+from edge.dhcp4.lease import Lease
 from edge.leases.interchange import Item, Removal, Row, RowError
-from edge.leases.lease import Lease
 from edge.migrate.common import MigrationError
 from edge.migrate.dhcpd.options import HEX_LIST
 from edge.migrate.dhcpd.syntax import Statement, Token, read_text

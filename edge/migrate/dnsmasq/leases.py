@@ -18,8 +18,8 @@ import time
 from collections.abc import Iterator
 from typing import TextIO
 
+from edge.dhcp4.lease import Lease
 from edge.leases.interchange import Item, Row, RowError
-from edge.leases.lease import Lease
 
 __all__ = ["parse_dnsmasq_leases"]
 

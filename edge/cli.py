@@ -11,8 +11,10 @@ from edge import __version__
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from edge.config.check import run_check
+    from edge.dhcp4.config import DIALECT as DHCP4
+    from edge.dhcp4.defaults import builtin_for_check
 
-    return run_check(args.config)
+    return run_check(args.config, (DHCP4,), builtin_for_check)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

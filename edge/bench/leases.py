@@ -154,7 +154,7 @@ def _prepare_files(directory: str, n: int, journal_records: int) -> str:
 _STARTUP_PROBE = r"""
 import gc, json, sys, time
 t0 = time.perf_counter()
-import edge.leases.stats, edge.stats, edge.config.model, edge.config.loader
+import edge.leases.stats, edge.stats, edge.dhcp4.model, edge.dhcp4.config
 try:
     import edge.server.main  # what a server process has loaded besides the store
 except Exception:

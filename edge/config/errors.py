@@ -18,10 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from edge.config.jsonpos import KeyPath, PositionMap
+from edge.config.positions import KeyPath, PositionMap
 
 __all__ = ["ConfigError", "ConfigIssue", "IssueLog", "format_path"]
 

@@ -27,39 +27,14 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from edge.config.errors import ConfigError, ConfigIssue, format_path
+from edge.config.positions import KeyPath, Position, PositionMap
 
 __all__ = ["KeyPath", "ParsedText", "Position", "PositionMap", "parse_text", "read_config_text"]
-
-KeyPath = tuple[str | int, ...]
-Position = tuple[str, int, int]  # file, line, column
 
 MAX_DEPTH = 64  # Kea configurations nest about 8 deep; this only stops pathological input
 MAX_INCLUDE_DEPTH = 16
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NUMBER_CHARS = 64  # Kea's integers are 64-bit; a longer literal is surely a mistake
-
-
-class PositionMap:
-    """Positions of values and of keys, by key path."""
-
-    __slots__ = ("keys", "values")
-
-    def __init__(self) -> None:
-        self.values: dict[KeyPath, Position] = {}
-        self.keys: dict[KeyPath, Position] = {}
-
-    def locate(self, path: KeyPath, *, at_key: bool = False) -> Position | None:
-        """The position of the key (if asked and known) or value at `path`, else of the nearest ancestor."""
-        path = tuple(path)
-        if at_key and path in self.keys:
-            return self.keys[path]
-        while True:
-            pos = self.values.get(path)
-            if pos is not None:
-                return pos
-            if not path:
-                return None
-            path = path[:-1]
 
 
 @dataclass

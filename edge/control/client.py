@@ -9,7 +9,7 @@ Rules this module keeps:
   found, 4 conflict), and 5 when no answer came (cannot connect, timeout, not JSON), with the reason on
   stderr. Never a traceback.
 - Where to connect: `--socket PATH` or `--url URL`; else the first control socket of `-c CONFIG`; else
-  the built-in default's socket path (edge/config/defaults.py DEFAULT_CONTROL_SOCKET).
+  the built-in default's socket path (edge/dhcp4/defaults.py DEFAULT_CONTROL_SOCKET).
 - Passwords come from a file (`--password-file`), never from the command line where `ps` shows them.
 """
 
@@ -94,12 +94,12 @@ def _target(ns: argparse.Namespace) -> tuple[str, str]:
         return "unix", ns.socket
     if ns.url:
         return "http", ns.url
-    from edge.config.defaults import DEFAULT_CONTROL_SOCKET
+    from edge.dhcp4.defaults import DEFAULT_CONTROL_SOCKET
 
     if not ns.config:
         return "unix", DEFAULT_CONTROL_SOCKET
     from edge.config.errors import ConfigError
-    from edge.config.loader import load_file
+    from edge.dhcp4.config import load_file
 
     try:
         config = load_file(ns.config)

@@ -27,7 +27,6 @@ import sys
 from typing import Any, Protocol
 
 from edge import __version__
-from edge.config.model import Config
 from edge.control.protocol import ERROR, SUCCESS, answer
 from edge.control.registry import (
     ANY,
@@ -45,6 +44,7 @@ from edge.control.registry import (
     list_of,
 )
 from edge.dhcp4 import lease_cmds as leases
+from edge.dhcp4.model import Config4
 from edge.fsio import write_atomically
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED
 
@@ -66,13 +66,13 @@ class ServerApi(Protocol):
     dhcp_disabled_until: float | None
 
     @property
-    def config(self) -> Config: ...
+    def config(self) -> Config4: ...
 
     def clock(self) -> float: ...
 
     def monotonic(self) -> float: ...
 
-    def apply_config(self, config: Config) -> tuple[bool, str]: ...
+    def apply_config(self, config: Config4) -> tuple[bool, str]: ...
 
     def reload_config(self) -> tuple[bool, str]: ...
 
@@ -82,7 +82,7 @@ class ServerApi(Protocol):
 # ----------------------------------------------------------------------------------------- helpers
 
 
-def config_hash(config: Config) -> str:
+def config_hash(config: Config4) -> str:
     """SHA-256 of the configuration in force, as Kea 2.4+ reports it (upper-case hex)."""
     import hashlib  # on demand: hashlib loads OpenSSL (~4 MB resident), which a serving process need not hold
 
@@ -97,9 +97,9 @@ def _document(args: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in args.items() if key != "hash"}
 
 
-def _load(document: dict[str, Any], source: str) -> Config:
-    from edge.config.defaults import interface_names
-    from edge.config.loader import load_data
+def _load(document: dict[str, Any], source: str) -> Config4:
+    from edge.config.machine import interface_names
+    from edge.dhcp4.config import load_data
 
     return load_data(document, source=source, interfaces_present=interface_names() or None)
 

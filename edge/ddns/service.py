@@ -35,12 +35,12 @@ from collections.abc import Callable
 from typing import Any
 
 from edge.config.d2 import MODE_BUILT_IN, MODE_OFF, DdnsSettings
-from edge.config.model import Config
 from edge.ddns.d2client import D2Sender
 from edge.ddns.names import NameHandler
 from edge.ddns.ncr import NameChangeRequest
 from edge.ddns.outcome import DONE, FAILED, RETRY, Outcome
 from edge.ddns.queue import QueueFull, UpdateQueue
+from edge.dhcp4.model import Config4
 from edge.leases.lease import Lease
 
 log = logging.getLogger("edge.ddns")
@@ -81,7 +81,7 @@ class _Worker(threading.Thread):
 class DdnsService:
     def __init__(
         self,
-        config: Config,
+        config: Config4,
         queue_path: str | None,
         monotonic: Callable[[], float] = time.monotonic,
         confirm_wait: float = 0.1,
@@ -130,7 +130,7 @@ class DdnsService:
         )
         self.pump()
 
-    def reconfigure(self, config: Config) -> None:
+    def reconfigure(self, config: Config4) -> None:
         if config.ddns != self.settings:
             old = self.deliverer
             self.settings = config.ddns

@@ -34,9 +34,10 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from edge.config.model import ClientClass, Config, Reservation, Subnet
 from edge.dhcp4 import states
 from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
+from edge.dhcp4.config import open_host_backends
+from edge.dhcp4.model import ClientClass4, Config4, Reservation4, Subnet4
 from edge.dhcp4.options import OptionPlanner, Scope, select_options, vendor_option
 from edge.dhcp4.select import SubnetSelector
 from edge.expr.language import EvalError, PacketView
@@ -45,7 +46,7 @@ from edge.leases.stats import LeaseStatistics, holds_address, recount_statistics
 from edge.leases.store import LeaseStore, LeaseStoreError
 from edge.log import Lines
 from edge.policy.classify import Classes, Classifier
-from edge.policy.hosts import GLOBAL, ConfigHosts, HostBackend, HostManager, HostsDatabaseError, TinyDBHosts
+from edge.policy.hosts import GLOBAL, HostManager
 from edge.stats import Statistics
 from edge.wire import pkt4 as wire
 from edge.wire.addr import int_to_ip
@@ -159,37 +160,20 @@ class Outbound:
         )
 
 
-def open_host_backends(config: Config) -> list[HostBackend]:
-    """The configuration's reservations, then each `hosts-database` (read now). HostsDatabaseError if one
-    cannot be used."""
-    from edge.config.errors import ConfigError
-    from edge.config.loader import parse_host_documents
-
-    def parse(docs: list[dict], path: str) -> tuple[Reservation, ...]:
-        try:
-            return parse_host_documents(docs, config, path)
-        except ConfigError as err:
-            raise HostsDatabaseError(f"hosts database {path} has bad reservations:\n{err}") from None
-
-    backends: list[HostBackend] = [ConfigHosts(config)]
-    for db in config.hosts_databases:
-        backends.append(TinyDBHosts(db.name, parse))
-    return backends
-
-
 class _Context:
     """Everything derived from one configuration snapshot."""
 
     def __init__(
-        self, config: Config, store: LeaseStore, stats: Statistics, offers: dict | None = None
+        self, config: Config4, store: LeaseStore, stats: Statistics, offers: dict | None = None
     ) -> None:
         self.config = config
         self.selector = SubnetSelector(config)
         self.classifier = Classifier(config.client_classes)
+        # Reads the hosts databases (file I/O): the server is to open them and pass them in.
         self.hosts = HostManager(open_host_backends(config), config.host_reservation_identifiers)
         self.allocator = Allocator(config, store, self.hosts, self.selector, stats, offers)
         self.options = OptionPlanner(config)
-        self.classes: dict[str, ClientClass] = {c.name: c for c in config.client_classes}
+        self.classes: dict[str, ClientClass4] = {c.name: c for c in config.client_classes}
         # What _add_options decided for a (scopes, request, reply so far) combination: the scopes are built
         # once per configuration and never changed, and the key holds them, so an entry cannot go stale.
         self.option_answers: dict[tuple, tuple[tuple[tuple[int, bytes], ...], bytes | None]] = {}
@@ -226,12 +210,12 @@ class _Packet:
         self.classes = classes
         self.client = client
         self.ex: Exchange | None = None
-        self.subnet: Subnet | None = None  # the subnet selected (before the allocator moves within a network)
-        self.early: Reservation | None = None
+        self.subnet: Subnet4 | None = None  # the subnet selected (before the allocator moves in a network)
+        self.early: Reservation4 | None = None
 
 
 class Engine:
-    def __init__(self, config: Config, store: LeaseStore, stats: Statistics | None = None) -> None:
+    def __init__(self, config: Config4, store: LeaseStore, stats: Statistics | None = None) -> None:
         self.store = store
         self.stats = stats or Statistics()
         self._lease_stats = LeaseStatistics(self.stats)
@@ -251,7 +235,7 @@ class Engine:
         self.ddns: Any = None
 
     @property
-    def config(self) -> Config:
+    def config(self) -> Config4:
         return self._ctx.config
 
     @property
@@ -262,13 +246,13 @@ class Engine:
     def allocator(self) -> Allocator:
         return self._ctx.allocator
 
-    def reconfigure(self, config: Config) -> None:
+    def reconfigure(self, config: Config4) -> None:
         # May raise (a bad hosts database): the old context keeps serving.
         context = _Context(config, self.store, self.stats, self._ctx.allocator.offers)
         self._ctx = context
         self._init_subnet_stats(config)
 
-    def _init_subnet_stats(self, config: Config) -> None:
+    def _init_subnet_stats(self, config: Config4) -> None:
         for subnet in config.subnets:
             total = sum(p.size for p in subnet.pools)
             self.stats.set("subnet[%d].total-addresses" % subnet.id, total)
@@ -424,7 +408,7 @@ class Engine:
             return _u32(selected)
         return 0
 
-    def _select(self, request: wire.Packet, inbound: Inbound, classes: Classes) -> Subnet | None:
+    def _select(self, request: wire.Packet, inbound: Inbound, classes: Classes) -> Subnet4 | None:
         # SubnetSelector.select(giaddr, ciaddr, ifname, interface_addresses, link_selection, classes, src_ip,
         # dst_ip), positionally: the one call per packet.
         return self._ctx.selector.select(
@@ -438,7 +422,7 @@ class Engine:
             inbound.dst_ip,
         )
 
-    def _server_id(self, subnet: Subnet | None, inbound: Inbound) -> int:
+    def _server_id(self, subnet: Subnet4 | None, inbound: Inbound) -> int:
         if subnet is not None:
             for address in inbound.local_addresses:
                 if address in subnet:
@@ -446,7 +430,7 @@ class Engine:
         return inbound.local_addresses[0] if inbound.local_addresses else 0
 
     # ------------------------------------------------------------------ lifetimes
-    def _valid_lifetime(self, subnet: Subnet, request: wire.Packet, classes: Classes) -> int:
+    def _valid_lifetime(self, subnet: Subnet4, request: wire.Packet, classes: Classes) -> int:
         """Kea's getValidLft: the first class (in the packet's order) that sets one, else the subnet's;
         a lifetime the client asks for (option 51) is clamped to that scope's min/max."""
         params = subnet.params
@@ -464,7 +448,7 @@ class Engine:
         return valid
 
     @staticmethod
-    def _tee_times(subnet: Subnet, valid: int) -> tuple[int | None, int | None]:
+    def _tee_times(subnet: Subnet4, valid: int) -> tuple[int | None, int | None]:
         """Kea's setTeeTimes: configured or calculated T2, sent only below the lifetime; T1 below T2."""
         params = subnet.params
         t2 = params.rebind_timer
@@ -751,7 +735,7 @@ class Engine:
                     self.ddns.lease_removed(current, now)
 
     def _base_reply(
-        self, msg_type: int, request: wire.Packet, inbound: Inbound, subnet: Subnet | None
+        self, msg_type: int, request: wire.Packet, inbound: Inbound, subnet: Subnet4 | None
     ) -> wire.Packet:
         reply = wire.make_reply(request, msg_type)  # echoes option 82 byte for byte (RFC 3046)
         ctx = self._ctx
@@ -771,13 +755,13 @@ class Engine:
             reply.set(wire.OPT_SUBNET_SELECTION, selection)  # RFC 3011: returned unchanged
         return reply
 
-    def _pool_index(self, subnet: Subnet, address: int) -> int:
+    def _pool_index(self, subnet: Subnet4, address: int) -> int:
         for index, pool in enumerate(subnet.pools):
             if pool.first <= address <= pool.last:
                 return index
         return -1
 
-    def _required(self, pkt: _Packet, subnet: Subnet, pool_index: int) -> None:
+    def _required(self, pkt: _Packet, subnet: Subnet4, pool_index: int) -> None:
         """Kea's requiredClassify: the classes the shared network, subnet and pool ask for."""
         ctx = self._ctx
         key = (subnet.id, pool_index)
@@ -794,7 +778,7 @@ class Engine:
         if names:
             ctx.classifier.required(pkt.view, pkt.classes, names)
 
-    def _lease_options(self, subnet: Subnet, valid: int) -> tuple[tuple[int, bytes], ...]:
+    def _lease_options(self, subnet: Subnet4, valid: int) -> tuple[tuple[int, bytes], ...]:
         """Options 51, 1, 59 and 58 of a lease reply (in that order), worked out once per (subnet, lifetime)."""
         lease_options = self._ctx.lease_options
         key = (subnet.id, valid)
@@ -850,7 +834,7 @@ class Engine:
         self._fixed_fields(reply, subnet, reservation, pkt.classes)
         return reply
 
-    def _reply_hostname(self, pkt: _Packet, reservation: Reservation | None) -> str:
+    def _reply_hostname(self, pkt: _Packet, reservation: Reservation4 | None) -> str:
         """Option 12 in a lease reply (Kea's processHostnameOption with DNS updates off): the reserved name,
         always; else the name the client sent, cleaned."""
         request = pkt.request
@@ -883,7 +867,7 @@ class Engine:
             reply.set(125, vivso)
 
     def _fixed_fields(
-        self, reply: wire.Packet, subnet: Subnet, reservation: Reservation | None, classes: Classes
+        self, reply: wire.Packet, subnet: Subnet4, reservation: Reservation4 | None, classes: Classes
     ) -> None:
         """siaddr, sname and file (Kea's setFixedFields): the subnet's values; for each field the first
         class in the packet's order that sets it overrides them; the reservation overrides both."""
@@ -902,7 +886,7 @@ class Engine:
             reply.file = filename
 
     def _fixed_values(
-        self, subnet: Subnet, reservation: Reservation | None, classes: Classes | tuple
+        self, subnet: Subnet4, reservation: Reservation4 | None, classes: Classes | tuple
     ) -> tuple[bytes, bytes | None, bytes | None]:
         """(siaddr, sname or None, file or None) as _fixed_fields sets them."""
         params = subnet.params
@@ -928,7 +912,7 @@ class Engine:
             filename.encode("ascii", "replace")[:127].ljust(128, b"\x00") if filename else None,
         )
 
-    def _nak(self, pkt: _Packet, subnet: Subnet | None, why: str) -> wire.Packet:
+    def _nak(self, pkt: _Packet, subnet: Subnet4 | None, why: str) -> wire.Packet:
         request = pkt.request
         log.info("DHCP4_PACKET_NAK_0001 %s: %s", request.mac.hex(":"), why)
         reply = self._base_reply(wire.DHCPNAK, request, pkt.inbound, subnet)

@@ -40,6 +40,7 @@ import struct
 from collections.abc import Callable, Container, Mapping
 from typing import Any
 
+from edge.expr.classes import KNOWN_CLASSES, is_built_in
 from edge.wire import optiondef, options4
 from edge.wire import pkt4 as wire
 from edge.wire.errors import DecodeError
@@ -57,9 +58,6 @@ __all__ = [
 StrFn = Callable[["PacketView"], bytes]
 BoolFn = Callable[["PacketView"], bool]
 
-BUILTIN_CLASSES = frozenset({"ALL", "KNOWN", "UNKNOWN", "BOOTP", "DROP", "SKIP_DDNS"})
-BUILTIN_PREFIXES = ("VENDOR_CLASS_", "HA_", "AFTER_", "EXTERNAL_", "SPAWN_")
-KNOWN_CLASSES = frozenset({"KNOWN", "UNKNOWN"})
 MAX_NESTING = 100  # Kea's grammar has no limit; this keeps a pathological test from exhausting the stack
 
 
@@ -410,8 +408,7 @@ class _Parser:
         self.take()
         name = tok.text[1:-1]
         self.expect(")", "')' closing member(")
-        builtin = name in BUILTIN_CLASSES or name.startswith(BUILTIN_PREFIXES)
-        if self.classes is not None and not builtin and name not in self.classes:
+        if self.classes is not None and not is_built_in(name) and name not in self.classes:
             raise ExpressionError(
                 f"member('{name}'): class \"{name}\" is not defined before this one (a class may only "
                 "use built-in classes and classes defined above it)",

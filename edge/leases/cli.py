@@ -19,15 +19,15 @@ import socket
 import sys
 from typing import Any
 
-from edge.config.defaults import load_config
-from edge.config.model import Config
+from edge.dhcp4.defaults import load_config
+from edge.dhcp4.model import Config4
 from edge.leases.interchange import EXPORT_FORMATS, IMPORT_FORMATS, export_leases, import_leases
 from edge.leases.journal import JournalCorrupt
 from edge.leases.store import LeaseStoreError
 
 
-def lease_file(config: Config, override: str | None) -> str:
-    from edge.config.defaults import DEFAULT_LEASE_FILE
+def lease_file(config: Config4, override: str | None) -> str:
+    from edge.dhcp4.defaults import DEFAULT_LEASE_FILE
 
     return override or config.lease_database.name or DEFAULT_LEASE_FILE
 
@@ -77,7 +77,7 @@ def run_leases(args: argparse.Namespace) -> int:
     return _import(args, config, path) if action == "import" else _export(args, path)
 
 
-def _import(args: argparse.Namespace, config: Config, path: str) -> int:
+def _import(args: argparse.Namespace, config: Config4, path: str) -> int:
     from edge.leases.memfile import MemfileLeaseStore
 
     source = "<stdin>" if args.file == "-" else args.file

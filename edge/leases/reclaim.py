@@ -29,7 +29,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from edge.config.model import Config, ExpiredLeasesProcessing
+from edge.config.model import ExpiredLeasesProcessing
+from edge.dhcp4.model import Config4
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED, Lease
 from edge.leases.stats import LeaseStatistics, holds_address
 from edge.leases.store import LeaseStoreError, MemoryLeaseStore
@@ -217,7 +218,7 @@ class LeaseMaintenance:
         }
         self._database: Any = None
 
-    def configure(self, config: Config) -> None:
+    def configure(self, config: Config4) -> None:
         settings = config.expired_leases_processing
         self.reclaimer.settings = settings
         self._timers["reclaim"].interval = settings.reclaim_timer_wait_time

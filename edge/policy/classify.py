@@ -26,6 +26,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from edge.config.model import ClientClass
+from edge.expr.classes import VENDOR_CLASS_PREFIX
 from edge.expr.language import EvalError, Expression, ExpressionError, PacketView, compile_test
 
 log = logging.getLogger("edge.policy")
@@ -77,7 +78,7 @@ class Classifier:
         classes: Classes = {"ALL": None}
         vendor = view.packet.options.get(60)
         if vendor:
-            classes["VENDOR_CLASS_" + vendor.decode("latin-1")] = None
+            classes[VENDOR_CLASS_PREFIX + vendor.decode("latin-1")] = None
         view.classes = classes
         self._evaluate(view, classes, self._first)
         return classes

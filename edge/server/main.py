@@ -39,10 +39,11 @@ from collections import deque
 from dataclasses import replace
 from typing import Any
 
-from edge.config.defaults import load_config
-from edge.config.model import Config, ControlSocket
+from edge.config.model import ControlSocket
 from edge.ddns.service import attach as attach_ddns
+from edge.dhcp4.defaults import load_config
 from edge.dhcp4.engine import Engine, Inbound, Outbound
+from edge.dhcp4.model import Config4
 from edge.leases.memfile import MemfileLeaseStore
 from edge.leases.reclaim import LeaseMaintenance
 from edge.leases.store import LeaseStore, MemoryLeaseStore
@@ -85,7 +86,7 @@ def release_free_memory() -> None:
         pass  # not glibc
 
 
-def open_store(config: Config, override: str | None = None, sync: str | None = None) -> LeaseStore:
+def open_store(config: Config4, override: str | None = None, sync: str | None = None) -> LeaseStore:
     """The lease store the configuration names; `override` replaces its file name and `sync` its
     lease-database.sync (`serve --lease-file` / `--lease-sync`: one configuration file, shared with Kea,
     which does not know the `sync` key, served in any durability mode)."""
@@ -110,7 +111,7 @@ class _Timer:
 class Server:
     def __init__(
         self,
-        config: Config,
+        config: Config4,
         store: LeaseStore,
         config_path: str | None = None,
         clock: Any = time.time,
@@ -161,10 +162,10 @@ class Server:
         attach_ddns(self)
 
     @property
-    def config(self) -> Config:
+    def config(self) -> Config4:
         return self.engine.config
 
-    def _make_manager(self, config: Config) -> Any:
+    def _make_manager(self, config: Config4) -> Any:
         specs = [(spec.name, spec.address) for spec in config.interfaces]
         return self._manager_class(
             specs,
@@ -175,7 +176,7 @@ class Server:
         )
 
     # ------------------------------------------------------------------ reload
-    def control_specs(self, config: Config) -> tuple[ControlSocket, ...]:
+    def control_specs(self, config: Config4) -> tuple[ControlSocket, ...]:
         """The control sockets to serve for `config`, with the `--control-socket` override applied: it
         replaces the configured unix socket(s), or adds one."""
         if not self.control_socket:
@@ -194,7 +195,7 @@ class Server:
         plan.commit()
         return True, ""
 
-    def apply_config(self, config: Config) -> tuple[bool, str]:
+    def apply_config(self, config: Config4) -> tuple[bool, str]:
         """Put `config` in service, all or nothing; (ok, message). Everything that can fail is done before
         anything is swapped: new control sockets opened, the socket manager built, the engine's indexes
         built (Engine.reconfigure swaps one reference at its very end). On failure the running
@@ -232,7 +233,7 @@ class Server:
             log.warning("DHCP4_CONFIG_LEASES_KEPT %s", message)
         return True, message
 
-    def _kept_leases_note(self, config: Config) -> str:
+    def _kept_leases_note(self, config: Config4) -> str:
         """Leases whose subnet the new configuration no longer has: kept, and said so."""
         known = {subnet.id for subnet in config.subnets}
         orphans: dict[int, int] = {}

@@ -848,7 +848,3 @@ for _t in (
 # "record" is a type name too, but its codec is built per definition (options.py).
 TYPE_NAMES = tuple(sorted(list(TYPES.keys()) + ["record"]))
 
-
-def get_type(name):
-    """The codec for a Kea type name; None when unknown (and for "record")."""
-    return TYPES.get(name)

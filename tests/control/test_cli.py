@@ -106,8 +106,8 @@ def test_url_with_user_and_password_file(serve: Serve, tmp_path: Path) -> None:
 
 
 def test_default_socket_is_the_builtin_defaults(monkeypatch: object) -> None:
-    from edge.config.defaults import DEFAULT_CONTROL_SOCKET
     from edge.control.client import _target
+    from edge.dhcp4.defaults import DEFAULT_CONTROL_SOCKET
 
     args = build_parser().parse_args(["ctl", "status-get"])
     assert _target(args) == ("unix", DEFAULT_CONTROL_SOCKET)

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.config.loader import load_data
 from edge.control.commands import COMMANDS
 from edge.control.protocol import CommandScanner, Request, RequestError, parse_command, parse_value
+from edge.dhcp4.config import load_data
 from edge.leases.store import MemoryLeaseStore
 from edge.server.main import Server
 from tests.control.helpers import Running, document, start

@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.dhcp4.engine import Engine, Inbound
 from edge.leases.store import MemoryLeaseStore
 from edge.wire import pkt4 as wire

@@ -17,7 +17,7 @@ import threading
 
 import pytest
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.leases.lease import Lease
 from edge.leases.memfile import MemfileLeaseStore
 from edge.netif.datagrams import BROADCAST_IP, RxDatagram

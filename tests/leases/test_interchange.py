@@ -12,7 +12,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.leases.interchange import (
     IMPORT_FORMATS,
     Removal,

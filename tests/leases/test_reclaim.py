@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from edge.config.loader import load_data
 from edge.config.model import ExpiredLeasesProcessing
+from edge.dhcp4.config import load_data
 from edge.leases.lease import STATE_DECLINED, STATE_EXPIRED_RECLAIMED, Lease
 from edge.leases.reclaim import LeaseMaintenance, Reclaimer
 from edge.leases.stats import attach_statistics

@@ -13,7 +13,7 @@ import threading
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED, Lease
 from edge.leases.memfile import MemfileLeaseStore
 from edge.leases.stats import LeaseStatistics, attach_statistics, count_leases, recount_statistics

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from edge.config.loader import load_data
 from edge.config.model import ClientClass
+from edge.dhcp4.config import load_data
 from edge.expr.language import PacketView
 from edge.policy.classify import Classifier
 from edge.wire import pkt4 as wire

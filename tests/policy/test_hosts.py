@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from edge.config.loader import load_data, parse_host_documents
-from edge.config.model import Reservation, ip_int
+from edge.config.model import ip_int
+from edge.dhcp4.config import load_data, parse_host_documents
 from edge.dhcp4.engine import Engine, Inbound
+from edge.dhcp4.model import Reservation4
 from edge.leases.store import MemoryLeaseStore
 from edge.policy.hosts import GLOBAL, ConfigHosts, HostManager, HostsDatabaseError, TinyDBHosts
 from edge.wire import pkt4 as wire
@@ -133,5 +134,5 @@ def test_an_unreadable_database_is_a_clear_error(tmp_path: Path, content: str | 
 
 
 def test_reservation_identifiers_for_the_index() -> None:
-    r = Reservation(circuit_id=b"x", subnet_id=3)
+    r = Reservation4(circuit_id=b"x", subnet_id=3)
     assert r.identifiers() == (("circuit-id", b"x"),)

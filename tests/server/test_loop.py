@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.leases.store import MemoryLeaseStore
 from edge.server.main import Server
 

@@ -4,10 +4,12 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Real DHCP peers and tools the lab tests and the demo drive.
-# kea-ctrl-agent brings kea-shell too (control-channel tests); openssl makes the HTTPS tests' certificates.
+# kea-dhcp6-server is the reference DHCPv6 server (tests/lab/kea6.py runs it inside lab namespaces only; its
+# host service is disabled below, like the DNS servers'). kea-ctrl-agent brings kea-shell too (control-channel
+# tests); openssl makes the HTTPS tests' certificates.
 # kea-admin brings perfdhcp: the lease store's SIGKILL-under-load test (tests/leases/test_lab_durability.py).
 APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 iputils-ping kea-dhcp4-server \
-                kea-ctrl-agent openssl \
+                kea-dhcp6-server kea-ctrl-agent openssl \
                 bind9 bind9-dnsutils kea-dhcp-ddns-server \
                 isc-dhcp-server dnsmasq-base \
                 kea-admin \
@@ -25,7 +27,8 @@ APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 iputi
 # installing bind9 / kea-dhcp-ddns-server also starts (and enables) the host's own copies, on the host's
 # port 53 and 53001: system-deps stops and disables those it has just installed, so `make test` leaves no
 # DNS server running on the machine (and the tests never use one).
-HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-dhcp-server:isc-dhcp-server
+HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-dhcp-server:isc-dhcp-server \
+                     kea-dhcp6-server:kea-dhcp6-server
 # isc-dhcp-server and dnsmasq-base are the servers the migration tests switch away from (tests/migrate runs
 # them in lab namespaces). isc-dhcp-server's postinst starts dhcpd through invoke-rc.d; nothing may answer
 # DHCP on the host, so while apt-get installs, a policy-rc.d that denies every start (exit 101, see
@@ -91,9 +94,11 @@ test-arm: system-deps install
 test-micropython: tests/micropython/node_modules/.installed
 	node tests/micropython/run.mjs
 
+# ruff, and the import graph against the design's layers (tests/layers.py: no upward import, no circle).
 lint: install
 	$(BIN)/ruff check edge tests cross board
 	$(BIN)/ruff format --check edge tests cross board
+	$(BIN)/python -m tests.layers
 
 check: install
 	$(BIN)/edge-dhcp check

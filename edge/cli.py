@@ -30,8 +30,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_ctl(args: argparse.Namespace) -> int:
     from edge.control.client import run_ctl
+    from edge.dhcp4.defaults import FILES4
 
-    return run_ctl(args)
+    return run_ctl(args, FILES4)
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
@@ -41,15 +42,17 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_leases(args: argparse.Namespace) -> int:
+    from edge.dhcp4.defaults import FILES4
     from edge.leases.cli import run_leases
 
-    return run_leases(args)
+    return run_leases(args, FILES4)
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
+    from edge.dhcp4.defaults import FILES4
     from edge.leases.cli import run_stats
 
-    return run_stats(args)
+    return run_stats(args, FILES4)
 
 
 def _cmd_board(args: argparse.Namespace) -> int:

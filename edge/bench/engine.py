@@ -40,7 +40,7 @@ from edge.bench import Options, Result, benchmark
 SERVER_ADDRESS = 0xC6120001  # 198.18.0.1: the server's address in perf.py's lab
 RELAY = 0xC6120002  # 198.18.0.2: perfdhcp's own address, the giaddr of every request
 PRL = bytes((1, 28, 2, 3, 15, 6, 12))  # perfdhcp's default parameter request list
-BATCH = 32  # packets per loop turn (edge/server/main.py DISPATCH_BATCH)
+BATCH = 32  # packets per loop turn (edge/server/service.py DISPATCH_BATCH)
 
 
 def _config(log_path: str, lease_path: str) -> Any:

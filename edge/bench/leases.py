@@ -165,7 +165,7 @@ store = MemfileLeaseStore(sys.argv[1], sync="batch")
 t2 = time.perf_counter()
 stats = edge.stats.Statistics()
 edge.leases.stats.attach_statistics(store, stats)
-edge.leases.stats.recount_statistics(edge.config.model.Config(), store, stats)
+edge.leases.stats.recount_statistics(edge.dhcp4.model.Config4(), store, stats)
 t3 = time.perf_counter()
 gc.collect()
 status = {}

@@ -8,7 +8,7 @@ Rules this module keeps:
 - Object kinds carry the same names in both tables (`subnet` is each family's subnet4 / subnet6 kind), so
   shared code can ask either table about "the subnet kind" without knowing the family.
 - Rows that depend on the family (the option space, the option code range, where a kind sits) are built by
-  functions taking a `Family` description.
+  functions taking a `FamilyKeys` description.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ __all__ = [
     "SANITY",
     "SHARED",
     "THREADS",
-    "Family",
+    "FamilyKeys",
     "common_rows",
     "section_kind_paths",
 ]
@@ -84,7 +84,7 @@ COMPAT = "compatibility"
 
 
 @dataclass(frozen=True, slots=True)
-class Family:
+class FamilyKeys:
     """What the shared rows need to know about a family's table."""
 
     root: str  # "Dhcp4": the daemon's kind and top-level key
@@ -142,7 +142,7 @@ _DB_INTS = (
 P = PARSED
 
 
-def common_rows(f: Family) -> list[Key]:
+def common_rows(f: FamilyKeys) -> list[Key]:
     """Every shared row, placed in `f`'s kinds."""
     return [
         *_daemon_rows(f),
@@ -154,7 +154,7 @@ def common_rows(f: Family) -> list[Key]:
 
 
 # fmt: off
-def _daemon_rows(f: Family) -> list[Key]:
+def _daemon_rows(f: FamilyKeys) -> list[Key]:
     """Keys of the daemon map itself that both daemons take alike."""
     root = (f.root,)
     return [
@@ -188,7 +188,7 @@ def _daemon_rows(f: Family) -> list[Key]:
     ]
 
 
-def _scope_rows(f: Family) -> list[Key]:
+def _scope_rows(f: FamilyKeys) -> list[Key]:
     """Scope parameters (global -> shared network -> subnet) with the same default in both daemons."""
     s = f.scopes
     return [
@@ -228,7 +228,7 @@ def _scope_rows(f: Family) -> list[Key]:
     ]
 
 
-def _option_rows(f: Family) -> list[Key]:
+def _option_rows(f: FamilyKeys) -> list[Key]:
     """option-data wherever it may be given, its entries, and option definitions, in `f`'s space."""
     return [
         Key("option-data", f.with_options, MapList(OPTION_DATA), []),
@@ -250,7 +250,7 @@ def _option_rows(f: Family) -> list[Key]:
     ]
 
 
-def _class_and_scope_object_rows(f: Family) -> list[Key]:
+def _class_and_scope_object_rows(f: FamilyKeys) -> list[Key]:
     """Client classes, the guards that name them, shared networks, subnets, pools, relays, reservations."""
     g = f.guarded
     return [

@@ -12,6 +12,7 @@ Rules this module keeps:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,6 +25,10 @@ __all__ = [
     "ClientClass",
     "ControlSocket",
     "DaemonConfig",
+    "DdnsScope",
+    "NamedReservation",
+    "PoolSpan",
+    "SubnetView",
     "ExpiredLeasesProcessing",
     "HostsDatabase",
     "InterfaceSpec",
@@ -158,8 +163,66 @@ class ExpiredLeasesProcessing:
     unwarned_reclaim_cycles: int = 5
 
 
+class DdnsScope(Protocol):
+    """The DNS-update parameters every family's resolved scope has (Kea's ddns-* and hostname-char-*)."""
+
+    @property
+    def ddns_send_updates(self) -> bool: ...
+    @property
+    def ddns_override_no_update(self) -> bool: ...
+    @property
+    def ddns_override_client_update(self) -> bool: ...
+    @property
+    def ddns_replace_client_name(self) -> str: ...
+    @property
+    def ddns_generated_prefix(self) -> str: ...
+    @property
+    def ddns_qualifying_suffix(self) -> str: ...
+    @property
+    def ddns_update_on_renew(self) -> bool: ...
+    @property
+    def ddns_conflict_resolution_mode(self) -> str: ...
+    @property
+    def ddns_ttl_percent(self) -> float | None: ...
+    @property
+    def ddns_ttl(self) -> int | None: ...
+    @property
+    def ddns_ttl_min(self) -> int | None: ...
+    @property
+    def ddns_ttl_max(self) -> int | None: ...
+    @property
+    def hostname_char_set(self) -> str: ...
+    @property
+    def hostname_char_replacement(self) -> str: ...
+
+
+class PoolSpan(Protocol):
+    @property
+    def size(self) -> int: ...
+
+
+class SubnetView(Protocol):
+    """What shared code (lease statistics and import, DNS names) asks of either family's subnet."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def pools(self) -> Sequence[PoolSpan]: ...
+    @property
+    def params(self) -> DdnsScope: ...
+    def __contains__(self, address: int) -> bool: ...
+
+
+class NamedReservation(Protocol):
+    @property
+    def hostname(self) -> str | None: ...
+
+
 class DaemonConfig(Protocol):
-    """What every family's snapshot has: the shell's view of a configuration (sockets, files, logging)."""
+    """What every family's snapshot has: the shell's view of a configuration (sockets, files, logging),
+    and the subnets as shared code sees them."""
 
     @property
     def interfaces(self) -> tuple[InterfaceSpec, ...]: ...
@@ -185,3 +248,8 @@ class DaemonConfig(Protocol):
     def source(self) -> str | None: ...
     @property
     def warnings(self) -> tuple[str, ...]: ...
+    @property
+    def params(self) -> DdnsScope: ...
+    @property
+    def subnets(self) -> Sequence[SubnetView]: ...
+    def subnet_by_id(self, subnet_id: int) -> SubnetView | None: ...

@@ -1,12 +1,14 @@
-"""THE command table: every control command edge-dhcp answers, with its arguments, in one place.
+"""The commands every family service answers (shared), with their arguments, in one table.
 
 Rules this module keeps:
-- `COMMANDS` is the one registry (see registry.py). A row names the command as Kea names it, its
-  handler and its arguments; `list-commands` reads the table, so it cannot drift.
+- `SHARED_COMMANDS` are Command rows (see registry.py), named as Kea names them. A family service answers
+  them together with its own rows (edge/dhcp4/lease_cmds.py: lease4-*) from one Registry, which
+  `list-commands` reads, so the list cannot drift.
 - Answers follow Kea 2.2 as observed on a running kea-dhcp4 2.2.0 (shapes and texts), plus the Kea 2.4
   additions the issue asks for (`config-hash-get`, the `hash` in config-get/config-set answers).
 - Handlers reach the server only through `ServerApi` (below): the control package never imports
-  edge.server, the server hands itself in.
+  edge.server, the family service hands itself in. What differs between families (names in answers,
+  the document's top-level key) comes from `ServerApi.family`.
 - Reconfiguration is all or nothing: `config-set` and `config-reload` build and validate a whole new
   snapshot, then `ServerApi.apply_config` opens what must be opened and swaps one reference; on any
   failure the running configuration keeps serving and the answer says why (result 1).
@@ -14,7 +16,7 @@ Rules this module keeps:
   the directory of the configuration file the server was started with, so the control channel cannot
   be used to overwrite arbitrary files (Kea 2.6.3 added the same restriction).
 
-Theory of operation: see registry.py for dispatch; leases.py holds the lease4-* handlers.
+Theory of operation: see registry.py for dispatch.
 """
 
 from __future__ import annotations
@@ -24,57 +26,65 @@ import json
 import math
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from edge import __version__
+from edge.config.loader import Dialect
+from edge.config.model import DaemonConfig
 from edge.control.protocol import ERROR, SUCCESS, answer
-from edge.control.registry import (
-    ANY,
-    BOOL,
-    IPV4,
-    MAP,
-    STRING,
-    Arg,
-    ArgError,
-    Command,
-    Registry,
-    Reply,
-    hex_bytes,
-    integer,
-    list_of,
-)
-from edge.dhcp4 import lease_cmds as leases
-from edge.dhcp4.model import Config4
+from edge.control.registry import ANY, BOOL, STRING, Arg, ArgError, Command, Registry, Reply, integer
+from edge.ddns.service import DdnsService
 from edge.fsio import write_atomically
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED
+from edge.leases.reclaim import LeaseMaintenance
+from edge.leases.store import LeaseStore
+from edge.stats import Statistics
 
-__all__ = ["COMMANDS", "ServerApi", "config_hash"]
+__all__ = ["SHARED_COMMANDS", "Family", "ServerApi", "config_hash"]
 
 KEA_API_VERSION = "2.2.0"  # the Kea release whose command answers edge-dhcp reproduces
 
 
-class ServerApi(Protocol):
-    """What the control commands need from the server (edge.server.main.Server provides it)."""
+@dataclass(frozen=True)
+class Family:
+    """What the shared commands say differently per family."""
 
-    store: Any  # LeaseStore
-    stats: Any  # edge.stats.Statistics
-    engine: Any
-    manager: Any  # SocketManager: status()
+    name: str  # "DHCPv4": in answers ("DHCPv4 service disabled")
+    key: str  # "Dhcp4": the configuration document's top-level key
+    dialect: Dialect  # how config-set / config-test load a document of the family (edge/dhcp4/config.py)
+
+
+class SocketStatus(Protocol):
+    def status(self) -> dict[str, Any]: ...
+
+
+class ServerApi(Protocol):
+    """What the control commands need from a family service (edge/server/service.py provides it)."""
+
+    family: Family
+    commands: Registry  # every command this service answers (list-commands reads it)
+    store: LeaseStore
+    stats: Statistics
+    manager: SocketStatus
+    lease_timers: LeaseMaintenance
+    ddns: DdnsService | None
     config_path: str | None
     started: float
     reloaded: float
     dhcp_disabled_until: float | None
 
     @property
-    def config(self) -> Config4: ...
+    def config(self) -> DaemonConfig: ...
 
     def clock(self) -> float: ...
 
     def monotonic(self) -> float: ...
 
-    def apply_config(self, config: Config4) -> tuple[bool, str]: ...
+    def apply_config(self, config: DaemonConfig) -> tuple[bool, str]: ...
 
     def reload_config(self) -> tuple[bool, str]: ...
+
+    def recount_statistics(self) -> dict[str, dict[str, int]]: ...
 
     def stop(self, exit_value: int = 0) -> None: ...
 
@@ -82,7 +92,7 @@ class ServerApi(Protocol):
 # ----------------------------------------------------------------------------------------- helpers
 
 
-def config_hash(config: Config4) -> str:
+def config_hash(config: DaemonConfig) -> str:
     """SHA-256 of the configuration in force, as Kea 2.4+ reports it (upper-case hex)."""
     import hashlib  # on demand: hashlib loads OpenSSL (~4 MB resident), which a serving process need not hold
 
@@ -90,18 +100,21 @@ def config_hash(config: Config4) -> str:
     return hashlib.sha256(text.encode()).hexdigest().upper()
 
 
-def _document(args: dict[str, Any]) -> dict[str, Any]:
+def _document(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     """The configuration document of config-set / config-test arguments ({"Dhcp4": {...}})."""
-    if "Dhcp4" not in args:
-        raise ArgError("Missing mandatory 'Dhcp4' parameter.")
+    if server.family.key not in args:
+        raise ArgError(f"Missing mandatory '{server.family.key}' parameter.")
     return {key: value for key, value in args.items() if key != "hash"}
 
 
-def _load(document: dict[str, Any], source: str) -> Config4:
+def _load(server: ServerApi, document: dict[str, Any], source: str) -> DaemonConfig:
+    from edge.config.loader import load_data
     from edge.config.machine import interface_names
-    from edge.dhcp4.config import load_data
 
-    return load_data(document, source=source, interfaces_present=interface_names() or None)
+    config: DaemonConfig = load_data(
+        document, source, (server.family.dialect,), interfaces_present=interface_names() or None
+    )
+    return config
 
 
 def _timestamp(stamp: float | None) -> str:
@@ -115,7 +128,7 @@ def _timestamp(stamp: float | None) -> str:
 
 
 def list_commands(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
-    return answer(SUCCESS, arguments=COMMANDS.names())
+    return answer(SUCCESS, arguments=server.commands.names())
 
 
 def _library_versions() -> list[str]:
@@ -136,7 +149,7 @@ def version_get(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     extended = "\n".join(
         [
             f"{__version__}",
-            "edge-dhcp, a Kea-compatible DHCPv4 server",
+            f"edge-dhcp, a Kea-compatible {server.family.name} server",
             f"control API: Kea {KEA_API_VERSION} commands",
             f"Python {platform.python_version()}",
             "linked with:",
@@ -204,7 +217,7 @@ def config_test(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     from edge.config.errors import ConfigError
 
     try:
-        config = _load(_document(args), "config-test")
+        config = _load(server, _document(server, args), "config-test")
     except ConfigError as exc:
         return answer(ERROR, str(exc))
     text = "Configuration seems sane. Control sockets were checked but not opened."
@@ -217,7 +230,7 @@ def config_set(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     from edge.config.errors import ConfigError
 
     try:
-        config = _load(_document(args), "config-set")
+        config = _load(server, _document(server, args), "config-set")
     except ConfigError as exc:
         return answer(ERROR, f"configuration rejected, the running one stays in service:\n{exc}")
     ok, message = server.apply_config(config)
@@ -270,9 +283,9 @@ def dhcp_disable(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     period = args.get("max-period")
     if period is None:
         server.dhcp_disabled_until = math.inf
-        return answer(SUCCESS, "DHCPv4 service disabled")
+        return answer(SUCCESS, f"{server.family.name} service disabled")
     server.dhcp_disabled_until = server.monotonic() + period
-    return answer(SUCCESS, f"DHCPv4 service disabled for {period} seconds")
+    return answer(SUCCESS, f"{server.family.name} service disabled for {period} seconds")
 
 
 def dhcp_enable(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
@@ -282,45 +295,9 @@ def dhcp_enable(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def leases_reclaim(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
-    # The server's own reclaimer (the one its timers run, with their settings), else one made for the call.
-    reclaimer = getattr(getattr(server, "lease_timers", None), "reclaimer", None) or _reclaimer(server)
-    if reclaimer is not None:
-        count = reclaimer.reclaim_all(remove=args["remove"])
-    else:
-        count = _reclaim(server, args["remove"])
+    # The service's own reclaimer: the one its timers run, with their settings.
+    count = server.lease_timers.reclaimer.reclaim_all(remove=args["remove"])
     return answer(SUCCESS, "Reclamation of expired leases is complete.", {"reclaimed": count})
-
-
-def _reclaimer(server: ServerApi) -> Any:
-    try:
-        from edge.leases.reclaim import Reclaimer
-    except ImportError:
-        return None
-    return Reclaimer(server.store, server.stats, server.config.expired_leases_processing, clock=server.clock)
-
-
-def _reclaim(server: ServerApi, remove: bool) -> int:
-    """Reclaim every expired lease now (for lease stores without their own reclamation): delete it
-    (remove) or keep it as expired-reclaimed (lease affinity)."""
-    now = server.clock()
-    count = 0
-    for lease in list(server.store.all()):
-        if lease.state not in (STATE_DEFAULT, STATE_DECLINED) or lease.expire > now:
-            continue
-        if remove or lease.state == STATE_DECLINED:
-            server.store.delete(lease.address)
-        else:
-            reclaimed = lease.copy()
-            reclaimed.state = STATE_EXPIRED_RECLAIMED
-            server.store.put(reclaimed)
-        leases.account(server, lease, -1)
-        count += 1
-        server.stats.inc("subnet[%d].reclaimed-leases" % lease.subnet_id)
-        server.stats.inc("reclaimed-leases")
-        if lease.state == STATE_DECLINED:
-            server.stats.inc("subnet[%d].reclaimed-declined-addresses" % lease.subnet_id)
-            server.stats.inc("reclaimed-declined-addresses")
-    return count
 
 
 def shutdown(server: ServerApi, args: dict[str, Any]) -> Reply:
@@ -375,19 +352,7 @@ def statistic_remove_all(server: ServerApi, args: dict[str, Any]) -> dict[str, A
 def stats_recount(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     """Rebuild the lease gauges from the store; report what changed (Kea needed `kea-admin
     stats-recount` for this after its negative-statistics bug, #1196)."""
-    try:
-        from edge.leases.stats import recount_statistics
-    except ImportError:  # a lease store without its own recount: the engine's, and compare
-        before = server.stats.snapshot()
-        server.engine.recount(server.clock())
-        after = server.stats.snapshot()
-        corrected = {
-            name: {"old": before[name], "new": value}
-            for name, value in sorted(after.items())
-            if name in before and before[name] != value
-        }
-    else:
-        corrected = recount_statistics(server.config, server.store, server.stats)
+    corrected = server.recount_statistics()
     text = f"Statistics recounted from {len(server.store)} lease(s); {len(corrected)} corrected."
     return answer(SUCCESS, text, {"corrected": corrected})
 
@@ -397,29 +362,9 @@ def stats_recount(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
 NAME = (Arg("name", STRING, required=True),)
 ORIGIN = (Arg("origin", ANY),)
 HA_ONLY = ("origin-id",)  # sent by Kea's HA partners; meaningless for one server
-LEASE_FIELDS = (
-    Arg("ip-address", IPV4, required=True),
-    Arg("hw-address", hex_bytes(20), required=True),
-    Arg("subnet-id", integer()),
-    Arg("client-id", hex_bytes(255, 2)),
-    Arg("valid-lft", integer()),
-    Arg("expire", integer(0, 2**63 - 1)),
-    Arg("fqdn-fwd", BOOL),
-    Arg("fqdn-rev", BOOL),
-    Arg("hostname", STRING),
-    Arg("state", integer(0, 2)),
-    Arg("user-context", MAP),
-    Arg("comment", STRING),
-)
-LEASE_KEY = (
-    Arg("ip-address", IPV4),
-    Arg("identifier-type", STRING),
-    Arg("identifier", STRING),
-    Arg("subnet-id", integer()),
-)
 
 # fmt: off
-COMMANDS = Registry([
+SHARED_COMMANDS: tuple[Command, ...] = (
     Command("list-commands", list_commands, summary="the commands this server answers"),
     Command("version-get", version_get, summary="edge-dhcp version"),
     Command("build-report", build_report, summary="how this edge-dhcp was built"),
@@ -436,24 +381,6 @@ COMMANDS = Registry([
     Command("dhcp-enable", dhcp_enable, ORIGIN, ignored=HA_ONLY, summary="answer DHCP again"),
     Command("leases-reclaim", leases_reclaim, (Arg("remove", BOOL, required=True),),
             summary="reclaim expired leases now"),
-    Command("lease4-add", leases.lease4_add, LEASE_FIELDS, summary="add a lease"),
-    Command("lease4-update", leases.lease4_update, (*LEASE_FIELDS, Arg("force-create", BOOL)),
-            summary="replace a lease"),
-    Command("lease4-del", leases.lease4_del, (*LEASE_KEY, Arg("update-ddns", BOOL)), summary="delete a lease"),
-    Command("lease4-get", leases.lease4_get, LEASE_KEY, summary="one lease by address or identifier"),
-    Command("lease4-get-all", leases.lease4_get_all, (Arg("subnets", list_of(integer())),),
-            summary="all leases (of some subnets)"),
-    Command("lease4-get-page", leases.lease4_get_page,
-            (Arg("from", STRING, required=True), Arg("limit", integer(0), required=True)),
-            summary="leases by address order, a page at a time"),
-    Command("lease4-get-by-hw-address", leases.lease4_get_by_hw_address,
-            (Arg("hw-address", hex_bytes(20), required=True),), summary="leases of a MAC address"),
-    Command("lease4-get-by-client-id", leases.lease4_get_by_client_id,
-            (Arg("client-id", hex_bytes(255, 1), required=True),), summary="leases of a client-id"),
-    Command("lease4-get-by-hostname", leases.lease4_get_by_hostname,
-            (Arg("hostname", STRING, required=True),), summary="leases of a hostname"),
-    Command("lease4-wipe", leases.lease4_wipe, (Arg("subnet-id", integer()),),
-            summary="delete the leases of a subnet (or of all subnets)"),
     Command("statistic-get", statistic_get, NAME, summary="one statistic"),
     Command("statistic-get-all", statistic_get_all, summary="every statistic"),
     Command("statistic-reset", statistic_reset, NAME, summary="set one statistic to zero"),
@@ -462,5 +389,5 @@ COMMANDS = Registry([
     Command("statistic-remove-all", statistic_remove_all, summary="forget every statistic"),
     Command("stats-recount", stats_recount, summary="rebuild lease statistics from the lease store"),
     Command("shutdown", shutdown, (Arg("exit-value", integer(0, 255)),), summary="stop the server"),
-])
+)
 # fmt: on

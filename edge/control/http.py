@@ -44,20 +44,13 @@ from edge.control.protocol import (
     encode_answer,
     parse_command,
 )
-from edge.control.service import (
-    READS_PER_WAKEUP,
-    Connection,
-    ControlError,
-    ControlService,
-    Listener,
-)
+from edge.control.transport import READS_PER_WAKEUP, Connection, ControlError, Host, Listener
 
 __all__ = ["HttpListener", "open_http", "tls_context"]
 
 log = logging.getLogger("edge.control")
 
 MAX_HEAD_BYTES = 16384
-SERVICE = "dhcp4"
 REASONS = {
     100: "Continue",
     200: "OK",
@@ -131,7 +124,7 @@ class HttpListener(Listener):
     kind = "http"
 
     def __init__(
-        self, service: ControlService, spec: ControlSocket, sock: socket.socket, settings: HttpSettings
+        self, service: Host, spec: ControlSocket, sock: socket.socket, settings: HttpSettings
     ) -> None:
         super().__init__(service, spec, sock)
         self.settings = settings
@@ -175,7 +168,7 @@ class HttpListener(Listener):
         super().refuse(conn)
 
 
-def open_http(service: ControlService, spec: ControlSocket) -> HttpListener:
+def open_http(service: Host, spec: ControlSocket) -> HttpListener:
     settings = HttpSettings(spec)
     family = socket.AF_INET6 if ":" in spec.socket_address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -215,7 +208,7 @@ def _response(
 
 class HttpConnection(Connection):
     def __init__(
-        self, service: ControlService, sock: Any, label: str, settings: HttpSettings, handshake: bool
+        self, service: Host, sock: Any, label: str, settings: HttpSettings, handshake: bool
     ) -> None:
         super().__init__(service, sock, label)
         self.settings = settings
@@ -238,7 +231,7 @@ class HttpConnection(Connection):
             else:
                 self.read()
         except Exception:
-            log.exception("DHCP4_CTRL_CONNECTION_FAIL %s: connection failed", self.label)
+            log.exception("COMMAND_SOCKET_CONNECTION_FAIL %s: connection failed", self.label)
             self.close()
 
     def handshake(self) -> None:
@@ -251,7 +244,7 @@ class HttpConnection(Connection):
             self._want_write(True)
             return
         except (ssl.SSLError, OSError) as exc:
-            log.warning("DHCP4_CTRL_TLS_FAIL %s: TLS handshake failed: %s", self.label, exc)
+            log.warning("COMMAND_HTTPS_TLS_FAIL %s: TLS handshake failed: %s", self.label, exc)
             self.close()
             return
         self.handshaking = False
@@ -331,7 +324,7 @@ class HttpConnection(Connection):
             headers[name] = value
         if not self.settings.authorized(headers.get("authorization")):
             log.warning(
-                "DHCP4_CTRL_AUTH_FAIL %s: %s",
+                "COMMAND_HTTP_AUTH_FAIL %s: %s",
                 self.label,
                 "wrong credentials" if "authorization" in headers else "no credentials",
             )
@@ -384,8 +377,9 @@ class HttpConnection(Connection):
         except RequestError as exc:
             self.error(400, str(exc))
             return
-        services = request.service or [SERVICE]
-        if SERVICE in services:
+        ours_name = self.service.service_name  # "dhcp4" or "dhcp6": the family this listener serves
+        services = request.service or [ours_name]
+        if ours_name in services:
             reply = self.service.execute(request, self.label)
             after = reply.after
             ours = reply.answer
@@ -393,7 +387,7 @@ class HttpConnection(Connection):
             after, ours = None, None
         answers = [
             ours
-            if name == SERVICE
+            if name == ours_name
             else answer(ERROR, f"forwarding socket is not configured for the server type {name}")
             for name in services
         ]

@@ -241,6 +241,6 @@ class Registry:
         except ArgError as exc:
             return Reply(answer(ERROR, str(exc)))
         except Exception as exc:  # a handler bug must not take the server down
-            log.exception("DHCP4_CTRL_COMMAND_FAIL command %s failed", command.name)
+            log.exception("COMMAND_FAIL command %s failed", command.name)
             return Reply(answer(ERROR, f"internal error while running {command.name}: {exc}"))
         return result if isinstance(result, Reply) else Reply(result)

@@ -41,10 +41,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from edge.config.model import DaemonConfig, DdnsScope, NamedReservation, SubnetView
 from edge.ddns import fqdn as fqdn_option
 from edge.ddns.dhcid import dhcid_for
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
-from edge.dhcp4.model import Config4, Reservation4, ScopeParams4, Subnet4
 from edge.leases.lease import Lease
 from edge.wire.addr import int_to_ip
 
@@ -80,7 +80,7 @@ def _char_set(pattern: str) -> re.Pattern[str] | None:
     return re.compile(pattern) if pattern else None
 
 
-def sanitize(text: str, params: ScopeParams4, *, per_label: bool) -> str:
+def sanitize(text: str, params: DdnsScope, *, per_label: bool) -> str:
     """Replace (or drop) characters `hostname-char-set` matches; NULs always go. Lower-cases."""
     text = text.replace("\x00", "")
     pattern = _char_set(params.hostname_char_set)
@@ -106,7 +106,7 @@ def qualify(name: str, suffix: str, *, trailing_dot: bool) -> str:
     return out + "." if trailing_dot and out else out
 
 
-def generated_name(address: int, params: ScopeParams4, *, trailing_dot: bool) -> str:
+def generated_name(address: int, params: DdnsScope, *, trailing_dot: bool) -> str:
     dashed = "%d-%d-%d-%d" % (address >> 24 & 255, address >> 16 & 255, address >> 8 & 255, address & 255)
     return qualify(
         f"{params.ddns_generated_prefix.lower()}-{dashed}",
@@ -115,7 +115,7 @@ def generated_name(address: int, params: ScopeParams4, *, trailing_dot: bool) ->
     )
 
 
-def ttl_for(lifetime: int, params: ScopeParams4) -> int:
+def ttl_for(lifetime: int, params: DdnsScope) -> int:
     """RFC 4702 section 5 and Kea: ddns-ttl if set; else lifetime x ddns-ttl-percent (default 1/3), at
     least ddns-ttl-min (default 600), at most ddns-ttl-max."""
     if params.ddns_ttl:
@@ -133,7 +133,7 @@ def _qualified(name: str) -> bool:
 
 
 # The option 81 flag table: (client N, client S) -> (server S, server N) with updates on.
-def _server_flags(client_n: bool, client_s: bool, enabled: bool, params: ScopeParams4) -> tuple[bool, bool]:
+def _server_flags(client_n: bool, client_s: bool, enabled: bool, params: DdnsScope) -> tuple[bool, bool]:
     if not enabled:
         return False, True
     if client_n:
@@ -150,28 +150,28 @@ def _server_flags(client_n: bool, client_s: bool, enabled: bool, params: ScopePa
 class NameHandler:
     def __init__(
         self,
-        config: Callable[[], Config4],
+        config: Callable[[], DaemonConfig],
         sink: Callable[[NameChangeRequest], None] | None = None,
     ) -> None:
         self._config = config
         self.sink = sink
 
     # -- helpers
-    def _params_for(self, subnet_id: int) -> ScopeParams4:
+    def _params_for(self, subnet_id: int) -> DdnsScope:
         config = self._config()
         subnet = config.subnet_by_id(subnet_id)
         return subnet.params if subnet is not None else config.params
 
-    def updates_enabled(self, params: ScopeParams4) -> bool:
+    def updates_enabled(self, params: DdnsScope) -> bool:
         return self._config().ddns.enable_updates and params.ddns_send_updates
 
     # -- deciding (pure)
     def names_for(
         self,
         request: Any,
-        subnet: Subnet4,
+        subnet: SubnetView,
         address: int,
-        reservation: Reservation4 | None = None,
+        reservation: NamedReservation | None = None,
         classes: Iterable[str] = (),
     ) -> Names:
         params = subnet.params
@@ -198,7 +198,7 @@ class NameHandler:
     def _from_fqdn(
         self,
         client: fqdn_option.ClientFqdn,
-        params: ScopeParams4,
+        params: DdnsScope,
         enabled: bool,
         address: int,
         reserved: str | None,
@@ -245,7 +245,7 @@ class NameHandler:
         )
 
     def _from_hostname(
-        self, request: Any, params: ScopeParams4, enabled: bool, address: int, reserved: str | None
+        self, request: Any, params: DdnsScope, enabled: bool, address: int, reserved: str | None
     ) -> Names:
         sent = request.get(OPT_HOSTNAME)
         mode = params.ddns_replace_client_name
@@ -324,7 +324,7 @@ class NameHandler:
             return False
         return self._emit(CHG_REMOVE, lease, self._params_for(lease.subnet_id))
 
-    def _emit(self, change: int, lease: Lease, params: ScopeParams4) -> bool:
+    def _emit(self, change: int, lease: Lease, params: DdnsScope) -> bool:
         fqdn = _norm(lease.hostname)
         if not _qualified(fqdn):
             return False

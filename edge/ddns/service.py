@@ -15,11 +15,11 @@ Rules this module keeps:
   file brings them back.
 - Reloading keeps the queue: a new D2 configuration takes effect with the next request.
 
-Theory of operation: `attach(server)` is called by the server at start-up and after every reload. It
-gives the engine a NameHandler (always: names are answered even with updates off) and, when
-`dhcp-ddns.enable-updates` is true, makes or reconfigures the DdnsService as `server.ddns`, whose
-`submit` is the handler's sink. `server.ddns.remove_for(lease)` is the one call other parts use to take a
-lease's names out of DNS (lease4-del with update-ddns, expired-lease reclamation).
+Theory of operation: `attach(...)` is called by the family service at start-up and after every reload,
+with the engine's NameHandler (which always exists: names are answered even with updates off). When
+`dhcp-ddns.enable-updates` is true it makes or reconfigures the DdnsService (the family service keeps it as
+`ddns`), whose `submit` is the handler's sink. `DdnsService.remove_for(lease)` is the one call other parts
+use to take a lease's names out of DNS (lease4-del with update-ddns, expired-lease reclamation).
 """
 
 from __future__ import annotations
@@ -32,20 +32,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from edge.config.d2 import MODE_BUILT_IN, MODE_OFF, DdnsSettings
+from edge.config.model import DaemonConfig
 from edge.ddns.d2client import D2Sender
 from edge.ddns.names import NameHandler
 from edge.ddns.ncr import NameChangeRequest
 from edge.ddns.outcome import DONE, FAILED, RETRY, Outcome
 from edge.ddns.queue import QueueFull, UpdateQueue
-from edge.dhcp4.model import Config4
 from edge.leases.lease import Lease
 
 log = logging.getLogger("edge.ddns")
 
-__all__ = ["DdnsService", "attach"]
+__all__ = ["DdnsService", "Hooks", "attach", "queue_path_for"]
 
 RETRY_FIRST = 1.0
 RETRY_MAX = 16.0
@@ -81,7 +81,7 @@ class _Worker(threading.Thread):
 class DdnsService:
     def __init__(
         self,
-        config: Config4,
+        config: DaemonConfig,
         queue_path: str | None,
         monotonic: Callable[[], float] = time.monotonic,
         confirm_wait: float = 0.1,
@@ -102,7 +102,8 @@ class DdnsService:
         self._failures_logged = 0
         self.delivered = 0
         self.failed = 0
-        self._server: Any = None
+        self._loop: Hooks | None = None
+        self.handler: NameHandler | None = None  # the engine's name handler whose sink this is (attach)
         self._timer: Any = None
 
     # -- wiring
@@ -114,10 +115,10 @@ class DdnsService:
             return Rfc2136Updater(settings.d2)
         return D2Sender(settings, self.confirm_wait)
 
-    def start(self, server: Any) -> None:
-        self._server = server
-        server.add_reader(self._read_fd, self._on_result)
-        self._timer = server.call_every(TICK, self.pump, "ddns-retry")
+    def start(self, loop: Hooks) -> None:
+        self._loop = loop
+        loop.add_reader(self._read_fd, self._on_result)
+        self._timer = loop.call_every(TICK, self.pump, "ddns-retry")
         mode = (
             "built-in RFC 2136 updates"
             if self.settings.mode == MODE_BUILT_IN
@@ -130,7 +131,7 @@ class DdnsService:
         )
         self.pump()
 
-    def reconfigure(self, config: Config4) -> None:
+    def reconfigure(self, config: DaemonConfig) -> None:
         if config.ddns != self.settings:
             old = self.deliverer
             self.settings = config.ddns
@@ -143,10 +144,10 @@ class DdnsService:
         self.pump()
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.remove_reader(self._read_fd)
+        if self._loop is not None:
+            self._loop.remove_reader(self._read_fd)
             if self._timer is not None:
-                self._server.cancel_timer(self._timer)
+                self._loop.cancel_timer(self._timer)
         self._worker.jobs.put(None)
         self._worker.join(timeout=2.0)  # an exchange in flight stays queued and is redone next start
         if isinstance(self.deliverer, D2Sender):
@@ -180,8 +181,8 @@ class DdnsService:
     def remove_for(self, lease: Lease) -> bool:
         """Queue the removal of `lease`'s names (lease4-del with update-ddns, reclamation). True if the
         lease had names in DNS to remove."""
-        handler = getattr(getattr(self._server, "engine", None), "ddns", None)
-        if not isinstance(handler, NameHandler) or handler.sink is None:
+        handler = self.handler
+        if handler is None or handler.sink is None:
             return False
         return handler.lease_removed(lease)
 
@@ -273,53 +274,58 @@ def queue_path_for(store: Any) -> str | None:
     return str(path) + QUEUE_SUFFIX
 
 
-def attach(server: Any) -> DdnsService | None:
-    """Give the server's engine its name handler and the server its DDNS service (or none), for the
-    configuration the engine now has, and hook the service to expired-lease reclamation. Called at
-    start-up and after each successful reload."""
-    engine = server.engine
-    config = engine.config
-    handler = getattr(engine, "ddns", None)
-    if not isinstance(handler, NameHandler):
-        handler = NameHandler(lambda: engine.config)
-        engine.ddns = handler
-    service: DdnsService | None = getattr(server, "ddns", None)
+class Hooks(Protocol):
+    """The loop hooks the DDNS service runs on (edge/server/loop.py provides them)."""
+
+    def add_reader(self, fd: int, callback: Callable[[int], None]) -> None: ...
+
+    def remove_reader(self, fd: int) -> None: ...
+
+    def call_every(self, interval: float, callback: Callable[[], object], name: str = "") -> Any: ...
+
+    def cancel_timer(self, timer: Any) -> None: ...
+
+
+def attach(
+    current: DdnsService | None,
+    config: DaemonConfig,
+    handler: NameHandler,
+    loop: Hooks,
+    queue_path: str | None,
+    on_reclaim: list[Callable[[Lease], object]],
+    monotonic: Callable[[], float],
+) -> DdnsService | None:
+    """The DDNS service for `config` (None while updates are off): `current` reconfigured, or a new one
+    started on `loop`, or `current` stopped. The engine's name `handler` gets the service's sink, and the
+    service is hooked to expired-lease reclamation (`on_reclaim`). Called at start-up and after each
+    successful reload."""
     if config.ddns.mode == MODE_OFF:
         handler.sink = None
-        if service is not None:
-            _unhook_reclaim(server, service)
-            service.close()
+        if current is not None:
+            if current.remove_for in on_reclaim:
+                on_reclaim.remove(current.remove_for)
+            current.close()
             log.info(
                 "DHCPSRV_DHCP_DDNS_SENDER_STOPPED DNS updates are off (dhcp-ddns.enable-updates is false)"
             )
-        server.ddns = None
         return None
+    service = current
     if service is None:
-        path = queue_path_for(server.store)
         try:
-            service = DdnsService(config, path, server.monotonic)
+            service = DdnsService(config, queue_path, monotonic)
         except OSError as exc:  # the lease directory works (the store opened), so this is rare
             log.error(
                 "DHCPSRV_DHCP_DDNS_QUEUE_OPEN_FAIL cannot open %s (%s); DNS updates are queued in memory "
                 "only and a restart loses the ones not yet delivered",
-                path,
+                queue_path,
                 exc,
             )
-            service = DdnsService(config, None, server.monotonic)
-        server.ddns = service
-        handler.sink = service.submit
-        service.start(server)
+            service = DdnsService(config, None, monotonic)
+        service.start(loop)
     else:
         service.reconfigure(config)
-        handler.sink = service.submit
-    reclaimer = getattr(getattr(server, "lease_timers", None), "reclaimer", None)
-    hooks = getattr(reclaimer, "on_reclaim", None)
-    if hooks is not None and service.remove_for not in hooks:
-        hooks.append(service.remove_for)
+    service.handler = handler
+    handler.sink = service.submit
+    if service.remove_for not in on_reclaim:
+        on_reclaim.append(service.remove_for)
     return service
-
-
-def _unhook_reclaim(server: Any, service: DdnsService) -> None:
-    hooks = getattr(getattr(getattr(server, "lease_timers", None), "reclaimer", None), "on_reclaim", None)
-    if hooks is not None and service.remove_for in hooks:
-        hooks.remove(service.remove_for)

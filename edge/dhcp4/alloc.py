@@ -35,7 +35,7 @@ None) and leave in the exchange the subnet it belongs to, the client's previous 
 from __future__ import annotations
 
 import logging
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 
 from edge.dhcp4.model import Config4, Pool4, Reservation4, Subnet4
 from edge.dhcp4.pools import PoolState, SubnetPools
@@ -123,6 +123,8 @@ class Exchange:
         "conflict",
         "unknown_requested",
         "renewed",
+        "host_subnet",
+        "host",
     )
 
     def __init__(
@@ -138,10 +140,26 @@ class Exchange:
         self.conflict: Lease | None = None  # a lease of someone else on the address wanted
         self.unknown_requested = False  # REQUEST for an address outside every allowed pool
         self.renewed: Lease | None = None  # the client's own lease, when the answer is that lease
+        # Allocator.current_host's answer and the subnet it was for: asked several times per reply, it
+        # changes only when the exchange moves to another subnet or its reservations are looked up again.
+        self.host_subnet: Subnet4 | None = None
+        self.host: Reservation4 | None = None
 
 
 def _expired(lease: Lease, now: float) -> bool:
     return lease.expire < now
+
+
+def _first_in_ring(
+    ring: Sequence[Subnet4], leases: list[Lease], accept: Callable[[Subnet4, Lease], bool]
+) -> tuple[Subnet4, Lease] | None:
+    """The first (subnet, lease) in the ring's order whose lease is in that subnet and accepted."""
+    if leases:
+        for subnet in ring:
+            for lease in leases:
+                if lease.subnet_id == subnet.id and accept(subnet, lease):
+                    return subnet, lease
+    return None
 
 
 class Allocator:
@@ -198,6 +216,7 @@ class Allocator:
         self, ex: Exchange, early_global: Reservation4 | None = None, early: bool = False
     ) -> None:
         ex.hosts = {}
+        ex.host_subnet = None
         subnet = ex.subnet
         params = subnet.params
         if early:
@@ -222,12 +241,15 @@ class Allocator:
         return ex.hosts.get(GLOBAL) if ex.subnet.params.reservations_global else None
 
     def current_host(self, ex: Exchange) -> Reservation4 | None:
+        """The reservation in force for the exchange's current subnet: the subnet's own, else the global one."""
         subnet = ex.subnet
-        if subnet.params.reservations_in_subnet:
-            found = ex.hosts.get(subnet.id)
-            if found is not None:
-                return found
-        return self.global_host(ex)
+        if ex.host_subnet is subnet:
+            return ex.host
+        found = ex.hosts.get(subnet.id) if subnet.params.reservations_in_subnet else None
+        if found is None:
+            found = self.global_host(ex)
+        ex.host_subnet, ex.host = subnet, found
+        return found
 
     def has_address_reservation(self, ex: Exchange) -> bool:
         """Does the client have a usable address reservation in the current subnet or (moving there) in
@@ -322,26 +344,41 @@ class Allocator:
 
     # ------------------------------------------------------------------ leases
     def find_client_lease(self, ex: Exchange) -> Lease | None:
-        """The client's lease in the current subnet or its shared network (Kea findClientLease)."""
+        """The client's lease in the current subnet or its shared network (Kea findClientLease): by
+        client-id in the subnets that match on it, then by hardware address where the client owns it.
+        Moves the exchange to the lease's subnet."""
         ring = self.selector.ring(ex.subnet, ex.classes)
         client = ex.client
+        found = None
         if client.client_id and any(s.params.match_client_id for s in ring):
-            leases = self.store.find_by_client_id(client.client_id)
-            if leases:
-                for subnet in ring:
-                    if subnet.params.match_client_id:
-                        for lease in leases:
-                            if lease.subnet_id == subnet.id:
-                                ex.subnet = subnet
-                                return lease
-        if client.hwaddr:
-            leases = self.store.find_by_hwaddr(client.hwaddr)
-            if leases:
-                for subnet in ring:
-                    for lease in leases:
-                        if lease.subnet_id == subnet.id and client.owns(lease, subnet.params.match_client_id):
-                            ex.subnet = subnet
-                            return lease
+            found = _first_in_ring(
+                ring, self.store.find_by_client_id(client.client_id), lambda s, _: s.params.match_client_id
+            )
+        if found is None and client.hwaddr:
+            found = _first_in_ring(
+                ring,
+                self.store.find_by_hwaddr(client.hwaddr),
+                lambda s, lease: client.owns(lease, s.params.match_client_id),
+            )
+        if found is None:
+            return None
+        ex.subnet, lease = found
+        return lease
+
+    def lease_in_network(
+        self, subnet: Subnet4, classes: Container[str], client: ClientIdentity
+    ) -> Lease | None:
+        """The client's lease anywhere in `subnet` or its shared network, by client-id and then by hardware
+        address, whatever the subnets' match-client-id (Kea's INIT-REBOOT lookup; the caller judges
+        whether the lease is the client's)."""
+        ring = self.selector.ring(subnet, classes)
+        for leases in (
+            self.store.find_by_client_id(client.client_id) if client.client_id else [],
+            self.store.find_by_hwaddr(client.hwaddr) if client.hwaddr else [],
+        ):
+            found = _first_in_ring(ring, leases, lambda s, lease: True)
+            if found is not None:
+                return found[1]
         return None
 
     def _held_for_other(self, ex: Exchange, address: int, now: float) -> float | None:

@@ -21,11 +21,13 @@ import socket
 from dataclasses import replace
 from typing import Any, NamedTuple
 
+from edge.config.family import FamilyFiles
 from edge.dhcp4.model import Config4
 
 __all__ = [
     "DEFAULT_CONTROL_SOCKET",
     "DEFAULT_LEASE_FILE",
+    "FILES4",
     "PLACEHOLDER_INTERFACE",
     "InterfaceAddress",
     "builtin_default",
@@ -208,3 +210,12 @@ def first_interface() -> InterfaceAddress | None:
                 continue
             return InterfaceAddress(name, str(addr), prefix)
     return None
+
+
+def _files() -> FamilyFiles:
+    from edge.dhcp4.config import DIALECT
+
+    return FamilyFiles("DHCPv4", DIALECT, DEFAULT_LEASE_FILE, DEFAULT_CONTROL_SOCKET, load_config)
+
+
+FILES4 = _files()

@@ -18,7 +18,7 @@ from edge.config.keys import (
     POOL,
     RESERVATION,
     SHARED,
-    Family,
+    FamilyKeys,
     common_rows,
     section_kind_paths,
 )
@@ -29,7 +29,7 @@ __all__ = ["DHCP4", "FAMILY", "HOST_IDS", "SUBNET", "TABLE"]
 DHCP4 = "Dhcp4"
 SUBNET = "subnet4"
 
-FAMILY = Family(
+FAMILY = FamilyKeys(
     root=DHCP4,
     subnet=SUBNET,
     space="dhcp4",

@@ -5,10 +5,10 @@ Rules this module keeps:
   a lease is `{"ip-address", "hw-address", "client-id"?, "cltt", "valid-lft", "subnet-id", "fqdn-fwd",
   "fqdn-rev", "hostname", "state", "user-context"?}`; lists come as `{"leases": [...]}` with the text
   "N IPv4 lease(s) found."; nothing found is result 3.
-- The lease store is touched only through the LeaseStore interface (get, find_by_*, put, delete, all, and
-  `page` when the store has it); `put` replaces a lease whole, so a change is copy-then-put.
-- Statistics stay true without a recount: a store with a change feed (`subscribe`) announces every change
-  and the engine's subscriber moves the gauges; for a store without one, the handlers move them here.
+- The lease store is touched only through the LeaseStore interface (get, find_by_*, page, put, delete,
+  all); `put` replaces a lease whole, so a change is copy-then-put.
+- Statistics stay true without a recount: the store announces every change on its change feed and the
+  engine's subscriber moves the gauges.
 - `lease4-del` with `"update-ddns": true` hands the lease to the DDNS service (`server.ddns.remove_for`)
   before deleting it; without DDNS configured it is refused with a clear error and nothing is deleted:
   silently skipping the DNS removal would leave stale records behind.
@@ -20,14 +20,14 @@ then reads or writes the store.
 
 from __future__ import annotations
 
-import heapq
 import ipaddress
 from typing import Any
 
+from edge.control.commands import ServerApi
 from edge.control.protocol import EMPTY, ERROR, SUCCESS, answer
-from edge.control.registry import ArgError
+from edge.control.registry import BOOL, IPV4, MAP, STRING, Arg, ArgError, Command, hex_bytes, integer, list_of
 from edge.dhcp4.model import Config4, Subnet4
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.leases.lease import STATE_DEFAULT, Lease
 from edge.wire.addr import int_to_ip
 
 __all__ = ["lease_from_args", "lease_to_json"]
@@ -128,43 +128,21 @@ def lease_from_args(config: Config4, args: dict[str, Any], now: float) -> Lease:
     )
 
 
-# ----------------------------------------------------------------------------------------- statistics
+# ----------------------------------------------------------------------------------------- store changes
 
 
-def account(server: Any, lease: Lease, sign: int) -> None:
-    """Move the gauges a lease counts in by `sign` (+1 added, -1 removed), unless the store announces its
-    changes itself (then the engine's subscriber already did)."""
-    if getattr(server.store, "subscribe", None) is not None:
-        return
-    stats = server.stats
-    if lease.state == STATE_DEFAULT and lease.expire > server.clock():
-        stats.inc("subnet[%d].assigned-addresses" % lease.subnet_id, sign)
-        if sign > 0:
-            stats.inc("subnet[%d].cumulative-assigned-addresses" % lease.subnet_id)
-            stats.inc("cumulative-assigned-addresses")
-    elif lease.state == STATE_DECLINED:
-        stats.inc("subnet[%d].declined-addresses" % lease.subnet_id, sign)
-        stats.inc("declined-addresses", sign)
-
-
-def _replace(server: Any, old: Lease | None, new: Lease) -> None:
+def _replace(server: ServerApi, old: Lease | None, new: Lease) -> None:
     server.store.put(new)  # may raise LeaseStoreError: then nothing changed and the registry answers 1
-    if old is not None:
-        account(server, old, -1)
-    account(server, new, +1)
 
 
-def _remove(server: Any, lease: Lease) -> bool:
-    if not server.store.delete(lease.address):
-        return False
-    account(server, lease, -1)
-    return True
+def _remove(server: ServerApi, lease: Lease) -> bool:
+    return server.store.delete(lease.address)
 
 
 # ----------------------------------------------------------------------------------------- handlers
 
 
-def lease4_add(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_add(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     lease = lease_from_args(server.config, args, server.clock())
     if server.store.get(lease.address) is not None:
         return answer(ERROR, "IPv4 lease already exists.")
@@ -174,7 +152,7 @@ def lease4_add(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def lease4_update(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_update(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     lease = lease_from_args(server.config, args, server.clock())
     old = server.store.get(lease.address)
     if old is None:
@@ -190,7 +168,7 @@ def lease4_update(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     return answer(SUCCESS, "IPv4 lease updated.")
 
 
-def _by_identifier(server: Any, args: dict[str, Any]) -> Lease | None:
+def _by_identifier(server: ServerApi, args: dict[str, Any]) -> Lease | None:
     """The lease an (identifier-type, identifier, subnet-id) triple names, newest first."""
     kind = args.get("identifier-type")
     if kind is None or "identifier" not in args:
@@ -211,7 +189,7 @@ def _by_identifier(server: Any, args: dict[str, Any]) -> Lease | None:
     return max(found, key=lambda lease: lease.cltt) if found else None
 
 
-def _lookup(server: Any, args: dict[str, Any]) -> Lease | None:
+def _lookup(server: ServerApi, args: dict[str, Any]) -> Lease | None:
     if "ip-address" in args:
         if "identifier-type" in args or "identifier" in args:
             raise ArgError("give either 'ip-address' or 'identifier-type' and 'identifier', not both")
@@ -219,17 +197,16 @@ def _lookup(server: Any, args: dict[str, Any]) -> Lease | None:
     return _by_identifier(server, args)
 
 
-def lease4_get(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_get(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     lease = _lookup(server, args)
     if lease is None:
         return answer(EMPTY, "Lease not found.")
     return answer(SUCCESS, "IPv4 lease found.", lease_to_json(lease))
 
 
-def lease4_del(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_del(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     if args.get("update-ddns", False):
-        ddns = getattr(server, "ddns", None)
-        if ddns is None:
+        if server.ddns is None:
             enabled = server.config.raw.get("Dhcp4", {}).get("dhcp-ddns", {}).get("enable-updates", False)
             why = (
                 "the DDNS service is not running (see the log)"
@@ -244,13 +221,13 @@ def lease4_del(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     lease = _lookup(server, args)
     if lease is None:
         return answer(EMPTY, "IPv4 lease not found.")
-    if args.get("update-ddns", False):
+    if args.get("update-ddns", False) and server.ddns is not None:
         server.ddns.remove_for(lease)
     _remove(server, lease)
     return answer(SUCCESS, "IPv4 lease deleted.")
 
 
-def lease4_get_all(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_get_all(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     subnets = args.get("subnets")
     leases = list(server.store.all())
     if subnets is not None:
@@ -260,19 +237,7 @@ def lease4_get_all(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     return _leases_answer(leases)
 
 
-def _page(server: Any, after: int, limit: int) -> list[Lease]:
-    page = getattr(server.store, "page", None)
-    if page is not None:
-        return list(page(after, limit))
-    # Stores without a sorted index: the `limit` smallest addresses above `after`, in one pass.
-    return heapq.nsmallest(
-        limit,
-        (lease for lease in server.store.all() if lease.address > after),
-        key=lambda lease: lease.address,
-    )
-
-
-def lease4_get_page(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_get_page(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     start = args["from"]
     if start == "start":
         after = 0  # 0.0.0.0 is never a lease, so "after 0.0.0.0" is the first page, as in Kea
@@ -286,21 +251,21 @@ def lease4_get_page(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     limit = args["limit"]
     if limit == 0:
         raise ArgError("page size of retrieved leases must not be 0")
-    leases = _page(server, after, limit)
+    leases = list(server.store.page(after, limit))
     return _leases_answer(leases, count=len(leases))
 
 
-def lease4_get_by_hw_address(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_get_by_hw_address(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     leases = sorted(server.store.find_by_hwaddr(args["hw-address"]), key=lambda lease: lease.address)
     return _leases_answer(leases)
 
 
-def lease4_get_by_client_id(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_get_by_client_id(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     leases = sorted(server.store.find_by_client_id(args["client-id"]), key=lambda lease: lease.address)
     return _leases_answer(leases)
 
 
-def lease4_get_by_hostname(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_get_by_hostname(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     hostname = args["hostname"]
     if not hostname:
         raise ArgError("'hostname' parameter is empty")
@@ -308,17 +273,60 @@ def lease4_get_by_hostname(server: Any, args: dict[str, Any]) -> dict[str, Any]:
     return _leases_answer(leases)
 
 
-def lease4_wipe(server: Any, args: dict[str, Any]) -> dict[str, Any]:
+def lease4_wipe(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     subnet_id = args.get("subnet-id", 0)
     if subnet_id:
         targets = {subnet_id}  # also a subnet no longer configured: how its kept leases are cleared
     else:
         targets = {subnet.id for subnet in server.config.subnets}
-    by_subnet = getattr(server.store, "find_by_subnet", None)  # an index lookup where the store has one
-    if by_subnet is not None:
-        doomed = [lease for subnet in sorted(targets) for lease in by_subnet(subnet)]
-    else:
-        doomed = [lease for lease in server.store.all() if lease.subnet_id in targets]
+    doomed = [lease for subnet in sorted(targets) for lease in server.store.find_by_subnet(subnet)]
     removed = sum(1 for lease in doomed if _remove(server, lease))
     ids = " ".join(str(i) for i in sorted(targets)) or "none"
     return answer(SUCCESS if removed else EMPTY, f"Deleted {removed} IPv4 lease(s) from subnet(s) {ids}")
+
+
+# ----------------------------------------------------------------------------------------- the table
+
+LEASE_FIELDS = (
+    Arg("ip-address", IPV4, required=True),
+    Arg("hw-address", hex_bytes(20), required=True),
+    Arg("subnet-id", integer()),
+    Arg("client-id", hex_bytes(255, 2)),
+    Arg("valid-lft", integer()),
+    Arg("expire", integer(0, 2**63 - 1)),
+    Arg("fqdn-fwd", BOOL),
+    Arg("fqdn-rev", BOOL),
+    Arg("hostname", STRING),
+    Arg("state", integer(0, 2)),
+    Arg("user-context", MAP),
+    Arg("comment", STRING),
+)
+LEASE_KEY = (
+    Arg("ip-address", IPV4),
+    Arg("identifier-type", STRING),
+    Arg("identifier", STRING),
+    Arg("subnet-id", integer()),
+)
+
+# fmt: off
+LEASE4_COMMANDS: tuple[Command, ...] = (
+    Command("lease4-add", lease4_add, LEASE_FIELDS, summary="add a lease"),
+    Command("lease4-update", lease4_update, (*LEASE_FIELDS, Arg("force-create", BOOL)),
+            summary="replace a lease"),
+    Command("lease4-del", lease4_del, (*LEASE_KEY, Arg("update-ddns", BOOL)), summary="delete a lease"),
+    Command("lease4-get", lease4_get, LEASE_KEY, summary="one lease by address or identifier"),
+    Command("lease4-get-all", lease4_get_all, (Arg("subnets", list_of(integer())),),
+            summary="all leases (of some subnets)"),
+    Command("lease4-get-page", lease4_get_page,
+            (Arg("from", STRING, required=True), Arg("limit", integer(0), required=True)),
+            summary="leases by address order, a page at a time"),
+    Command("lease4-get-by-hw-address", lease4_get_by_hw_address,
+            (Arg("hw-address", hex_bytes(20), required=True),), summary="leases of a MAC address"),
+    Command("lease4-get-by-client-id", lease4_get_by_client_id,
+            (Arg("client-id", hex_bytes(255, 1), required=True),), summary="leases of a client-id"),
+    Command("lease4-get-by-hostname", lease4_get_by_hostname,
+            (Arg("hostname", STRING, required=True),), summary="leases of a hostname"),
+    Command("lease4-wipe", lease4_wipe, (Arg("subnet-id", integer()),),
+            summary="delete the leases of a subnet (or of all subnets)"),
+)
+# fmt: on

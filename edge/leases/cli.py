@@ -19,17 +19,15 @@ import socket
 import sys
 from typing import Any
 
-from edge.dhcp4.defaults import load_config
-from edge.dhcp4.model import Config4
+from edge.config.family import FamilyFiles
+from edge.config.model import DaemonConfig
 from edge.leases.interchange import EXPORT_FORMATS, IMPORT_FORMATS, export_leases, import_leases
 from edge.leases.journal import JournalCorrupt
 from edge.leases.store import LeaseStoreError
 
 
-def lease_file(config: Config4, override: str | None) -> str:
-    from edge.dhcp4.defaults import DEFAULT_LEASE_FILE
-
-    return override or config.lease_database.name or DEFAULT_LEASE_FILE
+def lease_file(config: DaemonConfig, override: str | None, family: FamilyFiles) -> str:
+    return override or config.lease_database.name or family.default_lease_file
 
 
 def _fail(message: str, status: int = 1) -> int:
@@ -65,19 +63,19 @@ def add_leases_arguments(parser: argparse.ArgumentParser) -> None:
     exp.add_argument("-o", "--output", help="write here instead of standard output")
 
 
-def run_leases(args: argparse.Namespace) -> int:
+def run_leases(args: argparse.Namespace, family: FamilyFiles) -> int:
     action = getattr(args, "leases_command", None)
     if action not in ("import", "export"):
         return _fail("say `leases import` or `leases export` (see --help)", 2)
     try:
-        config = load_config(args.config)
+        config = family.load_config(args.config)
     except Exception as exc:  # ConfigError and friends: their text names file:line:col
         return _fail("cannot load the configuration:\n%s" % exc)
-    path = lease_file(config, args.lease_file)
+    path = lease_file(config, args.lease_file, family)
     return _import(args, config, path) if action == "import" else _export(args, path)
 
 
-def _import(args: argparse.Namespace, config: Config4, path: str) -> int:
+def _import(args: argparse.Namespace, config: DaemonConfig, path: str) -> int:
     from edge.leases.memfile import MemfileLeaseStore
 
     source = "<stdin>" if args.file == "-" else args.file
@@ -178,11 +176,11 @@ def _ask_server(path: str) -> dict[str, Any] | None:
     return answer if isinstance(answer, dict) else None
 
 
-def run_stats(args: argparse.Namespace) -> int:
+def run_stats(args: argparse.Namespace, family: FamilyFiles) -> int:
     if getattr(args, "stats_command", None) != "recount":
         return _fail("say `stats recount` (see --help)", 2)
     try:
-        config = load_config(args.config)
+        config = family.load_config(args.config)
     except Exception as exc:
         return _fail("cannot load the configuration:\n%s" % exc)
     sockets = (
@@ -201,7 +199,7 @@ def run_stats(args: argparse.Namespace) -> int:
     from edge.leases.stats import recount_statistics
     from edge.stats import Statistics
 
-    path = lease_file(config, args.lease_file)
+    path = lease_file(config, args.lease_file, family)
     try:
         store = MemfileLeaseStore(path, readonly=True)
     except (LeaseStoreError, JournalCorrupt, OSError) as exc:

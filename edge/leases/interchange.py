@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, TextIO
 
-from edge.dhcp4.model import Config4
+from edge.config.model import DaemonConfig
 from edge.leases.journal import JournalCorrupt
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.leases.snapshot import read_tinydb
@@ -377,7 +377,7 @@ class ImportReport(NamedTuple):
         return text
 
 
-def check_leases(config: Config4, items: Iterable[Item]) -> tuple[list[Row], list[RowError]]:
+def check_leases(config: DaemonConfig, items: Iterable[Item]) -> tuple[list[Row], list[RowError]]:
     """The final lease of every address in `items`, each checked against `config`, and the bad rows."""
     final: dict[int, Row | Removal] = {}
     errors: list[RowError] = []
@@ -402,7 +402,7 @@ def check_leases(config: Config4, items: Iterable[Item]) -> tuple[list[Row], lis
     return rows, errors
 
 
-def _check(config: Config4, lease: Lease) -> str | None:
+def _check(config: DaemonConfig, lease: Lease) -> str | None:
     try:
         pack_record(lease)
     except ValueError as exc:
@@ -424,7 +424,7 @@ def _check(config: Config4, lease: Lease) -> str | None:
 
 
 def import_leases(
-    config: Config4,
+    config: DaemonConfig,
     store: LeaseStore,
     items: Iterable[Item],
     *,

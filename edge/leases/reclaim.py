@@ -29,8 +29,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from edge.config.model import ExpiredLeasesProcessing
-from edge.dhcp4.model import Config4
+from edge.config.model import DaemonConfig, ExpiredLeasesProcessing
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED, Lease
 from edge.leases.stats import LeaseStatistics, holds_address
 from edge.leases.store import LeaseStoreError, MemoryLeaseStore
@@ -218,7 +217,7 @@ class LeaseMaintenance:
         }
         self._database: Any = None
 
-    def configure(self, config: Config4) -> None:
+    def configure(self, config: DaemonConfig) -> None:
         settings = config.expired_leases_processing
         self.reclaimer.settings = settings
         self._timers["reclaim"].interval = settings.reclaim_timer_wait_time

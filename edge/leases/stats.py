@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from edge.dhcp4.model import Config4
+from edge.config.model import DaemonConfig
 from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.leases.store import LeaseStore
 from edge.stats import Statistics
@@ -130,7 +130,7 @@ def count_leases(store: LeaseStore) -> dict[str, int]:
     return values
 
 
-def recount_statistics(config: Config4, store: LeaseStore, stats: Statistics) -> dict[str, dict[str, Any]]:
+def recount_statistics(config: DaemonConfig, store: LeaseStore, stats: Statistics) -> dict[str, dict[str, Any]]:
     """Rebuild the lease gauges of `stats` from `store` (and total-addresses from `config`).
 
     Returns the corrections: {statistic name: {"old": value before, "new": value now}} for statistics that

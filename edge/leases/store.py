@@ -647,8 +647,3 @@ class MemoryLeaseStore(LeaseStore):
             expiry.add(_expiry_key(record), address)
 
     # -- TinyDB view
-    def tinydb(self) -> Any:
-        """This store as a TinyDB database whose `leases` table reads and writes the live leases."""
-        from edge.leases.table import open_live_db
-
-        return open_live_db(self)

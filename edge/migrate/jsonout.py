@@ -56,17 +56,11 @@ def dumps(obj: Any, indent: int = 2, header: Comment | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _is_empty(obj: Any) -> bool:
-    if isinstance(obj, dict):
-        return not obj
-    return not obj
-
-
 def _write(obj: Any, level: int, indent: int, out: list[str], prefix: str, suffix: str) -> None:
     pad = " " * (indent * level)
     if isinstance(obj, dict):
         entries = list(obj.items())
-        if _is_empty(entries):
+        if not entries:
             out.append(f"{pad}{prefix}{{}}{suffix}")
             return
         out.append(f"{pad}{prefix}{{")

@@ -17,7 +17,7 @@ from edge.control.client import send_http, send_unix
 from edge.dhcp4.config import load_data
 from edge.dhcp4.model import Config4
 from edge.leases.store import MemoryLeaseStore
-from edge.server.main import Server
+from edge.server.dhcp4 import Dhcp4Service as Server
 
 SUBNET_1 = {"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.10 - 192.0.2.20"}]}
 SUBNET_2 = {"id": 2, "subnet": "198.51.100.0/24", "pools": [{"pool": "198.51.100.10 - 198.51.100.20"}]}
@@ -63,7 +63,7 @@ class Running:
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 10  # stop() before run() has begun would be lost
-        while not self.server._running and time.monotonic() < deadline:
+        while not self.server.loop.running and time.monotonic() < deadline:
             time.sleep(0.005)
 
     def _run(self) -> None:

@@ -19,11 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.control.commands import COMMANDS
+from edge.control.commands import SHARED_COMMANDS
 from edge.control.protocol import CommandScanner, Request, RequestError, parse_command, parse_value
+from edge.control.registry import Registry
 from edge.dhcp4.config import load_data
+from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
 from edge.leases.store import MemoryLeaseStore
-from edge.server.main import Server
+from edge.server.dhcp4 import Dhcp4Service as Server
 from tests.control.helpers import Running, document, start
 
 json_scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=12)
@@ -88,6 +90,7 @@ def idle_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server.close()
 
 
+COMMANDS = Registry((*SHARED_COMMANDS, *LEASE4_COMMANDS))  # what the DHCPv4 service answers
 names = st.sampled_from(COMMANDS.names()) | st.text(min_size=1, max_size=20)
 
 

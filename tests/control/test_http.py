@@ -20,6 +20,7 @@ import pytest
 
 from edge.config.errors import ConfigError
 from edge.control import service as service_module
+from edge.control import transport as transport_module
 from edge.control.client import CtlError, send_http
 from edge.dhcp4.config import load_data
 from tests.control.helpers import Running, document, free_port, start
@@ -167,7 +168,7 @@ def test_configured_http_headers_are_sent(serve: Serve) -> None:
 def test_slow_http_client_gets_408_and_others_are_served(
     serve: Serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service_module, "REQUEST_TIMEOUT", 1.0)
+    monkeypatch.setattr(transport_module, "REQUEST_TIMEOUT", 1.0)
     monkeypatch.setattr(service_module, "SWEEP_INTERVAL", 0.1)
     running = serve(http={})
     port = port_of(running)
@@ -456,7 +457,7 @@ def test_start_https_listener_refuses_a_bad_key(tmp_path: Path, pki: Path) -> No
     doc = document(tmp_path / "ctrl.sock")
     doc["Dhcp4"]["control-sockets"].append({**https(pki, free_port()), "key-file": str(tmp_path / "bad.key")})
     from edge.leases.store import MemoryLeaseStore
-    from edge.server.main import Server
+    from edge.server.dhcp4 import Dhcp4Service as Server
 
     server = Server(load_data(doc), MemoryLeaseStore())
     try:

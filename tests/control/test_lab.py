@@ -257,7 +257,7 @@ def test_http_on_the_network_needs_the_password(lab: Lab, site: Site) -> None:
     with pytest.raises(LabError, match="401"):
         kea_shell(lab, ns, "lease4-add", lease, host="192.0.2.1")
     assert server.ctl("lease4-get-all", check=False)["result"] == 3  # nothing was added
-    assert "DHCP4_CTRL_AUTH_FAIL" in server.output()
+    assert "COMMAND_HTTP_AUTH_FAIL" in server.output()
     (added,) = kea_shell(
         lab,
         ns,

@@ -133,7 +133,7 @@ def test_config_set_failing_in_the_engine_changes_nothing(
     before = current(running)["hash"]
     old_manager = running.server.manager
 
-    def broken(config: Any) -> None:
+    def broken(config: Any, hosts: Any = None) -> None:
         raise RuntimeError("index build failed")
 
     monkeypatch.setattr(running.server.engine, "reconfigure", broken)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from edge.control import service as service_module
+from edge.control import transport as transport_module
 from edge.dhcp4.config import load_data
 from tests.control.helpers import Running, document
 
@@ -78,7 +79,7 @@ def test_socket_group_makes_it_0660_for_that_group(tmp_path: Path) -> None:
 
 def open_control(tmp_path: Path, **extra: object) -> tuple[bool, str]:
     from edge.leases.store import MemoryLeaseStore
-    from edge.server.main import Server
+    from edge.server.dhcp4 import Dhcp4Service as Server
 
     doc = document(tmp_path / "ctrl.sock")
     doc["Dhcp4"]["control-sockets"][0].update(extra)
@@ -126,7 +127,7 @@ def test_a_file_that_is_not_a_socket_is_never_removed(tmp_path: Path) -> None:
 
 def test_missing_directory_is_created(tmp_path: Path) -> None:
     from edge.leases.store import MemoryLeaseStore
-    from edge.server.main import Server
+    from edge.server.dhcp4 import Dhcp4Service as Server
 
     path = tmp_path / "run" / "edge-dhcp" / "ctrl.sock"
     server = Server(load_data(document(path)), MemoryLeaseStore())
@@ -208,7 +209,7 @@ def test_oversized_command_is_cut_off(serve: Serve) -> None:
 
 @pytest.fixture
 def quick_deadlines(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service_module, "REQUEST_TIMEOUT", 1.0)
+    monkeypatch.setattr(transport_module, "REQUEST_TIMEOUT", 1.0)
     monkeypatch.setattr(service_module, "SWEEP_INTERVAL", 0.1)
 
 
@@ -226,7 +227,7 @@ def test_slow_client_is_dropped_and_does_not_hold_up_others(serve: Serve, quick_
 
 
 def test_connection_limit(serve: Serve, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(service_module, "MAX_CONNECTIONS", 3)
+    monkeypatch.setattr(transport_module, "MAX_CONNECTIONS", 3)
     running = serve()
     idle = [connect(running.sock) for _ in range(3)]
     try:
@@ -266,7 +267,7 @@ def test_client_that_does_not_read_a_large_answer_does_not_block_others(serve: S
 def test_control_socket_override_replaces_or_adds_the_unix_socket(tmp_path: Path) -> None:
     """`edge-dhcp serve --control-socket PATH`: the unix socket is at PATH, whatever the file says."""
     from edge.leases.store import MemoryLeaseStore
-    from edge.server.main import Server
+    from edge.server.dhcp4 import Dhcp4Service as Server
 
     override = tmp_path / "override.sock"
     for doc in (document(tmp_path / "configured.sock"), document(None)):

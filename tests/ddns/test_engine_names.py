@@ -27,9 +27,10 @@ def setup(updates: bool = True, **params: object) -> tuple[Engine, list[NameChan
         **params,
     )  # type: ignore[arg-type]
     config: Config4 = replace(make_config(scope), ddns=DdnsSettings(enable_updates=updates))
-    engine = Engine(config, MemoryLeaseStore())
     sent: list[NameChangeRequest] = []
-    engine.ddns = NameHandler(lambda: engine.config, sent.append if updates else None)
+    engine = Engine(
+        config, MemoryLeaseStore(), names=NameHandler(lambda: config, sent.append if updates else None)
+    )
     return engine, sent
 
 

@@ -176,18 +176,21 @@ def test_a_deliverer_bug_keeps_the_request(tmp_path: Path) -> None:
 
 
 def test_attach_follows_enable_updates_across_reloads(tmp_path: Path) -> None:
-    store = type("S", (), {"path": str(tmp_path / "dhcp4.leases"), "persist": True})()
     off = load_data({"Dhcp4": {}})
-    server = FakeServer(off, store)
-    assert attach(server) is None
-    handler = server.engine.ddns
-    assert isinstance(handler, NameHandler) and handler.sink is None  # names still answered
-    server.engine.config = kea_d2_config()
-    svc = attach(server)
-    assert svc is not None and server.ddns is svc and handler.sink == svc.submit
-    assert os.path.exists(str(tmp_path / "dhcp4.leases") + service_module.QUEUE_SUFFIX)
-    server.engine.config = replace(kea_d2_config(), ddns=DdnsSettings(enable_updates=True, server_port=53011))
-    assert attach(server) is svc and svc.settings.server_port == 53011  # reconfigured, same queue
-    server.engine.config = off
-    assert attach(server) is None and server.ddns is None and handler.sink is None
-    assert server.readers == {}
+    loop = FakeServer(off)
+    handler = NameHandler(lambda: off)
+    path = str(tmp_path / "dhcp4.leases") + service_module.QUEUE_SUFFIX
+    on_reclaim: list[Any] = []
+
+    def attach_for(config: Any, current: DdnsService | None) -> DdnsService | None:
+        return attach(current, config, handler, loop, path, on_reclaim, loop.monotonic)
+
+    assert attach_for(off, None) is None and handler.sink is None  # names still answered
+    svc = attach_for(kea_d2_config(), None)
+    assert svc is not None and handler.sink == svc.submit and on_reclaim == [svc.remove_for]
+    assert svc.handler is handler and os.path.exists(path)
+    changed = replace(kea_d2_config(), ddns=DdnsSettings(enable_updates=True, server_port=53011))
+    assert attach_for(changed, svc) is svc and svc.settings.server_port == 53011  # reconfigured, same queue
+    assert on_reclaim == [svc.remove_for]  # hooked once
+    assert attach_for(off, svc) is None and handler.sink is None and on_reclaim == []
+    assert loop.readers == {}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import struct
 
 from edge.config.model import OptionData, ip_int
-from edge.dhcp4.engine import BROADCAST, Engine, Inbound
+from edge.dhcp4.engine import Engine, Inbound
+from edge.dhcp4.exchange import BROADCAST
 from edge.dhcp4.model import Config4, Pool4, Reservation4, ScopeParams4, Subnet4
 from edge.leases.store import MemoryLeaseStore
 from edge.wire import pkt4 as wire

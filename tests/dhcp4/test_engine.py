@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from edge.config.model import ip_int
-from edge.dhcp4.engine import BROADCAST, BROADCAST_MAC, Inbound
+from edge.dhcp4.exchange import BROADCAST, BROADCAST_MAC, Inbound
 from edge.dhcp4.model import Reservation4, ScopeParams4
 from edge.leases.lease import STATE_DECLINED
 from edge.wire import pkt4 as wire

@@ -21,7 +21,7 @@ from edge.dhcp4.config import load_data
 from edge.leases.lease import Lease
 from edge.leases.memfile import MemfileLeaseStore
 from edge.netif.datagrams import BROADCAST_IP, RxDatagram
-from edge.server.main import Server
+from edge.server.dhcp4 import Dhcp4Service as Server
 from edge.wire import pkt4 as wire
 from tests.dhcp4.helpers import client_packet, mac
 

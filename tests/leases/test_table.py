@@ -9,6 +9,7 @@ from tinydb.table import Document
 
 from edge.leases.lease import Lease
 from edge.leases.memfile import MemfileLeaseStore
+from edge.leases.table import open_live_db
 
 BASE = 0xC0000200
 
@@ -35,7 +36,7 @@ def store(tmp_path):
 
 
 def test_reads_through_tinydb(store):
-    db = store.tinydb()
+    db = open_live_db(store)
     table = db.table("leases")
     assert db.tables() == {"leases"} and len(db) == 5 and len(table) == 5
     assert table.get(doc_id=BASE + 3)["hostname"] == "host3"
@@ -49,7 +50,7 @@ def test_reads_through_tinydb(store):
 
 
 def test_every_write_is_one_journaled_change(store, tmp_path):
-    db = store.tinydb()
+    db = open_live_db(store)
     seq = store.last_seq
     doc_id = db.insert(lease(9).to_doc())
     assert doc_id == BASE + 9 and store.get(BASE + 9) == lease(9)
@@ -83,7 +84,7 @@ def test_every_write_is_one_journaled_change(store, tmp_path):
     ],
 )
 def test_bad_documents_change_nothing(store, action):
-    db = store.tinydb()
+    db = open_live_db(store)
     before = ({x.address: x for x in store.all()}, store.last_seq)
     with pytest.raises(ValueError):
         action(db)
@@ -91,7 +92,7 @@ def test_bad_documents_change_nothing(store, action):
 
 
 def test_truncate_and_drop_tables_empty_the_store(store):
-    db = store.tinydb()
+    db = open_live_db(store)
     db.table("leases").truncate()
     assert len(store) == 0
     store.put(lease(1))

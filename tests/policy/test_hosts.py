@@ -9,11 +9,17 @@ import pytest
 from tinydb import TinyDB
 
 from edge.config.model import ip_int
-from edge.dhcp4.config import load_data, parse_host_documents
+from edge.dhcp4.config import load_data, open_host_backends, parse_host_documents
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.model import Reservation4
 from edge.leases.store import MemoryLeaseStore
-from edge.policy.hosts import GLOBAL, ConfigHosts, HostManager, HostsDatabaseError, TinyDBHosts
+from edge.policy.hosts import (
+    GLOBAL,
+    ConfigHosts,
+    HostManager,
+    HostsDatabaseError,
+    TinyDBHosts,
+)
 from edge.wire import pkt4 as wire
 
 MAC = bytes.fromhex("aabbccddeeff")
@@ -93,7 +99,8 @@ def test_tinydb_hosts_are_asked_after_the_configuration(tmp_path: Path) -> None:
 def test_the_engine_serves_a_tinydb_reservation(tmp_path: Path) -> None:
     path = tmp_path / "hosts.json"
     write_hosts(path, {"subnet-id": 1, "hw-address": "11:22:33:44:55:66", "ip-address": "192.0.2.20"})
-    engine = Engine(config(**{"hosts-database": {"type": "tinydb", "name": str(path)}}), MemoryLeaseStore())
+    cfg = config(**{"hosts-database": {"type": "tinydb", "name": str(path)}})
+    engine = Engine(cfg, MemoryLeaseStore(), hosts=open_host_backends(cfg))
     pkt = wire.Packet()
     pkt.chaddr = bytes.fromhex("112233445566") + bytes(10)
     pkt.set(53, b"\x01")
@@ -118,7 +125,7 @@ def test_a_bad_document_is_a_clear_error_naming_it(
     path = tmp_path / "hosts.json"
     write_hosts(path, doc)
     with pytest.raises(HostsDatabaseError) as caught:
-        Engine(config(**{"hosts-database": {"type": "tinydb", "name": str(path)}}), MemoryLeaseStore())
+        open_host_backends(config(**{"hosts-database": {"type": "tinydb", "name": str(path)}}))
     assert str(path) in str(caught.value) and words in str(caught.value)
 
 
@@ -130,7 +137,7 @@ def test_an_unreadable_database_is_a_clear_error(tmp_path: Path, content: str | 
     if content is not None:
         path.write_text(content)
     with pytest.raises(HostsDatabaseError, match=words):
-        Engine(config(**{"hosts-database": {"type": "tinydb", "name": str(path)}}), MemoryLeaseStore())
+        open_host_backends(config(**{"hosts-database": {"type": "tinydb", "name": str(path)}}))
 
 
 def test_reservation_identifiers_for_the_index() -> None:

@@ -7,7 +7,7 @@ import threading
 
 from edge.dhcp4.config import load_data
 from edge.leases.store import MemoryLeaseStore
-from edge.server.main import Server
+from edge.server.dhcp4 import Dhcp4Service as Server
 
 
 def make_server() -> Server:
@@ -32,8 +32,8 @@ def test_timers_and_readers_run_in_the_loop_and_stop_ends_it() -> None:
         if len(ticks) == 3:
             os.write(write_fd, b"ping")
 
-    server.add_reader(read_fd, on_readable)
-    server.call_every(0.01, tick)
+    server.loop.add_reader(read_fd, on_readable)
+    server.loop.call_every(0.01, tick)
     thread = threading.Thread(target=server.run)
     thread.start()
     try:
@@ -52,7 +52,7 @@ def test_a_flooded_socket_does_not_starve_the_loop() -> None:
     """Under a flood the socket never runs dry; the loop must still turn to its timers (and to the ACKs
     waiting for the disk, and the control channel), so one socket gets DISPATCH_BATCH packets per turn."""
     from edge.netif.datagrams import RxDatagram
-    from edge.server import main as server_main
+    from edge.server import service as server_main
 
     server = make_server()
     read_fd, write_fd = os.pipe()
@@ -80,7 +80,7 @@ def test_a_flooded_socket_does_not_starve_the_loop() -> None:
         if len(ticks) >= 3:
             done.set()
 
-    server.call_every(0.01, tick)
+    server.loop.call_every(0.01, tick)
     thread = threading.Thread(target=server.run)
     thread.start()
     try:

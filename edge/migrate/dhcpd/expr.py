@@ -23,12 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge.migrate.common import MigrationError, Untranslatable
-from edge.migrate.dhcpd_options import HEX_LIST, OptionInfo
-from edge.migrate.dhcpd_syntax import Token
+from edge.migrate.dhcpd.options import HEX_LIST, OptionInfo
+from edge.migrate.dhcpd.syntax import Token
 
 MAX_DEPTH = 100  # parentheses and function calls; deeper is not a real configuration
 
-__all__ = ["Expr", "ExprParser", "fold", "literal", "to_kea", "is_boolean", "constant_data"]
+__all__ = ["Expr", "ExprParser", "constant_boolean", "constant_data", "describe", "fold", "literal", "to_kea"]
 
 # Functions dhcpd knows that Kea 2.2 has no equivalent for, with what they do (for the note).
 NO_KEA_EQUIVALENT = {
@@ -69,10 +69,6 @@ class Expr:
 
 def literal(data: bytes, hex_form: bool = False) -> Expr:
     return Expr("lit", value=data, hex=hex_form)
-
-
-def is_boolean(e: Expr) -> bool:
-    return e.boolean
 
 
 class ExprParser:

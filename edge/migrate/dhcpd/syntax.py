@@ -3,7 +3,7 @@
 Rules this module keeps:
 - Every token knows its file and line; every error is a MigrationError `FILE line N: message`.
 - The reader knows only the shape of the language (statements end in `;` or carry a `{ ... }` block;
-  `include "file";` splices another file in), not what the statements mean: that is dhcpd.py's job.
+  `include "file";` splices another file in), not what the statements mean: that is read.py's job.
 - Files are read lazily, one top-level statement at a time, so an error in a statement is reported before
   anything later in the file is looked at (dhcpd reports the first error it meets, and so do we).
 
@@ -163,16 +163,12 @@ class Statement:
     block: list[Statement] | None
     line: int
     source: str
-    end_line: int
     via_server_space: bool = False  # rewritten from `option server.NAME VALUE;`
 
     @property
     def keyword(self) -> str:
         first = self.head[0] if self.head else None
         return first.value.lower() if first is not None and first.kind == "word" else ""
-
-    def words(self) -> list[str]:
-        return [t.value for t in self.head]
 
     def text(self) -> str:
         """The statement as it was written, on one line (blocks shown as `{ ... }`)."""
@@ -233,7 +229,7 @@ class _Reader:
                     self.source, first.line, f"statement '{_shown(head)}' has no ';' at its end"
                 )
             if tok.is_punct(";"):
-                return Statement(head, None, first.line, self.source, tok.line)
+                return Statement(head, None, first.line, self.source)
             if tok.is_punct("{"):
                 if _is_option_definition(head):
                     head.append(tok)
@@ -246,7 +242,7 @@ class _Reader:
                     )
                 block = list(self.statements(tok))
                 self._blocks -= 1
-                return Statement(head, block, first.line, self.source, tok.line)
+                return Statement(head, block, first.line, self.source)
             if tok.is_punct("}"):
                 raise MigrationError(self.source, tok.line, f"'}}' where '{_shown(head)}' needs a ';'")
             if (

@@ -28,16 +28,13 @@ import re
 from dataclasses import dataclass
 
 from edge.migrate.common import MigrationError, Untranslatable
-from edge.migrate.dhcpd_syntax import Token, tokens
-from edge.wire import optiondef
-from edge.wire.errors import DecodeError, OptionTextError
+from edge.migrate.dhcpd.syntax import Token, tokens
+from edge.wire.errors import OptionTextError
 from edge.wire.types import TYPES
 
 __all__ = [
     "DHCPD_SPACES",
-    "FORCE_HEX_CODES",
     "DType",
-    "KEA_LACKS",
     "NeedsDns",
     "OptionInfo",
     "encode_value",
@@ -45,13 +42,6 @@ __all__ = [
     "parse_type",
     "standard_options",
 ]
-
-# Codes edge-dhcp's table defines that Kea 2.2's standard list does not (see edge/wire/options4.py): for
-# these the output names the code only and gives hex data, which both servers take without a definition.
-KEA_LACKS = frozenset({150, 252})
-# Options whose Kea 2.2 text form differs from edge-dhcp's (or has none): their values are written as hex,
-# which both servers read alike.
-FORCE_HEX_CODES = frozenset({43, 121, 124, 125}) | KEA_LACKS
 
 INT_KINDS = {
     "u8": (1, False),
@@ -574,7 +564,7 @@ def encode_value(dtype: DType, toks: list[Token], source: str, line: int) -> byt
     else:
         last = len(fields) - 1
         for n, kind in enumerate(fields):
-            if n == last and array in ("last", "inner"):
+            if n == last and array == "last":
                 while True:
                     out += reader.field(kind)
                     if not reader.comma():
@@ -586,18 +576,3 @@ def encode_value(dtype: DType, toks: list[Token], source: str, line: int) -> byt
     if reader.i != len(toks):
         raise reader.fail(f"unexpected {toks[reader.i].shown()} in the option data")
     return bytes(out)
-
-
-def kea_text(defn: optiondef.OptionDef | None, payload: bytes) -> str | None:
-    """Kea csv text for `payload` under `defn`, or None when only hex says it exactly."""
-    if defn is None or defn.type in ("empty", "binary"):
-        return None
-    try:
-        text = optiondef.wire_to_text(defn, payload)
-        if optiondef.text_to_wire(defn, text) != payload:
-            return None
-    except (DecodeError, OptionTextError):
-        return None
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        return None
-    return text

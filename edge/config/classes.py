@@ -4,11 +4,14 @@ Rules this module keeps:
 - Class names are unique; a class test may use only built-in classes and classes defined above it (Kea's
   rule: no forward references, no loops). Tests are compiled here, once, so an error points into the
   expression (file:line:column of the offending character).
-- A name in a guard (`client-class`, `client-classes`), in `require-client-classes` /
-  `evaluate-additional-classes`, or in a reservation's `client-classes` must be defined or built in
-  (edge/expr/classes.py, the table the expression language reads too). Kea 2.2 does not check these names
-  at all; a name no packet can ever be in is surely a mistake, so edge-dhcp refuses it -- or only warns
-  when a hook library is configured, since hooks may assign classes.
+- A name in a guard (`client-class`, `client-classes`) or in `require-client-classes` /
+  `evaluate-additional-classes` must be defined, built in (edge/expr/classes.py, the table the expression
+  language reads too), or -- for guards -- assigned by some host reservation. Kea 2.2 does not check these
+  names at all; a name no packet can ever be in is surely a mistake, so edge-dhcp refuses it -- or only
+  warns when a hook library is configured, since hooks may assign classes.
+- A reservation's `client-classes` need no definition: Kea uses them as tags of the host, which guards
+  name (Kea's own examples do: reservations.json's "special_snowflake"). A tag that nothing defines and no
+  guard names has no effect, and is warned about.
 - HA_<server-name> is assigned by the HA hook library (load balancing). It is accepted when the HA hook is
   configured and names that server among its peers (silently) or lists no peers we can read; a warning
   says when the HA hook is missing or has no such peer, since the guard could then never match.
@@ -42,7 +45,7 @@ class ClassesPart(OptionsPart):
     def compile_class_test(
         self, test: str, registry: optiondef.OptionRegistry, defined: dict[str, bool]
     ) -> Expression:
-        return compile_test(test, registry, defined)
+        return compile_test(test, registry, defined, family=self.expr_family)
 
     def client_classes(self, g: dict[str, Any], root: KeyPath) -> tuple[ClientClass, ...]:
         seen: dict[str, KeyPath] = {}
@@ -105,7 +108,49 @@ class ClassesPart(OptionsPart):
 
     # -- names that refer to classes
 
+    def note_class_tags(self, g: dict[str, Any], subnet_key: str) -> None:
+        """Before anything is built: the classes reservations assign and the classes guards name."""
+        scopes: list[dict[str, Any]] = [g]
+        for net in g.get("shared-networks") or ():
+            if net is not None:
+                scopes.append(net)
+                scopes.extend(s for s in net.get(subnet_key) or () if s is not None)
+        scopes.extend(s for s in g.get(subnet_key) or () if s is not None)
+        for scope in list(scopes):
+            for key in ("pools", "pd-pools"):
+                scopes.extend(p for p in scope.get(key) or () if p is not None)
+        for scope in scopes:
+            for r in scope.get("reservations") or ():
+                if r is not None:
+                    self.reservation_tags.update(n for n in r.get("client-classes") or () if n)
+            if scope is not g:
+                if scope.get("client-class"):
+                    self.guard_names.add(scope["client-class"])
+                self.guard_names.update(n for n in scope.get("client-classes") or () if n)
+
+    def reservation_classes(self, names: list[str | None], path: KeyPath) -> tuple[str, ...]:
+        """A reservation's client-classes: tags the host carries (see the module's rules)."""
+        out: list[str] = []
+        for i, name in enumerate(names):
+            if name is None:
+                continue
+            item = path + ("client-classes", i)
+            if not name:
+                self.error(item, "a class name cannot be empty")
+                continue
+            if not (name in self.class_names or builtin.is_built_in(name) or name in self.guard_names):
+                self.warning(
+                    item,
+                    f'class "{name}" is not defined and no guard names it: putting the host in it has no '
+                    f"effect{close_match(name, sorted(self.class_names | self.guard_names))}",
+                )
+            elif name not in self.class_names:
+                self.check_ha_class(name, item)
+            out.append(name)
+        return tuple(out)
+
     def class_refs(self, names: list[str | None], path: KeyPath, key: str) -> tuple[str, ...]:
+        guard = key in ("client-class", "client-classes")
         out: list[str] = []
         for i, name in enumerate(names):
             if name is None:
@@ -115,7 +160,7 @@ class ClassesPart(OptionsPart):
                 if key != "client-class":
                     self.error(item, "a class name cannot be empty")
                 continue
-            if name in self.class_names:
+            if name in self.class_names or (guard and name in self.reservation_tags):
                 pass
             elif builtin.is_built_in(name):
                 self.check_ha_class(name, item)

@@ -37,6 +37,7 @@ class BuildContext:
     """The state of one load, shared by every part of the builder."""
 
     table: KeyTable  # the family's key table (set by the family's builder class)
+    expr_family: int  # the expression language's family for class tests (4 or 6)
     address_family = "IPv4"  # how the family names its addresses in messages
     example_address = "192.0.2.1"  # an address of the family, for examples in messages
 
@@ -54,6 +55,8 @@ class BuildContext:
         # option spaces per registry; the registry is kept in the value so its id cannot be reused
         self.space_cache: dict[int, tuple[optiondef.OptionRegistry, list[str]]] = {}
         self.class_names: set[str] = set()
+        self.reservation_tags: set[str] = set()  # classes host reservations assign
+        self.guard_names: set[str] = set()  # classes guards (client-class, client-classes) name
         self.hooks: list[tuple[KeyPath, str, Any]] = []  # (path, library file name, parameters)
         self.ip_unique = True
 

@@ -4,7 +4,8 @@ Rules this module keeps:
 - Accepts what Kea's lexer accepts beyond JSON: `#` and `//` line comments, `/* ... */` block comments,
   `<?include "path"?>` (the included file's tokens are spliced in where the directive stands, so it may
   stand for a value or for a run of members; positions then name the included file), and an extraneous
-  comma before `}` or `]`, which Kea 2.2 takes with a warning and so do we.
+  comma before `}` or `]`, which Kea 2.2 takes with a warning and so do we; and numbers as Kea's lexer reads
+  them: an integer is -?[0-9]+, anything else numeric a float, which may be written .5, 5. or +0.5.
 - Rejects what Kea rejects: a key given twice in one object (reported with both positions; parsing goes
   on so several duplicates are reported at once), raw control characters inside strings, bare words.
 - Every value and every key gets a position (file, line, column; 1-based, a tab counts as one column),
@@ -57,7 +58,7 @@ _TOKEN_RE = re.compile(
   | (?P<comment>(?:\#|//)[^\n]*)
   | (?P<block>/\*)
   | (?P<string>")
-  | (?P<number>-?[0-9][0-9A-Za-z.+\-]*)
+  | (?P<number>[-+]?\.?[0-9][0-9A-Za-z.+\-]*)
   | (?P<punct>[{}\[\]:,])
   | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*)
   | (?P<include><\?include\b)
@@ -65,7 +66,10 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_NUMBER_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+# Kea's lexer: an integer is -?[0-9]+; anything else it reads as a floating point number, which may lack
+# digits before or after its point (.5, 5.) and may carry a plus sign.
+_INT_RE = re.compile(r"-?[0-9]+")
+_NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _STRING_RUN_RE = re.compile(r'[^"\\\x00-\x1f]*')
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _WORDS = {"true": True, "false": False, "null": None}
@@ -154,7 +158,7 @@ class _Lexer:
             raise self.fail(start, f"number is too long ({len(literal)} characters)", path)
         if not _NUMBER_RE.fullmatch(literal):
             raise self.fail(start, f"malformed number '{literal}'", path)
-        if "." in literal or "e" in literal or "E" in literal:
+        if not _INT_RE.fullmatch(literal):
             number = float(literal)
             if math.isinf(number):
                 raise self.fail(start, f"number '{literal}' is out of range", path)

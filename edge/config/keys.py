@@ -268,6 +268,15 @@ def _class_and_scope_object_rows(f: FamilyKeys) -> list[Key]:
         Key("pools", (f.subnet,), MapList(POOL), []),
         Key("pool", (POOL,), STR, required=True),
         Key("pool-id", (POOL,), Int(), status=P, note="Kea >= 2.5"),
+        *(Key(name, (POOL,), BOOL, status=P, note="Kea >= 2.7 (pool-level DDNS)")
+          for name in ("ddns-send-updates", "ddns-override-no-update", "ddns-override-client-update",
+                       "ddns-update-on-renew")),
+        *(Key(name, (POOL,), STR, status=P, note="Kea >= 2.7 (pool-level DDNS)")
+          for name in ("ddns-replace-client-name", "ddns-generated-prefix", "ddns-qualifying-suffix",
+                       "ddns-conflict-resolution-mode", "hostname-char-set", "hostname-char-replacement")),
+        *(Key(name, (POOL,), Int(), status=P, note="Kea >= 2.7 (pool-level DDNS)")
+          for name in ("ddns-ttl", "ddns-ttl-min", "ddns-ttl-max")),
+        Key("ddns-ttl-percent", (POOL,), Real(0, 1), status=P, note="Kea >= 2.7 (pool-level DDNS)"),
         Key("ip-address", (RELAY,), STR, note="old spelling of ip-addresses with one address"),
         Key("ip-addresses", (RELAY,), List()),
         # host reservations: the identifiers and fields both families have
@@ -306,6 +315,7 @@ def _section_rows() -> list[Key]:
         Key("sync", (LEASE_DB,), Enum("batch", "always", "none"),
             note='edge-dhcp extension (Kea rejects it): when an ACKed lease is on disk; default "batch"'),
         Key("max-row-errors", (LEASE_DB,), Int(), status=P),
+        Key("ssl-mode", (LEASE_DB,), STR, status=P, note="Kea >= 2.7 (PostgreSQL)"),
         *(Key(name, (LEASE_DB,), STR, status=P) for name in _DB_TEXT),
         *(Key(name, (LEASE_DB,), Int(), status=P) for name in _DB_INTS),
         Key("readonly", (LEASE_DB,), BOOL, status=P),
@@ -316,6 +326,7 @@ def _section_rows() -> list[Key]:
         Key("name", (HOSTS_DB,), STR),
         *(Key(name, (HOSTS_DB,), STR, status=P) for name in _DB_TEXT),
         *(Key(name, (HOSTS_DB,), Int(), status=P) for name in (*_DB_INTS, "max-row-errors")),
+        Key("ssl-mode", (HOSTS_DB,), STR, status=P, note="Kea >= 2.7 (PostgreSQL)"),
         Key("readonly", (HOSTS_DB,), BOOL, status=P),
         Key("retry-on-startup", (HOSTS_DB,), BOOL, status=P),
 

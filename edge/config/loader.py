@@ -113,6 +113,7 @@ def _top_level(doc: Any, issues: IssueLog, dialects: Sequence[Dialect]) -> tuple
         return None
     chosen = next((key for key in doc if key in roots), None)
     home = chosen or next(iter(roots))
+    holds = f'"{chosen}"' if chosen else " or ".join(f'"{root}"' for root in roots)
     for key in doc:
         if key == chosen:
             continue
@@ -127,7 +128,7 @@ def _top_level(doc: Any, issues: IssueLog, dialects: Sequence[Dialect]) -> tuple
             issues.error(
                 (key,),
                 f'"{key}" belongs to another Kea daemon; keep each daemon\'s section in its own file '
-                f'(this file should hold only "{home}")',
+                f"(this file should hold only {holds})",
                 at_key=True,
             )
         else:

@@ -158,7 +158,7 @@ class SectionsPart(BuildContext):
                 )
                 return None
             try:
-                return compile_string(text, self.registry)
+                return compile_string(text, self.registry, family=self.expr_family)
             except ExpressionError as err:
                 self.error(
                     where, f"bad expression: {err.message} (at character {err.offset + 1})", inside=err.offset

@@ -129,6 +129,7 @@ def parse_pool(text: str) -> tuple[int, int]:
 
 class Builder4(NetworksPart, SectionsPart, ControlSocketsPart):
     table = TABLE
+    expr_family = 4
     option_rules = OPTION_RULES
     scope_fields = SCOPE_FIELDS
     params_type = ScopeParams4
@@ -148,6 +149,7 @@ class Builder4(NetworksPart, SectionsPart, ControlSocketsPart):
     def build(self, g: dict[str, Any]) -> Config4:
         root = self.root
         self.note_hooks(g)
+        self.note_class_tags(g, self.subnet_key)
         self.ip_unique = g.get("ip-reservations-unique", True)
 
         interfaces = self.interfaces(g.get("interfaces-config", {}), root + ("interfaces-config",))
@@ -281,7 +283,7 @@ class Builder4(NetworksPart, SectionsPart, ControlSocketsPart):
                     **{kind.replace("-", "_"): ident},
                     ip_address=address,
                     hostname=hostname,
-                    client_classes=self.class_refs(r.get("client-classes", []), item_path, "client-classes"),
+                    client_classes=self.reservation_classes(r.get("client-classes", []), item_path),
                     option_data=self.option_data(r, item_path, self.registry),
                     next_server=self.address(r, "next-server", item_path) or None,
                     server_hostname=self.field_text(r, "server-hostname", item_path, SNAME_MAX) or None,

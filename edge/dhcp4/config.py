@@ -95,13 +95,26 @@ def parse_host_documents(
     builder = Builder4(issues, source, None)
     builder.add_known_defs(config.option_defs)
     builder.class_names = {c.name for c in config.client_classes}
+    builder.guard_names = guard_names(config)
     builder.ip_unique = config.ip_reservations_unique
     scopes = host_document_scopes(docs, TABLE, issues, lambda sid: config.subnet_by_id(sid) is not None)
     out: list[Reservation4] = []
     for sid, entries in scopes.items():
         out.extend(builder.reservation_list(entries, config.subnet_by_id(sid) if sid else None))
     issues.raise_if_errors()
+    for warning in issues.sorted(issues.warnings):
+        log.warning("DHCP4_CONFIG_WARNING %s", warning)
     return tuple(out)
+
+
+def guard_names(config: Config4) -> set[str]:
+    """The classes the configuration's guards name (a hosts database's reservations may tag hosts with them)."""
+    lists = (
+        [n.client_classes for n in config.shared_networks]
+        + [s.client_classes for s in config.subnets]
+        + [p.client_classes for s in config.subnets for p in s.pools]
+    )
+    return {name for names in lists for name in names}
 
 
 def open_host_backends(config: Config4) -> list[HostBackend[Reservation4]]:

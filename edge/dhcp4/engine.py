@@ -48,7 +48,7 @@ from edge.dhcp4.context import Context
 from edge.dhcp4.exchange import Inbound, Outbound, Request
 from edge.dhcp4.messages import Messages
 from edge.dhcp4.model import Config4, Subnet4
-from edge.expr.language import EvalError, PacketView
+from edge.expr.language import EvalError, PacketView4
 from edge.leases.lease import Lease
 from edge.leases.stats import LeaseStatistics, holds_address, recount_statistics
 from edge.leases.store import LeaseStore, LeaseStoreError
@@ -201,7 +201,7 @@ class Engine(Messages):
         """Classify, select the subnet, find reservations: Kea's Dhcpv4Exchange. None: drop (DROP class)."""
         ctx = self._ctx
         classifier = ctx.classifier
-        view = PacketView(request, inbound.ifname, inbound.src_ip, inbound.dst_ip, length)
+        view = PacketView4(request, inbound.ifname, inbound.src_ip, inbound.dst_ip, length)
         classes = classifier.first_pass(view)
         if classifier.dropped(classes):
             return self._drop(request, "DROP class")
@@ -244,7 +244,7 @@ class Engine(Messages):
             return self._drop(request, "DROP class")
         return pkt
 
-    def _identify(self, request: wire.Packet, view: PacketView) -> ClientIdentity:
+    def _identify(self, request: wire.Packet, view: PacketView4) -> ClientIdentity:
         circuit_id = view.suboptions(wire.OPT_RELAY_AGENT_INFO).get(1)  # option 82 parsed once per packet
         flex_id = None
         expression = self.config.flex_id_expression
@@ -256,7 +256,7 @@ class Engine(Messages):
         return ClientIdentity(request.mac, request.options.get(wire.OPT_CLIENT_ID), circuit_id, flex_id)
 
     @staticmethod
-    def _link_selection(request: wire.Packet, view: PacketView) -> int:
+    def _link_selection(request: wire.Packet, view: PacketView4) -> int:
         """RFC 3527's link-selection sub-option of option 82, else RFC 3011's option 118; 0 without."""
         if request.options.get(wire.OPT_RELAY_AGENT_INFO):
             selected = view.suboptions(wire.OPT_RELAY_AGENT_INFO).get(5)
@@ -265,7 +265,7 @@ class Engine(Messages):
         return _u32(selected) if selected and len(selected) == 4 else 0
 
     def _select(
-        self, request: wire.Packet, inbound: Inbound, view: PacketView, classes: Classes
+        self, request: wire.Packet, inbound: Inbound, view: PacketView4, classes: Classes
     ) -> Subnet4 | None:
         # SubnetSelector.select(giaddr, ciaddr, ifname, interface_addresses, link_selection, classes, src_ip,
         # dst_ip), positionally: the one call per packet.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from edge.dhcp4.alloc import ClientIdentity, Exchange
 from edge.dhcp4.model import Reservation4, Subnet4
-from edge.expr.language import PacketView
+from edge.expr.language import PacketView4
 from edge.policy.classify import Classes
 from edge.wire import pkt4 as wire
 from edge.wire.addr import int_to_ip
@@ -104,7 +104,7 @@ class Request:
         self,
         request: wire.Packet,
         inbound: Inbound,
-        view: PacketView,
+        view: PacketView4,
         classes: Classes,
         client: ClientIdentity,
     ) -> None:

@@ -11,12 +11,13 @@ from edge.config import check
 from edge.dhcp4 import defaults
 from edge.dhcp4.config import DIALECT
 from edge.dhcp4.defaults import InterfaceAddress
+from edge.dhcp6.config import DIALECT as DIALECT6
 from tests.config.helpers import pos_of
 
 
 def run(path: str | None) -> tuple[int, list[str]]:
     out = io.StringIO()
-    status = check.run_check(path, (DIALECT,), defaults.builtin_for_check, out)
+    status = check.run_check(path, (DIALECT, DIALECT6), defaults.builtin_for_check, out)
     return status, out.getvalue().splitlines()
 
 
@@ -81,3 +82,19 @@ def test_an_unexpected_exception_is_one_line_naming_a_bug(monkeypatch: pytest.Mo
         "error: edge-dhcp failed while checking whatever.json; this is a bug in edge-dhcp, "
         "please report it (RuntimeError: boom)"
     ]
+
+
+def test_a_dhcp6_file_is_checked_as_dhcp6(tmp_path: Path) -> None:
+    conf = tmp_path / "v6.json"
+    text = '{"Dhcp6": {\n  "subnet6": [{"id": 1, "subnet": "2001:db8:1::/64",\n    "preferred-lifetime": 9000}]}}'
+    conf.write_text(text)
+    status, lines = run(str(conf))
+    line, column = pos_of(text, "9000")
+    assert status == 1
+    assert lines == [
+        f"{conf}:{line}:{column}: Dhcp6.subnet6[0].preferred-lifetime: preferred-lifetime (9000) is greater "
+        "than valid-lifetime (7200)",
+        f"{conf}: 1 error",
+    ]
+    conf.write_text('{"Dhcp6": {"subnet6": [{"id": 1, "subnet": "2001:db8:1::/64"}]}}')
+    assert run(str(conf)) == (0, ["OK"])

@@ -12,8 +12,11 @@ from edge import __version__
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from edge.config.check import run_check
+    from edge.dhcp4.config import DIALECT as DHCP4
+    from edge.dhcp4.defaults import builtin_for_check
+    from edge.dhcp6.config import DIALECT as DHCP6
 
-    return run_check(args.config)
+    return run_check(args.config, (DHCP4, DHCP6), builtin_for_check)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -29,8 +32,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_ctl(args: argparse.Namespace) -> int:
     from edge.control.client import run_ctl
+    from edge.dhcp4.defaults import FILES4
 
-    return run_ctl(args)
+    return run_ctl(args, FILES4)
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
@@ -77,7 +81,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version="edge-dhcp " + __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = sub.add_parser("check", help="validate a Kea-dialect configuration file")
+    check = sub.add_parser("check", help="validate a Kea-dialect configuration file (Dhcp4 or Dhcp6)")
     check.add_argument("-c", "--config", help="configuration file (default: the built-in default)")
     check.set_defaults(func=_cmd_check)
 

@@ -12,21 +12,21 @@ import random
 import time
 
 from edge.bench import Options, Result, benchmark
-from edge.config.model import Config, Pool, Reservation, ScopeParams, SharedNetwork, Subnet
 from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.lease import Lease
 from edge.dhcp4.lease_store import MemoryLeaseStore4
+from edge.dhcp4.model import Config4, Pool4, Reservation4, ScopeParams4, SharedNetwork4, Subnet4
 from edge.dhcp4.select import SubnetSelector
 from edge.policy.hosts import ConfigHosts, HostManager
 from edge.stats import Statistics
 from edge.wire import pkt4 as wire
 
 NOW = 1_800_000_000.0
-PARAMS = ScopeParams(valid_lifetime=3600, min_valid_lifetime=3600, max_valid_lifetime=3600)
+PARAMS = ScopeParams4(valid_lifetime=3600, min_valid_lifetime=3600, max_valid_lifetime=3600)
 
 
-def _many_subnets(n: int) -> Config:
+def _many_subnets(n: int) -> Config4:
     """n /24 subnets in 10.0.0.0/8, each behind its own relay (the .1), every 10th also in a shared network
     selected by interface, ids shuffled so id order and address order differ."""
     ids = list(range(1, n + 1))
@@ -37,11 +37,11 @@ def _many_subnets(n: int) -> Config:
         network = 0x0A000000 + (i << 8)
         shared = "net-%d" % (i // 10) if i % 10 == 0 else None
         subnets.append(
-            Subnet(
+            Subnet4(
                 id=ids[i],
                 network=network,
                 prefix_len=24,
-                pools=(Pool(network + 10, network + 250),),
+                pools=(Pool4(network + 10, network + 250),),
                 relay_addresses=(network + 1,),
                 shared_network=shared,
                 params=PARAMS,
@@ -50,10 +50,12 @@ def _many_subnets(n: int) -> Config:
         if shared:
             members.setdefault(shared, []).append(ids[i])
     networks = tuple(
-        SharedNetwork(name, tuple(sids), interface="eth%d" % k)
+        SharedNetwork4(name, tuple(sids), interface="eth%d" % k)
         for k, (name, sids) in enumerate(members.items())
     )
-    return Config(subnets=tuple(sorted(subnets, key=lambda s: s.id)), shared_networks=networks, params=PARAMS)
+    return Config4(
+        subnets=tuple(sorted(subnets, key=lambda s: s.id)), shared_networks=networks, params=PARAMS
+    )
 
 
 @benchmark(
@@ -142,24 +144,24 @@ def _engine_discover(sizes: tuple[int, ...], options: Options) -> list[Result]:
     return out
 
 
-def _slash16(reservations: tuple[Reservation, ...] = (), lookup_first: bool = False) -> Config:
-    subnet = Subnet(
+def _slash16(reservations: tuple[Reservation4, ...] = (), lookup_first: bool = False) -> Config4:
+    subnet = Subnet4(
         id=1,
         network=0x0A000000,
         prefix_len=16,
-        pools=(Pool(0x0A000001, 0x0A00FFFE),),
+        pools=(Pool4(0x0A000001, 0x0A00FFFE),),
         reservations=reservations,
         params=PARAMS,
     )
-    return Config(subnets=(subnet,), params=PARAMS, reservations_lookup_first=lookup_first)
+    return Config4(subnets=(subnet,), params=PARAMS, reservations_lookup_first=lookup_first)
 
 
-def _allocator(config: Config, store: MemoryLeaseStore4) -> tuple[Allocator, HostManager]:
+def _allocator(config: Config4, store: MemoryLeaseStore4) -> tuple[Allocator, HostManager]:
     hosts = HostManager([ConfigHosts(config)], config.host_reservation_identifiers)
     return Allocator(config, store, hosts, SubnetSelector(config), Statistics()), hosts
 
 
-def _allocate(allocator: Allocator, config: Config, store: MemoryLeaseStore4, k: int) -> int | None:
+def _allocate(allocator: Allocator, config: Config4, store: MemoryLeaseStore4, k: int) -> int | None:
     hw = bytes((2, 9, k >> 16 & 255, k >> 8 & 255, k & 255, 1))
     client = ClientIdentity(hw)
     ex = Exchange(
@@ -172,7 +174,7 @@ def _allocate(allocator: Allocator, config: Config, store: MemoryLeaseStore4, k:
     return address
 
 
-def _filled(config: Config, fraction: float, seed: int) -> tuple[MemoryLeaseStore4, int]:
+def _filled(config: Config4, fraction: float, seed: int) -> tuple[MemoryLeaseStore4, int]:
     pool = config.subnets[0].pools[0]
     rng = random.Random(seed)
     store = MemoryLeaseStore4()
@@ -242,7 +244,7 @@ def bench_alloc(options: Options) -> list[Result]:
 def bench_reservation_lookups(options: Options) -> list[Result]:
     rounds = 200 if options.quick else 1000
     reservations = tuple(
-        Reservation(hw_address=bytes((2, 7, 0, 0, i >> 8, i & 255)), ip_address=0x0A00F000 + i, subnet_id=1)
+        Reservation4(hw_address=bytes((2, 7, 0, 0, i >> 8, i & 255)), ip_address=0x0A00F000 + i, subnet_id=1)
         for i in range(200)
     )
     results = []

@@ -122,8 +122,8 @@ sys.stdout.buffer.write(reply)
 
 def _loop_gap(data: bytes) -> tuple[float, float, Any]:
     """(longest tick gap idle, longest tick gap while `data` is sent and parsed, the answer)."""
-    from edge.config.loader import load_data
     from edge.control.client import send_unix
+    from edge.dhcp4.config import load_data
     from edge.dhcp4.lease_store import MemoryLeaseStore4
     from edge.server.dhcp4 import Dhcp4Service as Server
 

@@ -45,7 +45,7 @@ BATCH = 32  # packets per loop turn (edge/server/service.py DISPATCH_BATCH)
 
 def _config(log_path: str, lease_path: str) -> Any:
     from edge.bench.perf import shared_config
-    from edge.config.loader import load_data
+    from edge.dhcp4.config import load_data
 
     data = shared_config(lease_path, "srv0")
     data["Dhcp4"]["loggers"][0]["output_options"] = [{"output": log_path}]

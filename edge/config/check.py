@@ -8,6 +8,8 @@ Rules this module keeps:
   other exception is a bug in edge-dhcp and is reported as such, on one line.
 - Interfaces the configuration names that this machine lacks are warnings, not errors: people check a
   Raspberry Pi's configuration on their laptop.
+- The file's top-level key says its family; the caller (edge/cli.py) offers every family's dialect, and
+  says what the built-in default is (a family's), so this module knows no family.
 
 Theory of operation: load with the loader (the same code `serve` runs), passing the names of this
 machine's interfaces so the loader can place the warnings; print; return the exit status.
@@ -16,26 +18,26 @@ machine's interfaces so the loader can place the warnings; print; return the exi
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
 
-from edge.config.defaults import (
-    PLACEHOLDER_INTERFACE,
-    first_interface,
-    interface_names,
-    load_builtin_default,
-)
 from edge.config.errors import ConfigError
-from edge.config.loader import load_file
-from edge.config.model import Config
+from edge.config.loader import Dialect, load_file
+from edge.config.machine import interface_names
 
-__all__ = ["run_check"]
+__all__ = ["BuiltIn", "run_check"]
+
+# Loads the built-in default configuration: (the snapshot, how to name it in the verdict).
+BuiltIn = Callable[[], tuple[Any, str]]
 
 
-def run_check(path: str | None, out: TextIO | None = None) -> int:
+def run_check(
+    path: str | None, dialects: Sequence[Dialect], builtin: BuiltIn, out: TextIO | None = None
+) -> int:
     """Check `path` (or the built-in default when None); print the verdict; return the exit status."""
     out = out or sys.stdout
     try:
-        return _check(path, out)
+        return _check(path, dialects, builtin, out)
     except Exception as err:  # the last line of defence: no traceback reaches the user
         detail = str(err).splitlines()[0][:200] if str(err) else ""
         print(
@@ -46,20 +48,13 @@ def run_check(path: str | None, out: TextIO | None = None) -> int:
         return 1
 
 
-def _check(path: str | None, out: TextIO) -> int:
+def _check(path: str | None, dialects: Sequence[Dialect], builtin: BuiltIn, out: TextIO) -> int:
     present = interface_names() or None
     try:
         if path is None:
-            iface = first_interface()
-            config = load_builtin_default(iface)
-            if iface is None:
-                iface = PLACEHOLDER_INTERFACE
-                note = " (no usable interface here; shown for a placeholder)"
-            else:
-                note = ""
-            label = f"built-in default for {iface.name} {iface.address}/{iface.prefix_len}{note}"
+            config, label = builtin()
         else:
-            config = load_file(path, interfaces_present=present)
+            config = load_file(path, dialects, interfaces_present=present)
             label = ""
     except ConfigError as err:
         for issue in err.issues:
@@ -69,11 +64,7 @@ def _check(path: str | None, out: TextIO) -> int:
         count = len(err.issues)
         print(f"{path or 'the built-in default'}: {count} error{'s' if count != 1 else ''}", file=out)
         return 1
-    _print_ok(config, label, out)
-    return 0
-
-
-def _print_ok(config: Config, label: str, out: TextIO) -> None:
     print("OK" + (f" ({label})" if label else ""), file=out)
     for warning in config.warnings:
         print(f"warning: {warning}", file=out)
+    return 0

@@ -16,21 +16,12 @@ so its issues carry the source name and the path only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
-__all__ = ["ConfigError", "ConfigIssue", "IssueLog", "KeyPath", "format_path"]
+from edge.config.positions import KeyPath, PositionMap
 
-KeyPath = tuple[str | int, ...]  # where a value sits in a document: keys and list indexes from the top
-
-
-class Positions(Protocol):
-    """Where each key path of a parsed document sits in its text (jsonpos.PositionMap)."""
-
-    values: Mapping[KeyPath, Any]
-
-    def locate(self, path: KeyPath, *, at_key: bool = False) -> Any: ...
+__all__ = ["ConfigError", "ConfigIssue", "IssueLog", "format_path"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +78,7 @@ def format_path(path: Iterable[str | int]) -> str:
 class IssueLog:
     """Collects errors and warnings for one load; turns key paths into positions."""
 
-    def __init__(self, source: str, positions: Positions | None = None) -> None:
+    def __init__(self, source: str, positions: PositionMap | None = None) -> None:
         self.source = source
         self.positions = positions
         self.errors: list[ConfigIssue] = []
@@ -124,3 +115,15 @@ class IssueLog:
     def raise_if_errors(self) -> None:
         if self.errors:
             raise ConfigError(self.sorted(self.errors), self.sorted(self.warnings))
+
+
+def not_ascii_name(text: str) -> str:
+    """The message for a DNS name (or part of one) with characters beyond ASCII: names go on the wire one
+    byte per character (option 12/81, DNS updates), so an internationalized name is written in its IDNA
+    form. (Kea 2.2 would send the UTF-8 bytes as they are; no resolver reads them as the name meant.)"""
+    bad = next(ch for ch in text if not ch.isascii())
+    shown = repr(bad)[1:-1] if bad.isprintable() else f"U+{ord(bad):04X}"
+    return (
+        f'"{text[:40]}" is not usable in a DNS name: "{shown}" is not ASCII (write an internationalized '
+        "name in its IDNA form, xn--...)"
+    )

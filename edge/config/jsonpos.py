@@ -4,7 +4,8 @@ Rules this module keeps:
 - Accepts what Kea's lexer accepts beyond JSON: `#` and `//` line comments, `/* ... */` block comments,
   `<?include "path"?>` (the included file's tokens are spliced in where the directive stands, so it may
   stand for a value or for a run of members; positions then name the included file), and an extraneous
-  comma before `}` or `]`, which Kea 2.2 takes with a warning and so do we.
+  comma before `}` or `]`, which Kea 2.2 takes with a warning and so do we; and numbers as Kea's lexer reads
+  them: an integer is -?[0-9]+, anything else numeric a float, which may be written .5, 5. or +0.5.
 - Rejects what Kea rejects: a key given twice in one object (reported with both positions; parsing goes
   on so several duplicates are reported at once), raw control characters inside strings, bare words.
 - Every value and every key gets a position (file, line, column; 1-based, a tab counts as one column),
@@ -26,39 +27,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from edge.config.errors import ConfigError, ConfigIssue, KeyPath, format_path
+from edge.config.errors import ConfigError, ConfigIssue, format_path
+from edge.config.positions import KeyPath, Position, PositionMap
 
 __all__ = ["KeyPath", "ParsedText", "Position", "PositionMap", "parse_text", "read_config_text"]
-
-Position = tuple[str, int, int]  # file, line, column
 
 MAX_DEPTH = 64  # Kea configurations nest about 8 deep; this only stops pathological input
 MAX_INCLUDE_DEPTH = 16
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NUMBER_CHARS = 64  # Kea's integers are 64-bit; a longer literal is surely a mistake
-
-
-class PositionMap:
-    """Positions of values and of keys, by key path."""
-
-    __slots__ = ("keys", "values")
-
-    def __init__(self) -> None:
-        self.values: dict[KeyPath, Position] = {}
-        self.keys: dict[KeyPath, Position] = {}
-
-    def locate(self, path: KeyPath, *, at_key: bool = False) -> Position | None:
-        """The position of the key (if asked and known) or value at `path`, else of the nearest ancestor."""
-        path = tuple(path)
-        if at_key and path in self.keys:
-            return self.keys[path]
-        while True:
-            pos = self.values.get(path)
-            if pos is not None:
-                return pos
-            if not path:
-                return None
-            path = path[:-1]
 
 
 @dataclass
@@ -81,7 +58,7 @@ _TOKEN_RE = re.compile(
   | (?P<comment>(?:\#|//)[^\n]*)
   | (?P<block>/\*)
   | (?P<string>")
-  | (?P<number>-?[0-9][0-9A-Za-z.+\-]*)
+  | (?P<number>[-+]?\.?[0-9][0-9A-Za-z.+\-]*)
   | (?P<punct>[{}\[\]:,])
   | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*)
   | (?P<include><\?include\b)
@@ -89,7 +66,10 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_NUMBER_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+# Kea's lexer: an integer is -?[0-9]+; anything else it reads as a floating point number, which may lack
+# digits before or after its point (.5, 5.) and may carry a plus sign.
+_INT_RE = re.compile(r"-?[0-9]+")
+_NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _STRING_RUN_RE = re.compile(r'[^"\\\x00-\x1f]*')
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _WORDS = {"true": True, "false": False, "null": None}
@@ -178,7 +158,7 @@ class _Lexer:
             raise self.fail(start, f"number is too long ({len(literal)} characters)", path)
         if not _NUMBER_RE.fullmatch(literal):
             raise self.fail(start, f"malformed number '{literal}'", path)
-        if "." in literal or "e" in literal or "E" in literal:
+        if not _INT_RE.fullmatch(literal):
             number = float(literal)
             if math.isinf(number):
                 raise self.fail(start, f"number '{literal}' is out of range", path)

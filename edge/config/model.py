@@ -1,24 +1,43 @@
-"""The immutable configuration snapshot: what the loader builds and the engine reads.
+"""The parts of a configuration snapshot both families share: options, classes, sockets, loggers, databases.
 
 Rules this module keeps:
-- A Config is a value. Nothing here is mutated after the loader returns it; reload builds a new one and the
-  server swaps one reference.
-- Every scope-inherited parameter (lifetimes, timers, match-client-id, authoritative, boot fields, reservation
-  modes) is *resolved* per subnet by the loader, so the engine never walks global -> shared-network -> subnet
-  for each packet.
-- IPv4 addresses are plain ints in the snapshot (fast comparisons, constant-time set membership); text forms
-  live in `raw`, the Kea-dialect dictionary with defaults filled in, which is what `config-get` returns.
-- Option payloads are already encoded to wire bytes at load time (`OptionData.data`).
+- Every value here is immutable and holds no parse positions. A family's snapshot (edge/dhcp4/model.py
+  Config4, edge/dhcp6/model.py Config6) is built of these plus its own subnets, pools and reservations;
+  reload builds a new snapshot and the server swaps one reference.
+- Addresses are plain ints (32-bit for IPv4, 128-bit for IPv6); option payloads are encoded to wire bytes
+  at load time (`OptionData.data`); class tests are compiled at load time (`ClientClass.expression`).
+- `DaemonConfig` is what shared code (the server loop, control sockets, loggers, lease reclamation) may ask
+  of either family's snapshot; it names only fields both have.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from edge.config.d2 import DdnsSettings
+from edge.expr.language import Expression
 from edge.wire.addr import int_to_ip as ip_text  # noqa: F401 - re-exported for tests
 from edge.wire.addr import ip_to_int as ip_int  # noqa: F401 - re-exported for tests
+
+__all__ = [
+    "ClientClass",
+    "ControlSocket",
+    "DaemonConfig",
+    "DdnsScope",
+    "NamedReservation",
+    "PoolSpan",
+    "SubnetView",
+    "ExpiredLeasesProcessing",
+    "HostsDatabase",
+    "InterfaceSpec",
+    "LeaseDatabase",
+    "Logger",
+    "LoggerOutput",
+    "OptionData",
+    "OptionDef",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +46,7 @@ class OptionData:
 
     code: int
     name: str
-    space: str = "dhcp4"
+    space: str
     data: bytes = b""
     always_send: bool = False
     never_send: bool = False
@@ -48,151 +67,21 @@ class OptionDef:
 
 
 @dataclass(frozen=True, slots=True)
-class Pool:
-    first: int
-    last: int
-    option_data: tuple[OptionData, ...] = ()
-    client_classes: tuple[str, ...] = ()
-    require_client_classes: tuple[str, ...] = ()
-
-    @property
-    def size(self) -> int:
-        return self.last - self.first + 1
-
-    def __contains__(self, address: int) -> bool:
-        return self.first <= address <= self.last
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    """A host reservation. Identifier values are raw bytes (hw-address: the 6 MAC bytes; client-id: the
-    option 61 payload including its type byte; circuit-id: the option 82 sub-option 1 payload)."""
-
-    hw_address: bytes | None = None
-    client_id: bytes | None = None
-    circuit_id: bytes | None = None
-    duid: bytes | None = None
-    flex_id: bytes | None = None
-    ip_address: int | None = None
-    hostname: str | None = None
-    client_classes: tuple[str, ...] = ()
-    option_data: tuple[OptionData, ...] = ()
-    next_server: int | None = None
-    server_hostname: str | None = None
-    boot_file_name: str | None = None
-    subnet_id: int = 0  # 0 for global reservations
-
-    def identifiers(self) -> tuple[tuple[str, bytes], ...]:
-        """(identifier-type, value) pairs this reservation can be found by."""
-        pairs = []
-        for kind, value in (
-            ("hw-address", self.hw_address),
-            ("client-id", self.client_id),
-            ("circuit-id", self.circuit_id),
-            ("duid", self.duid),
-            ("flex-id", self.flex_id),
-        ):
-            if value is not None:
-                pairs.append((kind, value))
-        return tuple(pairs)
-
-
-@dataclass(frozen=True, slots=True)
 class ClientClass:
+    """A `client-classes` entry: what both families' classes have. The families add their own fields
+    (edge/dhcp4/model.py ClientClass4: the BOOTP fixed fields; edge/dhcp6/model.py ClientClass6: preferred
+    lifetimes)."""
+
     name: str
     test: str = ""
     only_if_required: bool = False
     option_data: tuple[OptionData, ...] = ()
-    next_server: int | None = None
-    server_hostname: str | None = None
-    boot_file_name: str | None = None
     valid_lifetime: int | None = None
     min_valid_lifetime: int | None = None
     max_valid_lifetime: int | None = None
-    # The compiled `test` (edge.expr.language.Expression), made once by the loader; None when there is no
-    # test (or the Config was built in code: the classifier compiles `test` then).
-    expression: Any = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class ScopeParams:
-    """Parameters that Kea inherits global -> shared network -> subnet, resolved for one subnet."""
-
-    valid_lifetime: int = 7200
-    min_valid_lifetime: int = 7200
-    max_valid_lifetime: int = 7200
-    renew_timer: int | None = None
-    rebind_timer: int | None = None
-    calculate_tee_times: bool = False
-    t1_percent: float = 0.5
-    t2_percent: float = 0.875
-    match_client_id: bool = True
-    authoritative: bool = False
-    next_server: int = 0
-    server_hostname: str = ""
-    boot_file_name: str = ""
-    reservations_global: bool = False
-    reservations_in_subnet: bool = True
-    reservations_out_of_pool: bool = False
-    # DDNS behaviour (Kea's ddns-* keys; ddns-use-conflict-resolution is folded into the mode)
-    ddns_send_updates: bool = True
-    ddns_override_no_update: bool = False
-    ddns_override_client_update: bool = False
-    ddns_replace_client_name: str = "never"
-    ddns_generated_prefix: str = "myhost"
-    ddns_qualifying_suffix: str = ""
-    ddns_update_on_renew: bool = False
-    ddns_conflict_resolution_mode: str = "check-with-dhcid"
-    ddns_ttl_percent: float | None = None
-    ddns_ttl: int | None = None
-    ddns_ttl_min: int | None = None
-    ddns_ttl_max: int | None = None
-    hostname_char_set: str = "[^A-Za-z0-9.-]"
-    hostname_char_replacement: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Subnet:
-    id: int
-    network: int  # network address as int
-    prefix_len: int
-    pools: tuple[Pool, ...] = ()
-    option_data: tuple[OptionData, ...] = ()  # the subnet's own
-    shared_network_option_data: tuple[OptionData, ...] = ()  # from its shared network, if any
-    reservations: tuple[Reservation, ...] = ()
-    relay_addresses: tuple[int, ...] = ()
-    interface: str | None = None
-    shared_network: str | None = None
-    client_classes: tuple[str, ...] = ()
-    require_client_classes: tuple[str, ...] = ()
-    params: ScopeParams = field(default_factory=ScopeParams)
-    path: str = ""  # key path in the configuration, e.g. Dhcp4.subnet4[2]
-
-    @property
-    def netmask(self) -> int:
-        return (0xFFFFFFFF << (32 - self.prefix_len)) & 0xFFFFFFFF if self.prefix_len else 0
-
-    @property
-    def broadcast(self) -> int:
-        return self.network | (~self.netmask & 0xFFFFFFFF)
-
-    def __contains__(self, address: int) -> bool:
-        return (address & self.netmask) == self.network
-
-    @property
-    def text(self) -> str:
-        return f"{ip_text(self.network)}/{self.prefix_len}"
-
-
-@dataclass(frozen=True, slots=True)
-class SharedNetwork:
-    name: str
-    subnet_ids: tuple[int, ...]
-    interface: str | None = None
-    relay_addresses: tuple[int, ...] = ()
-    client_classes: tuple[str, ...] = ()
-    option_data: tuple[OptionData, ...] = ()
-    require_client_classes: tuple[str, ...] = ()
+    # The compiled `test`, made once by the loader; None when there is no test (or the class was built in
+    # code: the classifier compiles `test` then).
+    expression: Expression | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +94,8 @@ class HostsDatabase:
 
 @dataclass(frozen=True, slots=True)
 class InterfaceSpec:
-    """An `interfaces-config.interfaces` entry: `eth0`, `eth0/192.0.2.1` or `*`."""
+    """An `interfaces-config.interfaces` entry: `eth0`, `eth0/192.0.2.1` (v4), `eth0/2001:db8::1` (v6, a
+    unicast address to listen on as well) or `*`."""
 
     name: str
     address: int | None = None
@@ -273,42 +163,93 @@ class ExpiredLeasesProcessing:
     unwarned_reclaim_cycles: int = 5
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
-    interfaces: tuple[InterfaceSpec, ...] = ()
-    dhcp_socket_type: str = "raw"
-    re_detect: bool = True
-    service_sockets_require_all: bool = False
-    service_sockets_max_retries: int = 0
-    service_sockets_retry_wait_time: int = 5000  # milliseconds
-    lease_database: LeaseDatabase = field(default_factory=LeaseDatabase)
-    params: ScopeParams = field(default_factory=ScopeParams)  # the global scope
-    option_data: tuple[OptionData, ...] = ()  # global option-data
-    option_defs: tuple[OptionDef, ...] = ()
-    subnets: tuple[Subnet, ...] = ()  # sorted by id
-    shared_networks: tuple[SharedNetwork, ...] = ()
-    client_classes: tuple[ClientClass, ...] = ()
-    reservations: tuple[Reservation, ...] = ()  # global reservations
-    host_reservation_identifiers: tuple[str, ...] = ("hw-address", "duid", "circuit-id", "client-id")
-    decline_probation_period: int = 86400
-    echo_client_id: bool = True
-    expired_leases_processing: ExpiredLeasesProcessing = field(default_factory=ExpiredLeasesProcessing)
-    control_sockets: tuple[ControlSocket, ...] = ()
-    loggers: tuple[Logger, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict)  # {"Dhcp4": {...}} with defaults filled in
-    source: str | None = None  # file the config was read from, None for the built-in default
-    warnings: tuple[str, ...] = ()  # parsed-but-not-acted-on keys, missing interfaces, ...
-    ip_reservations_unique: bool = True  # false: several reservations may share one address (Kea 2.1+)
-    early_global_reservations_lookup: bool = False  # look up global reservations before subnet selection
-    reservations_lookup_first: bool = False  # allocator: check a candidate's reservation before its lease
-    hosts_databases: tuple[HostsDatabase, ...] = ()
-    # Kea's flex_id hook: the compiled `identifier-expression` (edge.expr.language.StringExpression) whose
-    # value is the client's flex-id for host reservations; None when no flex_id hook is configured.
-    flex_id_expression: Any = field(default=None, compare=False, repr=False)
-    ddns: DdnsSettings = field(default_factory=DdnsSettings)  # dhcp-ddns (+ the built-in updater's D2 config)
+class DdnsScope(Protocol):
+    """The DNS-update parameters every family's resolved scope has (Kea's ddns-* and hostname-char-*)."""
 
-    def subnet_by_id(self, subnet_id: int) -> Subnet | None:
-        for subnet in self.subnets:
-            if subnet.id == subnet_id:
-                return subnet
-        return None
+    @property
+    def ddns_send_updates(self) -> bool: ...
+    @property
+    def ddns_override_no_update(self) -> bool: ...
+    @property
+    def ddns_override_client_update(self) -> bool: ...
+    @property
+    def ddns_replace_client_name(self) -> str: ...
+    @property
+    def ddns_generated_prefix(self) -> str: ...
+    @property
+    def ddns_qualifying_suffix(self) -> str: ...
+    @property
+    def ddns_update_on_renew(self) -> bool: ...
+    @property
+    def ddns_conflict_resolution_mode(self) -> str: ...
+    @property
+    def ddns_ttl_percent(self) -> float | None: ...
+    @property
+    def ddns_ttl(self) -> int | None: ...
+    @property
+    def ddns_ttl_min(self) -> int | None: ...
+    @property
+    def ddns_ttl_max(self) -> int | None: ...
+    @property
+    def hostname_char_set(self) -> str: ...
+    @property
+    def hostname_char_replacement(self) -> str: ...
+
+
+class PoolSpan(Protocol):
+    @property
+    def size(self) -> int: ...
+
+
+class SubnetView(Protocol):
+    """What shared code (lease statistics and import, DNS names) asks of either family's subnet."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def pools(self) -> Sequence[PoolSpan]: ...
+    @property
+    def params(self) -> DdnsScope: ...
+    def __contains__(self, address: int) -> bool: ...
+
+
+class NamedReservation(Protocol):
+    @property
+    def hostname(self) -> str | None: ...
+
+
+class DaemonConfig(Protocol):
+    """What every family's snapshot has: the shell's view of a configuration (sockets, files, logging),
+    and the subnets as shared code sees them."""
+
+    @property
+    def interfaces(self) -> tuple[InterfaceSpec, ...]: ...
+    @property
+    def re_detect(self) -> bool: ...
+    @property
+    def lease_database(self) -> LeaseDatabase: ...
+    @property
+    def hosts_databases(self) -> tuple[HostsDatabase, ...]: ...
+    @property
+    def control_sockets(self) -> tuple[ControlSocket, ...]: ...
+    @property
+    def loggers(self) -> tuple[Logger, ...]: ...
+    @property
+    def expired_leases_processing(self) -> ExpiredLeasesProcessing: ...
+    @property
+    def decline_probation_period(self) -> int: ...
+    @property
+    def ddns(self) -> DdnsSettings: ...
+    @property
+    def raw(self) -> dict[str, Any]: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def warnings(self) -> tuple[str, ...]: ...
+    @property
+    def params(self) -> DdnsScope: ...
+    @property
+    def subnets(self) -> Sequence[SubnetView]: ...
+    def subnet_by_id(self, subnet_id: int) -> SubnetView | None: ...

@@ -9,7 +9,7 @@ Rules this module keeps:
   found, 4 conflict), and 5 when no answer came (cannot connect, timeout, not JSON), with the reason on
   stderr. Never a traceback.
 - Where to connect: `--socket PATH` or `--url URL`; else the first control socket of `-c CONFIG`; else
-  the built-in default's socket path (edge/config/defaults.py DEFAULT_CONTROL_SOCKET).
+  the built-in default's socket path (the family's: edge/dhcp4/defaults.py DEFAULT_CONTROL_SOCKET).
 - Passwords come from a file (`--password-file`), never from the command line where `ps` shows them.
 """
 
@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # ssl and urllib are imported when used: `edge-dhcp --help` stays quick on a Pi
     import ssl
+
+    from edge.config.family import FamilyFiles
 
 __all__ = ["NO_ANSWER", "add_arguments", "run_ctl", "send_http", "send_unix"]
 
@@ -88,21 +90,19 @@ def _arguments(ns: argparse.Namespace) -> dict[str, Any] | None:
     return value
 
 
-def _target(ns: argparse.Namespace) -> tuple[str, str]:
+def _target(ns: argparse.Namespace, family: FamilyFiles) -> tuple[str, str]:
     """("unix", path) or ("http", url)."""
     if ns.socket:
         return "unix", ns.socket
     if ns.url:
         return "http", ns.url
-    from edge.config.defaults import DEFAULT_CONTROL_SOCKET
-
     if not ns.config:
-        return "unix", DEFAULT_CONTROL_SOCKET
+        return "unix", family.default_control_socket
     from edge.config.errors import ConfigError
     from edge.config.loader import load_file
 
     try:
-        config = load_file(ns.config)
+        config = load_file(ns.config, (family.dialect,))
     except ConfigError as exc:
         raise CtlError(f"cannot read the control socket from {ns.config}:\n{exc}") from None
     for spec in config.control_sockets:
@@ -208,7 +208,9 @@ def _tls_context(ns: argparse.Namespace) -> ssl.SSLContext | None:
     return context
 
 
-def run_ctl(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run_ctl(
+    ns: argparse.Namespace, family: FamilyFiles, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     try:
@@ -216,7 +218,7 @@ def run_ctl(ns: argparse.Namespace, out: TextIO | None = None, err: TextIO | Non
         arguments = _arguments(ns)
         if arguments is not None:
             request["arguments"] = arguments
-        kind, where = _target(ns)
+        kind, where = _target(ns, family)
         if kind == "unix":
             if ns.user or ns.password_file:
                 raise CtlError(

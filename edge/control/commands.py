@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from edge import __version__
-from edge.config.model import Config
+from edge.config.loader import Dialect
+from edge.config.model import DaemonConfig
 from edge.control.protocol import ERROR, SUCCESS, answer
 from edge.control.registry import ANY, BOOL, STRING, Arg, ArgError, Command, Registry, Reply, integer
 from edge.ddns.service import DdnsService
@@ -50,6 +51,7 @@ class Family:
 
     name: str  # "DHCPv4": in answers ("DHCPv4 service disabled")
     key: str  # "Dhcp4": the configuration document's top-level key
+    dialect: Dialect  # how config-set / config-test load a document of the family (edge/dhcp4/config.py)
 
 
 class SocketStatus(Protocol):
@@ -72,13 +74,13 @@ class ServerApi(Protocol):
     dhcp_disabled_until: float | None
 
     @property
-    def config(self) -> Config: ...
+    def config(self) -> DaemonConfig: ...
 
     def clock(self) -> float: ...
 
     def monotonic(self) -> float: ...
 
-    def apply_config(self, config: Config) -> tuple[bool, str]: ...
+    def apply_config(self, config: DaemonConfig) -> tuple[bool, str]: ...
 
     def reload_config(self) -> tuple[bool, str]: ...
 
@@ -90,7 +92,7 @@ class ServerApi(Protocol):
 # ----------------------------------------------------------------------------------------- helpers
 
 
-def config_hash(config: Config) -> str:
+def config_hash(config: DaemonConfig) -> str:
     """SHA-256 of the configuration in force, as Kea 2.4+ reports it (upper-case hex)."""
     import hashlib  # on demand: hashlib loads OpenSSL (~4 MB resident), which a serving process need not hold
 
@@ -105,11 +107,14 @@ def _document(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in args.items() if key != "hash"}
 
 
-def _load(document: dict[str, Any], source: str) -> Config:
-    from edge.config.defaults import interface_names
+def _load(server: ServerApi, document: dict[str, Any], source: str) -> DaemonConfig:
     from edge.config.loader import load_data
+    from edge.config.machine import interface_names
 
-    return load_data(document, source=source, interfaces_present=interface_names() or None)
+    config: DaemonConfig = load_data(
+        document, source, (server.family.dialect,), interfaces_present=interface_names() or None
+    )
+    return config
 
 
 def _timestamp(stamp: float | None) -> str:
@@ -212,7 +217,7 @@ def config_test(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     from edge.config.errors import ConfigError
 
     try:
-        config = _load(_document(server, args), "config-test")
+        config = _load(server, _document(server, args), "config-test")
     except ConfigError as exc:
         return answer(ERROR, str(exc))
     text = "Configuration seems sane. Control sockets were checked but not opened."
@@ -225,7 +230,7 @@ def config_set(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     from edge.config.errors import ConfigError
 
     try:
-        config = _load(_document(server, args), "config-set")
+        config = _load(server, _document(server, args), "config-set")
     except ConfigError as exc:
         return answer(ERROR, f"configuration rejected, the running one stays in service:\n{exc}")
     ok, message = server.apply_config(config)
@@ -242,7 +247,7 @@ def config_reload(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     return answer(SUCCESS, "Configuration successful." + (f" {message}" if message else ""))
 
 
-def written_config(config: Config) -> bytes:
+def written_config(config: DaemonConfig) -> bytes:
     """What config-write puts in the file: the running configuration as a Kea-dialect document, strict JSON
     in UTF-8, which loads back to the same running configuration (tests/config/test_write_roundtrip.py)."""
     return json.dumps(config.raw, indent=2, ensure_ascii=False, allow_nan=False).encode("utf-8") + b"\n"

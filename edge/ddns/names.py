@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from edge.config.model import Config, Reservation, ScopeParams, Subnet
+from edge.config.model import DaemonConfig, DdnsScope, NamedReservation, SubnetView
 from edge.ddns import fqdn as fqdn_option
 from edge.ddns.dhcid import dhcid_for
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
@@ -86,7 +86,7 @@ def _char_set(pattern: str) -> re.Pattern[str] | None:
     return re.compile(pattern) if pattern else None
 
 
-def sanitize(text: str, params: ScopeParams, *, per_label: bool) -> str:
+def sanitize(text: str, params: DdnsScope, *, per_label: bool) -> str:
     """Replace (or drop) characters `hostname-char-set` matches; NULs always go. Lower-cases."""
     text = text.replace("\x00", "")
     pattern = _char_set(params.hostname_char_set)
@@ -112,7 +112,7 @@ def qualify(name: str, suffix: str, *, trailing_dot: bool) -> str:
     return out + "." if trailing_dot and out else out
 
 
-def generated_name(address: int, params: ScopeParams, *, trailing_dot: bool) -> str:
+def generated_name(address: int, params: DdnsScope, *, trailing_dot: bool) -> str:
     dashed = "%d-%d-%d-%d" % (address >> 24 & 255, address >> 16 & 255, address >> 8 & 255, address & 255)
     return qualify(
         f"{params.ddns_generated_prefix.lower()}-{dashed}",
@@ -121,7 +121,7 @@ def generated_name(address: int, params: ScopeParams, *, trailing_dot: bool) -> 
     )
 
 
-def ttl_for(lifetime: int, params: ScopeParams) -> int:
+def ttl_for(lifetime: int, params: DdnsScope) -> int:
     """RFC 4702 section 5 and Kea: ddns-ttl if set; else lifetime x ddns-ttl-percent (default 1/3), at
     least ddns-ttl-min (default 600), at most ddns-ttl-max."""
     if params.ddns_ttl:
@@ -139,7 +139,7 @@ def _qualified(name: str) -> bool:
 
 
 # The option 81 flag table: (client N, client S) -> (server S, server N) with updates on.
-def _server_flags(client_n: bool, client_s: bool, enabled: bool, params: ScopeParams) -> tuple[bool, bool]:
+def _server_flags(client_n: bool, client_s: bool, enabled: bool, params: DdnsScope) -> tuple[bool, bool]:
     if not enabled:
         return False, True
     if client_n:
@@ -156,28 +156,28 @@ def _server_flags(client_n: bool, client_s: bool, enabled: bool, params: ScopePa
 class NameHandler:
     def __init__(
         self,
-        config: Callable[[], Config],
+        config: Callable[[], DaemonConfig],
         sink: Callable[[NameChangeRequest], None] | None = None,
     ) -> None:
         self._config = config
         self.sink = sink
 
     # -- helpers
-    def _params_for(self, subnet_id: int) -> ScopeParams:
+    def _params_for(self, subnet_id: int) -> DdnsScope:
         config = self._config()
         subnet = config.subnet_by_id(subnet_id)
         return subnet.params if subnet is not None else config.params
 
-    def updates_enabled(self, params: ScopeParams) -> bool:
+    def updates_enabled(self, params: DdnsScope) -> bool:
         return self._config().ddns.enable_updates and params.ddns_send_updates
 
     # -- deciding (pure)
     def names_for(
         self,
         request: Any,
-        subnet: Subnet,
+        subnet: SubnetView,
         address: int,
-        reservation: Reservation | None = None,
+        reservation: NamedReservation | None = None,
         classes: Iterable[str] = (),
     ) -> Names:
         params = subnet.params
@@ -204,7 +204,7 @@ class NameHandler:
     def _from_fqdn(
         self,
         client: fqdn_option.ClientFqdn,
-        params: ScopeParams,
+        params: DdnsScope,
         enabled: bool,
         address: int,
         reserved: str | None,
@@ -251,7 +251,7 @@ class NameHandler:
         )
 
     def _from_hostname(
-        self, request: Any, params: ScopeParams, enabled: bool, address: int, reserved: str | None
+        self, request: Any, params: DdnsScope, enabled: bool, address: int, reserved: str | None
     ) -> Names:
         sent = request.get(OPT_HOSTNAME)
         mode = params.ddns_replace_client_name
@@ -330,7 +330,7 @@ class NameHandler:
             return False
         return self._emit(CHG_REMOVE, lease, self._params_for(lease.subnet_id))
 
-    def _emit(self, change: int, lease: Lease, params: ScopeParams) -> bool:
+    def _emit(self, change: int, lease: Lease, params: DdnsScope) -> bool:
         fqdn = _norm(lease.hostname)
         if not _qualified(fqdn):
             return False

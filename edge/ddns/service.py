@@ -35,7 +35,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from edge.config.d2 import MODE_BUILT_IN, MODE_OFF, DdnsSettings
-from edge.config.model import Config
+from edge.config.model import DaemonConfig
 from edge.ddns.d2client import D2Sender
 from edge.ddns.names import Lease, NameHandler
 from edge.ddns.ncr import NameChangeRequest
@@ -80,7 +80,7 @@ class _Worker(threading.Thread):
 class DdnsService:
     def __init__(
         self,
-        config: Config,
+        config: DaemonConfig,
         queue_path: str | None,
         monotonic: Callable[[], float] = time.monotonic,
         confirm_wait: float = 0.1,
@@ -126,7 +126,7 @@ class DdnsService:
         )
         self.pump()
 
-    def reconfigure(self, config: Config, deliverer: Any = None) -> None:
+    def reconfigure(self, config: DaemonConfig, deliverer: Any = None) -> None:
         if config.ddns != self.settings:
             old = self.deliverer
             self.settings = config.ddns
@@ -279,7 +279,7 @@ def make_deliverer(settings: DdnsSettings, confirm_wait: float = 0.1) -> Any:
     return D2Sender(settings, confirm_wait)
 
 
-def prepare(current: DdnsService | None, config: Config) -> Any:
+def prepare(current: DdnsService | None, config: DaemonConfig) -> Any:
     """What `attach` will need for `config` and could fail to make, made now, before the configuration is
     swapped in (FamilyService.apply_config): the deliverer, when `config` changes the DNS settings in
     force. None when nothing new is needed. Raises what making it raises; nothing is changed."""
@@ -310,7 +310,7 @@ class Hooks(Protocol):
 
 def attach(
     current: DdnsService | None,
-    config: Config,
+    config: DaemonConfig,
     handler: NameHandler,
     loop: Hooks,
     queue_path: str | None,

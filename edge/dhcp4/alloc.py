@@ -37,9 +37,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Container, Sequence
 
-from edge.config.model import Config, Pool, Reservation, Subnet
 from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.dhcp4.lease_store import LeaseStore4
+from edge.dhcp4.model import Config4, Pool4, Reservation4, Subnet4
 from edge.dhcp4.pools import PoolState, SubnetPools
 from edge.dhcp4.select import SubnetSelector
 from edge.policy.hosts import GLOBAL, HostManager, Identifier
@@ -128,13 +128,13 @@ class Exchange:
     )
 
     def __init__(
-        self, client: ClientIdentity, identifiers: list[Identifier], classes: Container[str], subnet: Subnet
+        self, client: ClientIdentity, identifiers: list[Identifier], classes: Container[str], subnet: Subnet4
     ) -> None:
         self.client = client
         self.identifiers = identifiers
         self.classes = classes
         self.subnet = subnet
-        self.hosts: dict[int, Reservation] = {}  # subnet id (GLOBAL for global) -> reservation found
+        self.hosts: dict[int, Reservation4] = {}  # subnet id (GLOBAL for global) -> reservation found
         self.requested = 0
         self.old_lease: Lease | None = None  # the client's lease the allocation replaces (REQUEST)
         self.conflict: Lease | None = None  # a lease of someone else on the address wanted
@@ -142,8 +142,8 @@ class Exchange:
         self.renewed: Lease | None = None  # the client's own lease, when the answer is that lease
         # Allocator.current_host's answer and the subnet it was for: asked several times per reply, it
         # changes only when the exchange moves to another subnet or its reservations are looked up again.
-        self.host_subnet: Subnet | None = None
-        self.host: Reservation | None = None
+        self.host_subnet: Subnet4 | None = None
+        self.host: Reservation4 | None = None
 
 
 def _expired(lease: Lease, now: float) -> bool:
@@ -151,8 +151,8 @@ def _expired(lease: Lease, now: float) -> bool:
 
 
 def _first_in_ring(
-    ring: Sequence[Subnet], leases: list[Lease], accept: Callable[[Subnet, Lease], bool]
-) -> tuple[Subnet, Lease] | None:
+    ring: Sequence[Subnet4], leases: list[Lease], accept: Callable[[Subnet4, Lease], bool]
+) -> tuple[Subnet4, Lease] | None:
     """The first (subnet, lease) in the ring's order whose lease is in that subnet and accepted."""
     if leases:
         for subnet in ring:
@@ -165,7 +165,7 @@ def _first_in_ring(
 class Allocator:
     def __init__(
         self,
-        config: Config,
+        config: Config4,
         store: LeaseStore4,
         hosts: HostManager,
         selector: SubnetSelector,
@@ -213,7 +213,7 @@ class Allocator:
 
     # ------------------------------------------------------------------ reservations (Kea findReservation)
     def find_reservations(
-        self, ex: Exchange, early_global: Reservation | None = None, early: bool = False
+        self, ex: Exchange, early_global: Reservation4 | None = None, early: bool = False
     ) -> None:
         ex.hosts = {}
         ex.host_subnet = None
@@ -237,10 +237,10 @@ class Allocator:
                     ex.hosts[candidate.id] = found
 
     @staticmethod
-    def global_host(ex: Exchange) -> Reservation | None:
+    def global_host(ex: Exchange) -> Reservation4 | None:
         return ex.hosts.get(GLOBAL) if ex.subnet.params.reservations_global else None
 
-    def current_host(self, ex: Exchange) -> Reservation | None:
+    def current_host(self, ex: Exchange) -> Reservation4 | None:
         """The reservation in force for the exchange's current subnet: the subnet's own, else the global one."""
         subnet = ex.subnet
         if ex.host_subnet is subnet:
@@ -271,7 +271,7 @@ class Allocator:
                         return True
         return False
 
-    def address_reserved(self, ex: Exchange, address: int, subnet: Subnet | None = None) -> bool:
+    def address_reserved(self, ex: Exchange, address: int, subnet: Subnet4 | None = None) -> bool:
         """Is `address` reserved (in the current subnet) for another client? Kea's addressReserved."""
         subnet = subnet or ex.subnet
         params = subnet.params
@@ -290,7 +290,7 @@ class Allocator:
 
     # ------------------------------------------------------------------ pools
     @staticmethod
-    def in_pool(subnet: Subnet, address: int, classes: Container[str] | None = None) -> Pool | None:
+    def in_pool(subnet: Subnet4, address: int, classes: Container[str] | None = None) -> Pool4 | None:
         for pool in subnet.pools:
             if pool.first <= address <= pool.last:
                 if (
@@ -311,7 +311,7 @@ class Allocator:
                 return True
         return False
 
-    def _pools_of(self, subnet: Subnet) -> SubnetPools:
+    def _pools_of(self, subnet: Subnet4) -> SubnetPools:
         found = self._pools.get(subnet.id)
         if found is None:
             # The network and broadcast addresses of the subnet are never handed out.
@@ -320,7 +320,7 @@ class Allocator:
             self._pools[subnet.id] = found
         return found
 
-    def pool_state(self, subnet: Subnet, address: int) -> PoolState | None:
+    def pool_state(self, subnet: Subnet4, address: int) -> PoolState | None:
         for state in self._pools_of(subnet).states:
             if state.first <= address <= state.last:
                 return state
@@ -366,7 +366,7 @@ class Allocator:
         return lease
 
     def lease_in_network(
-        self, subnet: Subnet, classes: Container[str], client: ClientIdentity
+        self, subnet: Subnet4, classes: Container[str], client: ClientIdentity
     ) -> Lease | None:
         """The client's lease anywhere in `subnet` or its shared network, by client-id and then by hardware
         address, whatever the subnets' match-client-id (Kea's INIT-REBOOT lookup; the caller judges
@@ -421,7 +421,7 @@ class Allocator:
             ex.subnet = subnet
         attempts = 0
         classes = ex.classes
-        tried: Subnet = subnet
+        tried: Subnet4 = subnet
         for candidate in self.selector.ring(subnet, classes):
             if not self.selector.allows(candidate, classes):
                 continue
@@ -457,7 +457,7 @@ class Allocator:
         self._count_failure(tried, network is not None, attempts, classes)
         return None
 
-    def _accept(self, ex: Exchange, subnet: Subnet, state: PoolState, address: int, now: float) -> bool:
+    def _accept(self, ex: Exchange, subnet: Subnet4, state: PoolState, address: int, now: float) -> bool:
         if self.reservation_first and self.address_reserved(ex, address, subnet):
             state.mark_used(address, NEVER)
             return False
@@ -474,7 +474,7 @@ class Allocator:
             return False
         return True
 
-    def _preferred(self, subnet: Subnet) -> Subnet:
+    def _preferred(self, subnet: Subnet4) -> Subnet4:
         """Kea's SharedNetwork4::getPreferredSubnet: the member with the same guard that allocated last."""
         best = subnet
         best_seq = self._last_used.get(subnet.id, 0)
@@ -487,7 +487,7 @@ class Allocator:
         return best
 
     def _count_failure(
-        self, subnet: Subnet, in_network: bool, attempts: int, classes: Container[str]
+        self, subnet: Subnet4, in_network: bool, attempts: int, classes: Container[str]
     ) -> None:
         stats = self.stats
         sid = subnet.id

@@ -1,7 +1,7 @@
 """Everything the DHCPv4 engine derives from one configuration snapshot, built whole before it is used.
 
 Rules:
-- A Context is built from a Config (plus the host backends the server opened for it and the collaborators
+- A Context is built from a Config4 (plus the host backends the server opened for it and the collaborators
   the engine was given) and never changed afterwards, except for its bounded caches (reply.py) and the
   allocator's free sets, which follow the lease store's change feed.
 - `Engine.reconfigure` builds a new Context completely, then swaps one reference: if building fails (a bad
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from edge.config.model import ClientClass, Config
 from edge.ddns.names import NameHandler
 from edge.dhcp4.alloc import Allocator
 from edge.dhcp4.lease_store import LeaseStore4
+from edge.dhcp4.model import ClientClass4, Config4
 from edge.dhcp4.options import OptionPlanner
 from edge.dhcp4.reply import Replies
 from edge.dhcp4.select import SubnetSelector
@@ -28,7 +28,7 @@ from edge.stats import Statistics
 class Context(Replies):
     def __init__(
         self,
-        config: Config,
+        config: Config4,
         store: LeaseStore4,
         stats: Statistics,
         backends: Sequence[HostBackend],
@@ -41,6 +41,6 @@ class Context(Replies):
         self.hosts = HostManager(list(backends), config.host_reservation_identifiers)
         self.allocator = Allocator(config, store, self.hosts, self.selector, stats, offers)
         self.options = OptionPlanner(config)
-        self.classes: dict[str, ClientClass] = {c.name: c for c in config.client_classes}
+        self.classes: dict[str, ClientClass4] = {c.name: c for c in config.client_classes}
         self.names = names
         super().__init__()

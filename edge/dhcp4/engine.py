@@ -41,7 +41,6 @@ import logging
 import struct
 from collections.abc import Callable, Sequence
 
-from edge.config.model import Config, Subnet
 from edge.ddns.names import NameHandler
 from edge.dhcp4.addressing import finish
 from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
@@ -51,7 +50,8 @@ from edge.dhcp4.lease import Lease
 from edge.dhcp4.lease_stats import LeaseStatistics, holds_address, recount_statistics
 from edge.dhcp4.lease_store import LeaseStore4
 from edge.dhcp4.messages import Messages
-from edge.expr.language import EvalError, PacketView
+from edge.dhcp4.model import Config4, Subnet4
+from edge.expr.language import EvalError, PacketView4
 from edge.leases.errors import LeaseStoreError
 from edge.policy.classify import Classes
 from edge.policy.hosts import GLOBAL, ConfigHosts, HostBackend, HostManager
@@ -85,14 +85,14 @@ def _u32(data: bytes) -> int:
     return struct.unpack("!I", data)[0]
 
 
-def _backends(config: Config, hosts: Sequence[HostBackend] | None) -> Sequence[HostBackend]:
+def _backends(config: Config4, hosts: Sequence[HostBackend] | None) -> Sequence[HostBackend]:
     return hosts if hosts is not None else [ConfigHosts(config)]
 
 
 class Engine(Messages):
     def __init__(
         self,
-        config: Config,
+        config: Config4,
         store: LeaseStore4,
         stats: Statistics | None = None,
         *,
@@ -123,7 +123,7 @@ class Engine(Messages):
     def allocator(self) -> Allocator:
         return self._ctx.allocator
 
-    def reconfigure(self, config: Config, hosts: Sequence[HostBackend] | None = None) -> None:
+    def reconfigure(self, config: Config4, hosts: Sequence[HostBackend] | None = None) -> None:
         """Serve `config` from now on, with the host backends the server opened for it (None: only the
         configuration's own reservations). The new Context is built whole first, then swapped in."""
         context = Context(
@@ -132,7 +132,7 @@ class Engine(Messages):
         self._ctx = context
         self._init_subnet_stats(config)
 
-    def _init_subnet_stats(self, config: Config) -> None:
+    def _init_subnet_stats(self, config: Config4) -> None:
         for subnet in config.subnets:
             total = sum(p.size for p in subnet.pools)
             self.stats.set("subnet[%d].total-addresses" % subnet.id, total)
@@ -213,7 +213,7 @@ class Engine(Messages):
         """Classify, select the subnet, find reservations: Kea's Dhcpv4Exchange. None: drop (DROP class)."""
         ctx = self._ctx
         classifier = ctx.classifier
-        view = PacketView(request, inbound.ifname, inbound.src_ip, inbound.dst_ip, length)
+        view = PacketView4(request, inbound.ifname, inbound.src_ip, inbound.dst_ip, length)
         classes = classifier.first_pass(view)
         if classifier.dropped(classes):
             return self._drop(request, "DROP class")
@@ -256,7 +256,7 @@ class Engine(Messages):
             return self._drop(request, "DROP class")
         return pkt
 
-    def _identify(self, request: wire.Packet, view: PacketView) -> ClientIdentity:
+    def _identify(self, request: wire.Packet, view: PacketView4) -> ClientIdentity:
         circuit_id = view.suboptions(wire.OPT_RELAY_AGENT_INFO).get(1)  # option 82 parsed once per packet
         flex_id = None
         expression = self.config.flex_id_expression
@@ -268,7 +268,7 @@ class Engine(Messages):
         return ClientIdentity(request.mac, request.options.get(wire.OPT_CLIENT_ID), circuit_id, flex_id)
 
     @staticmethod
-    def _link_selection(request: wire.Packet, view: PacketView) -> int:
+    def _link_selection(request: wire.Packet, view: PacketView4) -> int:
         """RFC 3527's link-selection sub-option of option 82, else RFC 3011's option 118; 0 without."""
         if request.options.get(wire.OPT_RELAY_AGENT_INFO):
             selected = view.suboptions(wire.OPT_RELAY_AGENT_INFO).get(5)
@@ -277,8 +277,8 @@ class Engine(Messages):
         return _u32(selected) if selected and len(selected) == 4 else 0
 
     def _select(
-        self, request: wire.Packet, inbound: Inbound, view: PacketView, classes: Classes
-    ) -> Subnet | None:
+        self, request: wire.Packet, inbound: Inbound, view: PacketView4, classes: Classes
+    ) -> Subnet4 | None:
         # SubnetSelector.select(giaddr, ciaddr, ifname, interface_addresses, link_selection, classes, src_ip,
         # dst_ip), positionally: the one call per packet.
         return self._ctx.selector.select(

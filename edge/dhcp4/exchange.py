@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from edge.config.model import Reservation, Subnet
 from edge.dhcp4.alloc import ClientIdentity, Exchange
-from edge.expr.language import PacketView
+from edge.dhcp4.model import Reservation4, Subnet4
+from edge.expr.language import PacketView4
 from edge.policy.classify import Classes
 from edge.wire import pkt4 as wire
 from edge.wire.addr import int_to_ip
@@ -104,7 +104,7 @@ class Request:
         self,
         request: wire.Packet,
         inbound: Inbound,
-        view: PacketView,
+        view: PacketView4,
         classes: Classes,
         client: ClientIdentity,
     ) -> None:
@@ -114,5 +114,5 @@ class Request:
         self.classes = classes
         self.client = client
         self.ex: Exchange | None = None
-        self.subnet: Subnet | None = None  # the subnet selected (before the allocator moves within a network)
-        self.early: Reservation | None = None
+        self.subnet: Subnet4 | None = None  # the subnet selected (before the allocator moves in a network)
+        self.early: Reservation4 | None = None

@@ -23,11 +23,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from edge.config.model import Config, Subnet
 from edge.control.commands import ServerApi
 from edge.control.protocol import EMPTY, ERROR, SUCCESS, answer
 from edge.control.registry import BOOL, IPV4, MAP, STRING, Arg, ArgError, Command, hex_bytes, integer, list_of
 from edge.dhcp4.lease import STATE_DEFAULT, Lease
+from edge.dhcp4.model import Config4, Subnet4
 from edge.wire.addr import int_to_ip
 
 __all__ = ["lease_from_args", "lease_to_json"]
@@ -61,16 +61,16 @@ def _leases_answer(leases: list[Lease], **extra: Any) -> dict[str, Any]:
     return answer(SUCCESS if count else EMPTY, f"{count} IPv4 lease(s) found.", arguments)
 
 
-def subnet_for_address(config: Config, address: int) -> Subnet | None:
+def subnet_for_address(config: Config4, address: int) -> Subnet4 | None:
     """The most specific configured subnet that contains `address`."""
-    best: Subnet | None = None
+    best: Subnet4 | None = None
     for subnet in config.subnets:
         if address in subnet and (best is None or subnet.prefix_len > best.prefix_len):
             best = subnet
     return best
 
 
-def _subnet(config: Config, subnet_id: int, address: int) -> Subnet:
+def _subnet(config: Config4, subnet_id: int, address: int) -> Subnet4:
     """Kea's rule: subnet-id 0 (or none) means "the subnet the address is in"; otherwise it must exist
     and contain the address."""
     if subnet_id == 0:
@@ -90,7 +90,7 @@ def _subnet(config: Config, subnet_id: int, address: int) -> Subnet:
     return subnet
 
 
-def lease_from_args(config: Config, args: dict[str, Any], now: float) -> Lease:
+def lease_from_args(config: Config4, args: dict[str, Any], now: float) -> Lease:
     """A Lease from lease4-add / lease4-update arguments (already type-checked), or ArgError."""
     address = args["ip-address"]
     subnet = _subnet(config, args.get("subnet-id", 0), address)

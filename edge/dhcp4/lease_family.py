@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge.config.defaults import DEFAULT_LEASE_FILE, load_config
+from edge.dhcp4.defaults import DEFAULT_LEASE_FILE, load_config
 from edge.dhcp4.lease_csv import EXPORT_FORMATS, IMPORT_FORMATS
 from edge.dhcp4.lease_record import LEASE4
 from edge.dhcp4.lease_stats import recount_statistics

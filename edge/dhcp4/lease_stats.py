@@ -26,8 +26,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from edge.config.model import Config
 from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.dhcp4.model import Config4
 from edge.leases.lease import holds_lease
 from edge.leases.stats import RECLAIM_COUNTERS, apply_recount, count_reclaimed, subnet_stat
 from edge.leases.store import LeaseStore
@@ -122,7 +122,7 @@ def count_leases(store: LeaseStore[Lease]) -> dict[str, int]:
 
 
 def recount_statistics(
-    config: Config, store: LeaseStore[Lease], stats: Statistics
+    config: Config4, store: LeaseStore[Lease], stats: Statistics
 ) -> dict[str, dict[str, Any]]:
     """Rebuild the lease gauges of `stats` from `store` (and total-addresses from `config`).
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import struct
 
-from edge.config.model import Config
 from edge.ddns.names import NameHandler, Names
 from edge.dhcp4 import states
 from edge.dhcp4.alloc import Exchange
@@ -30,6 +29,7 @@ from edge.dhcp4.context import Context
 from edge.dhcp4.exchange import BROADCAST, Request
 from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, Lease
 from edge.dhcp4.lease_store import LeaseStore4
+from edge.dhcp4.model import Config4
 from edge.log import Lines
 from edge.stats import Statistics
 from edge.wire import pkt4 as wire
@@ -52,7 +52,7 @@ class Messages:
     _ctx: Context
 
     @property
-    def config(self) -> Config:
+    def config(self) -> Config4:
         return self._ctx.config
 
     def _discover(self, pkt: Request, now: float) -> wire.Packet | None:

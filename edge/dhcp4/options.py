@@ -27,7 +27,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Sequence
 
-from edge.config.model import Config, OptionData, Subnet
+from edge.config.model import OptionData
+from edge.dhcp4.model import Config4, Subnet4
 from edge.wire import optiondef, options4
 from edge.wire import pkt4 as wire
 
@@ -98,7 +99,7 @@ def build_scope(options: Iterable[OptionData], registry: optiondef.OptionRegistr
     return scope
 
 
-def registry_for(config: Config) -> optiondef.OptionRegistry:
+def registry_for(config: Config4) -> optiondef.OptionRegistry:
     registry = options4.STANDARD.copy()
     for d in config.option_defs:
         try:
@@ -111,7 +112,7 @@ def registry_for(config: Config) -> optiondef.OptionRegistry:
 
 
 class OptionPlanner:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config4) -> None:
         registry = registry_for(config)
         self.global_scope = build_scope(config.option_data, registry)
         self.class_scopes: dict[str, Scope] = {}
@@ -149,7 +150,7 @@ class OptionPlanner:
 
     def chain(
         self,
-        subnet: Subnet | None,
+        subnet: Subnet4 | None,
         pool_index: int,
         classes: Iterable[str] = (),
         reservation_options: Sequence[OptionData] = (),
@@ -165,7 +166,7 @@ class OptionPlanner:
 
     def _build(
         self,
-        subnet: Subnet | None,
+        subnet: Subnet4 | None,
         pool_index: int,
         classes: Iterable[str],
         reservation_options: Sequence[OptionData],

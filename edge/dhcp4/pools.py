@@ -27,7 +27,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 
-from edge.config.model import Pool
+from edge.dhcp4.model import Pool4
 
 FREE = 0
 USED = 1
@@ -39,7 +39,7 @@ Recheck = Callable[[int, float], float | None]
 class PoolState:
     __slots__ = ("pool", "first", "last", "used", "next_index", "busy", "due", "spent")
 
-    def __init__(self, pool: Pool, exclude: Sequence[int] = ()) -> None:
+    def __init__(self, pool: Pool4, exclude: Sequence[int] = ()) -> None:
         self.pool = pool
         self.first = pool.first
         self.last = pool.last

@@ -20,10 +20,10 @@ import re
 import struct
 from collections.abc import Sequence
 
-from edge.config.model import ClientClass, Config, Reservation, Subnet
 from edge.ddns.names import NameHandler, Names
 from edge.dhcp4.alloc import Allocator
 from edge.dhcp4.exchange import Inbound, Request
+from edge.dhcp4.model import ClientClass4, Config4, Reservation4, Subnet4
 from edge.dhcp4.options import OptionPlanner, Scope, select_options, vendor_option
 from edge.dhcp4.select import SubnetSelector
 from edge.policy.classify import Classes, Classifier
@@ -41,12 +41,12 @@ def _u32(data: bytes) -> int:
 
 
 class Replies:
-    config: Config
+    config: Config4
     selector: SubnetSelector
     classifier: Classifier
     allocator: Allocator
     options: OptionPlanner
-    classes: dict[str, ClientClass]
+    classes: dict[str, ClientClass4]
     names: NameHandler | None
 
     def __init__(self) -> None:
@@ -66,7 +66,7 @@ class Replies:
         )
 
     def base_reply(
-        self, msg_type: int, request: wire.Packet, inbound: Inbound, subnet: Subnet | None
+        self, msg_type: int, request: wire.Packet, inbound: Inbound, subnet: Subnet4 | None
     ) -> wire.Packet:
         reply = wire.make_reply(request, msg_type)  # echoes option 82 byte for byte (RFC 3046)
         key = (subnet.id if subnet is not None else None, inbound.local_addresses)
@@ -85,14 +85,14 @@ class Replies:
             reply.set(wire.OPT_SUBNET_SELECTION, selection)  # RFC 3011: returned unchanged
         return reply
 
-    def server_id(self, subnet: Subnet | None, inbound: Inbound) -> int:
+    def server_id(self, subnet: Subnet4 | None, inbound: Inbound) -> int:
         if subnet is not None:
             for address in inbound.local_addresses:
                 if address in subnet:
                     return address
         return inbound.local_addresses[0] if inbound.local_addresses else 0
 
-    def valid_lifetime(self, subnet: Subnet, request: wire.Packet, classes: Classes) -> int:
+    def valid_lifetime(self, subnet: Subnet4, request: wire.Packet, classes: Classes) -> int:
         """Kea's getValidLft: the first class (in the packet's order) that sets one, else the subnet's;
         a lifetime the client asks for (option 51) is clamped to that scope's min/max."""
         params = subnet.params
@@ -110,7 +110,7 @@ class Replies:
         return valid
 
     @staticmethod
-    def tee_times(subnet: Subnet, valid: int) -> tuple[int | None, int | None]:
+    def tee_times(subnet: Subnet4, valid: int) -> tuple[int | None, int | None]:
         """Kea's setTeeTimes: configured or calculated T2, sent only below the lifetime; T1 below T2."""
         params = subnet.params
         t2 = params.rebind_timer
@@ -128,7 +128,7 @@ class Replies:
             t1 = None
         return t1, t2
 
-    def lease_options(self, subnet: Subnet, valid: int) -> tuple[tuple[int, bytes], ...]:
+    def lease_options(self, subnet: Subnet4, valid: int) -> tuple[tuple[int, bytes], ...]:
         """Options 51, 1, 59 and 58 of a lease reply (in that order), worked out once per (subnet, lifetime)."""
         lease_options = self.lease_option_cache
         key = (subnet.id, valid)
@@ -182,7 +182,7 @@ class Replies:
         self.fixed_fields(reply, subnet, reservation, pkt.classes)
         return reply
 
-    def reply_hostname(self, pkt: Request, reservation: Reservation | None) -> str:
+    def reply_hostname(self, pkt: Request, reservation: Reservation4 | None) -> str:
         """Option 12 in a lease reply (Kea's processHostnameOption with DNS updates off): the reserved name,
         always; else the name the client sent, cleaned."""
         request = pkt.request
@@ -204,13 +204,13 @@ class Replies:
             return name.rstrip(".")[:253]
         return ""
 
-    def pool_index(self, subnet: Subnet, address: int) -> int:
+    def pool_index(self, subnet: Subnet4, address: int) -> int:
         for index, pool in enumerate(subnet.pools):
             if pool.first <= address <= pool.last:
                 return index
         return -1
 
-    def require_classes(self, pkt: Request, subnet: Subnet, pool_index: int) -> None:
+    def require_classes(self, pkt: Request, subnet: Subnet4, pool_index: int) -> None:
         """Kea's requiredClassify: the classes the shared network, subnet and pool ask for."""
         key = (subnet.id, pool_index)
         names = self.required_names.get(key)
@@ -249,7 +249,7 @@ class Replies:
             reply.set(125, vivso)
 
     def fixed_fields(
-        self, reply: wire.Packet, subnet: Subnet, reservation: Reservation | None, classes: Classes
+        self, reply: wire.Packet, subnet: Subnet4, reservation: Reservation4 | None, classes: Classes
     ) -> None:
         """siaddr, sname and file (Kea's setFixedFields): the subnet's values; for each field the first
         class in the packet's order that sets it overrides them; the reservation overrides both."""
@@ -267,7 +267,7 @@ class Replies:
             reply.file = filename
 
     def fixed_values(
-        self, subnet: Subnet, reservation: Reservation | None, classes: Classes | tuple
+        self, subnet: Subnet4, reservation: Reservation4 | None, classes: Classes | tuple
     ) -> tuple[bytes, bytes | None, bytes | None]:
         """(siaddr, sname or None, file or None) as _fixed_fields sets them."""
         params = subnet.params
@@ -293,7 +293,7 @@ class Replies:
             filename.encode("ascii", "replace")[:127].ljust(128, b"\x00") if filename else None,
         )
 
-    def nak(self, pkt: Request, subnet: Subnet | None, why: str) -> wire.Packet:
+    def nak(self, pkt: Request, subnet: Subnet4 | None, why: str) -> wire.Packet:
         request = pkt.request
         log.info("DHCP4_PACKET_NAK_0001 %s: %s", request.mac.hex(":"), why)
         reply = self.base_reply(wire.DHCPNAK, request, pkt.inbound, subnet)

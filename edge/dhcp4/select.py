@@ -1,4 +1,4 @@
-"""Subnet selection: which configured subnet does a packet belong to? An index, never a walk.
+"""Subnet4 selection: which configured subnet does a packet belong to? An index, never a walk.
 
 Rules (Kea 2.2's CfgSubnets4::selectSubnet, candidates in subnet-id order since Kea 1.7.10):
 1. A relay's link-selection sub-option (82.5), or else the subnet-selection option (118) when the packet
@@ -24,19 +24,19 @@ from __future__ import annotations
 
 from collections.abc import Container
 
-from edge.config.model import Config, SharedNetwork, Subnet
+from edge.dhcp4.model import Config4, SharedNetwork4, Subnet4
 
 BROADCAST = 0xFFFFFFFF
 
 
 class SubnetSelector:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config4) -> None:
         self.subnets = config.subnets
-        self.networks: dict[str, SharedNetwork] = {net.name: net for net in config.shared_networks}
-        self._by_prefix: dict[int, dict[int, Subnet]] = {}
-        self._by_relay: dict[int, list[Subnet]] = {}
-        self._by_interface: dict[str, list[Subnet]] = {}
-        self._by_id: dict[int, Subnet] = {}
+        self.networks: dict[str, SharedNetwork4] = {net.name: net for net in config.shared_networks}
+        self._by_prefix: dict[int, dict[int, Subnet4]] = {}
+        self._by_relay: dict[int, list[Subnet4]] = {}
+        self._by_interface: dict[str, list[Subnet4]] = {}
+        self._by_id: dict[int, Subnet4] = {}
         # subnet id -> the guards a client must pass: (shared network guard, subnet guard)
         self._guards: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         for subnet in sorted(config.subnets, key=lambda s: s.id):
@@ -59,32 +59,32 @@ class SubnetSelector:
             ((0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF if plen else 0, self._by_prefix[plen])
             for plen in self._prefix_lens
         ]
-        self._members: dict[str, tuple[Subnet, ...]] = {}
+        self._members: dict[str, tuple[Subnet4, ...]] = {}
         for net in config.shared_networks:
             members = [self._by_id[i] for i in net.subnet_ids if i in self._by_id]
             self._members[net.name] = tuple(sorted(members, key=lambda s: s.id))
 
-    def by_id(self, subnet_id: int) -> Subnet | None:
+    def by_id(self, subnet_id: int) -> Subnet4 | None:
         return self._by_id.get(subnet_id)
 
-    def network_of(self, subnet: Subnet) -> SharedNetwork | None:
+    def network_of(self, subnet: Subnet4) -> SharedNetwork4 | None:
         return self.networks.get(subnet.shared_network) if subnet.shared_network else None
 
-    def allows(self, subnet: Subnet, classes: Container[str]) -> bool:
+    def allows(self, subnet: Subnet4, classes: Container[str]) -> bool:
         """Kea's Subnet4::clientSupported: the shared network's guard, then the subnet's."""
         net_guard, guard = self._guards.get(subnet.id, ((), subnet.client_classes))
         if net_guard and not any(name in classes for name in net_guard):
             return False
         return not guard or any(name in classes for name in guard)
 
-    def containing(self, address: int) -> Subnet | None:
+    def containing(self, address: int) -> Subnet4 | None:
         for mask, bucket in self._masks:
             subnet = bucket.get(address & mask)
             if subnet is not None:
                 return subnet
         return None
 
-    def _allowed(self, subnet: Subnet | None, classes: Container[str]) -> Subnet | None:
+    def _allowed(self, subnet: Subnet4 | None, classes: Container[str]) -> Subnet4 | None:
         return subnet if subnet is not None and self.allows(subnet, classes) else None
 
     def select(
@@ -97,7 +97,7 @@ class SubnetSelector:
         classes: Container[str] = ("ALL",),
         src_ip: int = 0,
         dst_ip: int = BROADCAST,
-    ) -> Subnet | None:
+    ) -> Subnet4 | None:
         if link_selection:
             return self._allowed(self.containing(link_selection), classes)
         if giaddr:
@@ -117,7 +117,7 @@ class SubnetSelector:
             return self._allowed(self.containing(interface_addresses[0]), classes)
         return None
 
-    def ring(self, subnet: Subnet, classes: Container[str]) -> list[Subnet]:
+    def ring(self, subnet: Subnet4, classes: Container[str]) -> list[Subnet4]:
         """Kea's getNextSubnet walk: `subnet` first, then the other members of its shared network that the
         client's classes allow, in id order starting after `subnet` and wrapping around."""
         if not subnet.shared_network:
@@ -133,7 +133,7 @@ class SubnetSelector:
                 out.append(other)
         return out
 
-    def members(self, subnet: Subnet) -> tuple[Subnet, ...]:
+    def members(self, subnet: Subnet4) -> tuple[Subnet4, ...]:
         """All subnets of `subnet`'s shared network in id order (just `subnet` outside a network)."""
         if subnet.shared_network:
             found = self._members.get(subnet.shared_network)
@@ -141,6 +141,6 @@ class SubnetSelector:
                 return found
         return (subnet,)
 
-    def candidates(self, subnet: Subnet) -> tuple[Subnet, ...]:
+    def candidates(self, subnet: Subnet4) -> tuple[Subnet4, ...]:
         """Kept for callers of the first cut: the members of `subnet`'s shared network, in id order."""
         return self.members(subnet)

@@ -1,7 +1,8 @@
 """Client classification in Kea's order: which classes does a packet belong to, and when is that decided.
 
 Rules this module keeps (Kea 2.2's classification steps):
-1. Every packet is in ALL; a packet with option 60 is in VENDOR_CLASS_<option 60>.
+1. Every packet is in ALL; a packet with a vendor class is in VENDOR_CLASS_<x> (DHCPv4: option 60; DHCPv6: the
+   vendor-class option, see edge/expr/view.py).
 2. Classes with a test that does not depend on KNOWN/UNKNOWN, and not `only-if-required`, are evaluated in
    the order they are defined (`first_pass`). A class whose test errors at run time does not match.
 3. DROP, if the packet is in it now, drops the packet (the engine checks `dropped`).
@@ -26,6 +27,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from edge.config.model import ClientClass
+from edge.expr.classes import VENDOR_CLASS_PREFIX
 from edge.expr.language import EvalError, Expression, ExpressionError, PacketView, compile_test
 
 log = logging.getLogger("edge.policy")
@@ -75,9 +77,9 @@ class Classifier:
     # -- the passes
     def first_pass(self, view: PacketView) -> Classes:
         classes: Classes = {"ALL": None}
-        vendor = view.packet.options.get(60)
+        vendor = view.vendor_class_id()
         if vendor:
-            classes["VENDOR_CLASS_" + vendor.decode("latin-1")] = None
+            classes[VENDOR_CLASS_PREFIX + vendor.decode("latin-1")] = None
         view.classes = classes
         self._evaluate(view, classes, self._first)
         return classes

@@ -12,10 +12,15 @@ Rules this module keeps:
   validates every document exactly like a `reservations` entry of the configuration: a bad document is a
   HostsDatabaseError naming the file, the document id and the problem; nothing is half-loaded.
 
-Theory of operation: `MemoryHosts` keeps two dictionaries, (subnet, type, value) -> reservation and
+- Nothing here knows a family: a reservation is anything with `identifiers()`, `reserved_addresses()` and
+  `subnet_id` (edge/dhcp4/model.py Reservation4; DHCPv6's twin), and the configuration backend reads any
+  snapshot with global `reservations` and `subnets` that each have `id` and `reservations`.
+
+Theory of operation: HostBackend keeps two dictionaries, (subnet, type, value) -> reservation and
 (subnet, address) -> [reservations]; the configuration backend and the TinyDB backend are both that, filled
-from different places. The TinyDB file holds one table, "hosts", of documents in the Kea reservation syntax
-plus "subnet-id" (absent or 0: global), e.g.
+from different places. `open_host_backends` (called by the server when a configuration is applied, never by
+the engine) makes the configuration's backend and opens each hosts database. The TinyDB file holds one
+table, "hosts", of documents in the Kea reservation syntax plus "subnet-id" (absent or 0: global), e.g.
     {"subnet-id": 1, "hw-address": "aa:bb:cc:dd:ee:ff", "ip-address": "192.0.2.10", "hostname": "nas"}
 """
 
@@ -24,9 +29,22 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
-from edge.config.model import Config, Reservation
+from edge.config.model import HostsDatabase
+
+__all__ = [
+    "GLOBAL",
+    "ConfigHosts",
+    "HostBackend",
+    "HostManager",
+    "HostReservation",
+    "HostsDatabaseError",
+    "Identifier",
+    "ParseHosts",
+    "TinyDBHosts",
+    "open_host_backends",
+]
 
 log = logging.getLogger("edge.policy")
 
@@ -35,46 +53,74 @@ GLOBAL = 0  # the subnet id of global reservations, as in Kea
 Identifier = tuple[str, bytes]
 
 
+class HostReservation(Protocol):
+    """What the backends index a reservation by (each family's reservation has it)."""
+
+    @property
+    def subnet_id(self) -> int: ...
+    def identifiers(self) -> tuple[Identifier, ...]: ...
+    def reserved_addresses(self) -> tuple[int, ...]: ...
+
+
+class _SubnetWithHosts(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def reservations(self) -> Sequence[Any]: ...
+
+
+class _ConfigWithHosts(Protocol):
+    @property
+    def reservations(self) -> Sequence[Any]: ...
+    @property
+    def subnets(self) -> Sequence[_SubnetWithHosts]: ...
+
+
+R = TypeVar("R", bound=HostReservation)
+# Reads a hosts database's documents (each with its "doc-id") as reservations; raises HostsDatabaseError.
+ParseHosts = Callable[[list[dict[str, Any]], str], tuple[Any, ...]]
+
+
 class HostsDatabaseError(Exception):
     """A hosts database cannot be used; the message says which file and why."""
 
 
-class HostBackend:
+class HostBackend(Generic[R]):
     """Reservations by identifier and by address. Subclasses fill `_by_identifier` and `_by_address`."""
 
     name = "memory"
 
-    def __init__(self, reservations: Iterable[Reservation] = ()) -> None:
-        self._by_identifier: dict[tuple[int, str, bytes], Reservation] = {}
-        self._by_address: dict[tuple[int, int], list[Reservation]] = {}
+    def __init__(self, reservations: Iterable[R] = ()) -> None:
+        self._by_identifier: dict[tuple[int, str, bytes], R] = {}
+        self._by_address: dict[tuple[int, int], list[R]] = {}
         self._count = 0
         for reservation in reservations:
             self.add(reservation)
 
-    def add(self, reservation: Reservation, subnet_id: int | None = None) -> None:
+    def add(self, reservation: R, subnet_id: int | None = None) -> None:
         sid = reservation.subnet_id if subnet_id is None else subnet_id
         for kind, value in reservation.identifiers():
             self._by_identifier.setdefault((sid, kind, value), reservation)
-        if reservation.ip_address is not None:
-            self._by_address.setdefault((sid, reservation.ip_address), []).append(reservation)
+        for address in reservation.reserved_addresses():
+            self._by_address.setdefault((sid, address), []).append(reservation)
         self._count += 1
 
-    def get(self, subnet_id: int, kind: str, value: bytes) -> Reservation | None:
+    def get(self, subnet_id: int, kind: str, value: bytes) -> R | None:
         return self._by_identifier.get((subnet_id, kind, value))
 
-    def get_by_address(self, subnet_id: int, address: int) -> Sequence[Reservation]:
+    def get_by_address(self, subnet_id: int, address: int) -> Sequence[R]:
         return self._by_address.get((subnet_id, address), ())
 
     def __len__(self) -> int:
         return self._count
 
 
-class ConfigHosts(HostBackend):
+class ConfigHosts(HostBackend[R]):
     """The reservations written in the configuration (global and per subnet)."""
 
     name = "config"
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: _ConfigWithHosts) -> None:
         super().__init__()
         for reservation in config.reservations:
             self.add(reservation, GLOBAL)
@@ -83,17 +129,13 @@ class ConfigHosts(HostBackend):
                 self.add(reservation, subnet.id)
 
 
-class TinyDBHosts(HostBackend):
+class TinyDBHosts(HostBackend[R]):
     """Reservations kept in a TinyDB file (table "hosts"), read when the configuration is applied."""
 
     name = "tinydb"
     TABLE = "hosts"
 
-    def __init__(
-        self,
-        path: str,
-        parse: Callable[[list[dict[str, Any]], str], tuple[Reservation, ...]],
-    ) -> None:
+    def __init__(self, path: str, parse: ParseHosts) -> None:
         super().__init__()
         self.path = path
         docs = self._read(path)
@@ -136,10 +178,22 @@ def _doc_order(doc_id: str) -> tuple[int, str]:
     return (int(doc_id), "") if doc_id.isdigit() else (1 << 62, doc_id)
 
 
-class HostManager:
+def open_host_backends(
+    config: _ConfigWithHosts, databases: Sequence[HostsDatabase], parse: ParseHosts
+) -> list[HostBackend[Any]]:
+    """The configuration's reservations, then each hosts database (read now, with the family's `parse`).
+    File I/O: the server calls this when it applies a configuration and hands the result to the engine.
+    HostsDatabaseError if a database cannot be used."""
+    backends: list[HostBackend[Any]] = [ConfigHosts(config)]
+    for db in databases:
+        backends.append(TinyDBHosts(db.name, parse))
+    return backends
+
+
+class HostManager(Generic[R]):
     """The backends, asked in order, and the lookup counters."""
 
-    def __init__(self, backends: Sequence[HostBackend], identifier_order: Sequence[str]) -> None:
+    def __init__(self, backends: Sequence[HostBackend[R]], identifier_order: Sequence[str]) -> None:
         self.backends = tuple(backends)
         self.identifier_order = tuple(identifier_order)
         self.identifier_lookups = 0
@@ -150,7 +204,7 @@ class HostManager:
     def empty(self) -> bool:
         return self._empty
 
-    def find(self, subnet_id: int, identifiers: Sequence[Identifier]) -> Reservation | None:
+    def find(self, subnet_id: int, identifiers: Sequence[Identifier]) -> R | None:
         """The reservation in `subnet_id` for the first of the client's identifiers (in the configured
         order) that has one; Kea asks every backend for one identifier before trying the next."""
         if self._empty:
@@ -163,31 +217,12 @@ class HostManager:
                     return found
         return None
 
-    def by_address(self, subnet_id: int, address: int) -> list[Reservation]:
+    def by_address(self, subnet_id: int, address: int) -> list[R]:
         """Every reservation of `address` in `subnet_id`, from all backends."""
         self.address_lookups += 1
         if self._empty:
             return []
-        out: list[Reservation] = []
+        out: list[R] = []
         for backend in self.backends:
             out.extend(backend.get_by_address(subnet_id, address))
         return out
-
-
-def open_host_backends(config: Config) -> list[HostBackend]:
-    """The configuration's reservations, then each `hosts-database` (read now: the server calls this when
-    it applies a configuration and hands the backends to the engine, which does no file I/O). Raises
-    HostsDatabaseError if one cannot be used."""
-    from edge.config.errors import ConfigError
-    from edge.config.loader import parse_host_documents
-
-    def parse(docs: list[dict], path: str) -> tuple[Reservation, ...]:
-        try:
-            return parse_host_documents(docs, config, path)
-        except ConfigError as err:
-            raise HostsDatabaseError(f"hosts database {path} has bad reservations:\n{err}") from None
-
-    backends: list[HostBackend] = [ConfigHosts(config)]
-    for db in config.hosts_databases:
-        backends.append(TinyDBHosts(db.name, parse))
-    return backends

@@ -13,16 +13,18 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from edge.config.model import Config
 from edge.control.commands import Family
 from edge.ddns.names import NameHandler
 from edge.ddns.service import attach, queue_path_for
+from edge.dhcp4.config import DIALECT, open_host_backends
+from edge.dhcp4.defaults import load_config
 from edge.dhcp4.engine import Engine, Inbound, Outbound
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
 from edge.dhcp4.lease_stats import recount_statistics
+from edge.dhcp4.model import Config4
 from edge.netif.datagrams import Transmit
 from edge.netif.manager import SocketManager
-from edge.policy.hosts import HostBackend, open_host_backends
+from edge.policy.hosts import HostBackend
 from edge.server.service import FamilyService
 
 DHCPACK = 5
@@ -40,7 +42,7 @@ def _as_int(address: Any) -> int:
 
 
 class Dhcp4Service(FamilyService):
-    family = Family("DHCPv4", "Dhcp4")
+    family = Family("DHCPv4", "Dhcp4", DIALECT)
     prefix = "DHCP4"
     service_name = "dhcp4"
     pkt = "pkt4"
@@ -55,16 +57,19 @@ class Dhcp4Service(FamilyService):
         self.engine.recount(self.clock())
 
     # ------------------------------------------------------------------ the family's parts
-    def make_engine(self, config: Config, hosts: Sequence[HostBackend]) -> Engine:
+    def load_config(self, path: str | None) -> Config4:
+        return load_config(path)
+
+    def make_engine(self, config: Config4, hosts: Sequence[HostBackend]) -> Engine:
         return Engine(config, self.store, self.stats, hosts=hosts, names=self.names)
 
-    def reconfigure_engine(self, config: Config, hosts: Sequence[HostBackend]) -> None:
+    def reconfigure_engine(self, config: Config4, hosts: Sequence[HostBackend]) -> None:
         self.engine.reconfigure(config, hosts)
 
-    def open_hosts(self, config: Config) -> Sequence[HostBackend]:
+    def open_hosts(self, config: Config4) -> Sequence[HostBackend]:
         return open_host_backends(config)
 
-    def make_manager(self, config: Config) -> SocketManager:
+    def make_manager(self, config: Config4) -> SocketManager:
         specs = [(spec.name, spec.address) for spec in config.interfaces]
         return SocketManager(
             specs,

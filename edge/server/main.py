@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from edge.config.defaults import load_config
-from edge.config.model import Config
+from edge.dhcp4.defaults import load_config
 from edge.dhcp4.lease_store import LeaseStore4, MemfileLeaseStore4, MemoryLeaseStore4
+from edge.dhcp4.model import Config4
 from edge.log import configure_logging
 from edge.policy.hosts import HostsDatabaseError
 from edge.server.dhcp4 import Dhcp4Service
@@ -21,7 +21,7 @@ log = logging.getLogger("edge.server")
 DEFAULT_LEASE_FILE = "/var/lib/edge-dhcp/dhcp4.leases"
 
 
-def open_store(config: Config, override: str | None = None, sync: str | None = None) -> LeaseStore4:
+def open_store(config: Config4, override: str | None = None, sync: str | None = None) -> LeaseStore4:
     """The lease store the configuration names; `override` replaces its file name and `sync` its
     lease-database.sync (`serve --lease-file` / `--lease-sync`: one configuration file, shared with Kea,
     which does not know the `sync` key, served in any durability mode)."""

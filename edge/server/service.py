@@ -34,8 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from edge.config.defaults import load_config
-from edge.config.model import Config, ControlSocket
+from edge.config.model import ControlSocket, DaemonConfig
 from edge.control.commands import SHARED_COMMANDS, Family
 from edge.control.registry import Command, Registry
 from edge.control.service import ControlService
@@ -63,7 +62,7 @@ class Outbound(Protocol):
 
 class Engine(Protocol):
     @property
-    def config(self) -> Config: ...
+    def config(self) -> DaemonConfig: ...
 
     def handle(self, payload: bytes, inbound: Any, now: float) -> Any: ...
 
@@ -104,7 +103,7 @@ class FamilyService(ABC):
 
     def __init__(
         self,
-        config: Config,
+        config: DaemonConfig,
         store: LeaseStore,
         config_path: str | None = None,
         clock: Callable[[], float] | None = None,
@@ -151,19 +150,23 @@ class FamilyService(ABC):
 
     # ------------------------------------------------------------------ what a family provides
     @abstractmethod
-    def make_engine(self, config: Config, hosts: Sequence[Any]) -> Any:
+    def load_config(self, path: str | None) -> DaemonConfig:
+        """The family's configuration from `path` (None: its built-in default); raises ConfigError."""
+
+    @abstractmethod
+    def make_engine(self, config: DaemonConfig, hosts: Sequence[Any]) -> Any:
         """The family's engine for `config`, with the host backends opened for it."""
 
     @abstractmethod
-    def reconfigure_engine(self, config: Config, hosts: Sequence[Any]) -> None:
+    def reconfigure_engine(self, config: DaemonConfig, hosts: Sequence[Any]) -> None:
         """Swap the engine to `config` (raises, changing nothing, if it cannot)."""
 
     @abstractmethod
-    def open_hosts(self, config: Config) -> Sequence[Any]:
+    def open_hosts(self, config: DaemonConfig) -> Sequence[Any]:
         """The host backends of `config` (the configuration's reservations, then hosts databases)."""
 
     @abstractmethod
-    def make_manager(self, config: Config) -> Any:
+    def make_manager(self, config: DaemonConfig) -> Any:
         """The family's socket manager for `config`'s interfaces."""
 
     @abstractmethod
@@ -189,10 +192,10 @@ class FamilyService(ABC):
 
     # ------------------------------------------------------------------ configuration
     @property
-    def config(self) -> Config:
+    def config(self) -> DaemonConfig:
         return self.engine.config  # type: ignore[no-any-return]
 
-    def control_specs(self, config: Config) -> tuple[ControlSocket, ...]:
+    def control_specs(self, config: DaemonConfig) -> tuple[ControlSocket, ...]:
         """The control sockets to serve for `config`, with the `--control-socket` override applied: it
         replaces the configured unix socket(s), or adds one."""
         if not self.control_socket:
@@ -211,7 +214,7 @@ class FamilyService(ABC):
         plan.commit()
         return True, ""
 
-    def apply_config(self, config: Config) -> tuple[bool, str]:
+    def apply_config(self, config: DaemonConfig) -> tuple[bool, str]:
         """Put `config` in service, all or nothing; (ok, message). On failure the running configuration
         keeps serving and the message says why."""
         origin = config.source or "<built-in default>"
@@ -278,7 +281,7 @@ class FamilyService(ABC):
         self._unregister_all()
         old.close()
 
-    def _kept_leases_note(self, config: Config) -> str:
+    def _kept_leases_note(self, config: DaemonConfig) -> str:
         """Leases whose subnet the new configuration no longer has: kept, and said so."""
         known = {subnet.id for subnet in config.subnets}
         orphans: dict[int, int] = {}
@@ -298,7 +301,7 @@ class FamilyService(ABC):
     def reload_config(self) -> tuple[bool, str]:
         """Load the configuration file again (the built-in default without one) and apply it."""
         try:
-            config = load_config(self.config_path)
+            config = self.load_config(self.config_path)
         except Exception as exc:  # a bad file must never stop a running server
             log.error(
                 "%s_CONFIG_LOAD_FAIL configuration reload failed; the running configuration stays in service:\n%s",

@@ -869,8 +869,3 @@ TYPES6 = {}
 for _name in TYPES:
     TYPES6[_name] = TYPES[_name]
 TYPES6["tuple"] = Tuple(2)
-
-
-def get_type(name, types=None):
-    """The codec for a Kea type name (in ``types``, TYPES by default); None when unknown or "record"."""
-    return (types or TYPES).get(name)

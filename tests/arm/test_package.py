@@ -18,7 +18,7 @@ import pytest
 
 from cross import deb as debpkg
 from cross.targets import TARGETS
-from edge.config.loader import load_file
+from edge.dhcp4.config import load_file
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire

@@ -8,13 +8,13 @@ import textwrap
 import pytest
 
 from edge.config.errors import ConfigError, ConfigIssue
-from edge.config.loader import load_text
-from edge.config.model import Config
+from edge.dhcp4.config import load_text
+from edge.dhcp4.model import Config4
 
 SOURCE = "t.json"
 
 
-def config(text: str) -> Config:
+def config(text: str) -> Config4:
     """Load text that must be valid."""
     return load_text(textwrap.dedent(text), source=SOURCE)
 

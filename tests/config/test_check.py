@@ -7,14 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from edge.config import check, defaults
-from edge.config.defaults import InterfaceAddress
+from edge.config import check
+from edge.dhcp4 import defaults
+from edge.dhcp4.config import DIALECT
+from edge.dhcp4.defaults import InterfaceAddress
+from edge.dhcp6.config import DIALECT as DIALECT6
 from tests.config.helpers import pos_of
 
 
 def run(path: str | None) -> tuple[int, list[str]]:
     out = io.StringIO()
-    status = check.run_check(path, out)
+    status = check.run_check(path, (DIALECT, DIALECT6), defaults.builtin_for_check, out)
     return status, out.getvalue().splitlines()
 
 
@@ -54,14 +57,12 @@ def test_errors_then_warnings_then_a_count(tmp_path: Path) -> None:
 
 
 def test_built_in_default_for_the_first_interface(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(check, "first_interface", lambda: InterfaceAddress("br0", "10.1.2.3", 16))
     monkeypatch.setattr(defaults, "first_interface", lambda: InterfaceAddress("br0", "10.1.2.3", 16))
     status, lines = run(None)
     assert (status, lines) == (0, ["OK (built-in default for br0 10.1.2.3/16)"])
 
 
 def test_built_in_default_without_any_interface(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(check, "first_interface", lambda: None)
     monkeypatch.setattr(defaults, "first_interface", lambda: None)
     status, lines = run(None)
     assert status == 0
@@ -71,7 +72,7 @@ def test_built_in_default_without_any_interface(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_an_unexpected_exception_is_one_line_naming_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
-    def explode(path: str, **_: object) -> None:
+    def explode(*_: object, **__: object) -> None:
         raise RuntimeError("boom\nsecond line")
 
     monkeypatch.setattr(check, "load_file", explode)
@@ -81,3 +82,19 @@ def test_an_unexpected_exception_is_one_line_naming_a_bug(monkeypatch: pytest.Mo
         "error: edge-dhcp failed while checking whatever.json; this is a bug in edge-dhcp, "
         "please report it (RuntimeError: boom)"
     ]
+
+
+def test_a_dhcp6_file_is_checked_as_dhcp6(tmp_path: Path) -> None:
+    conf = tmp_path / "v6.json"
+    text = '{"Dhcp6": {\n  "subnet6": [{"id": 1, "subnet": "2001:db8:1::/64",\n    "preferred-lifetime": 9000}]}}'
+    conf.write_text(text)
+    status, lines = run(str(conf))
+    line, column = pos_of(text, "9000")
+    assert status == 1
+    assert lines == [
+        f"{conf}:{line}:{column}: Dhcp6.subnet6[0].preferred-lifetime: preferred-lifetime (9000) is greater "
+        "than valid-lifetime (7200)",
+        f"{conf}: 1 error",
+    ]
+    conf.write_text('{"Dhcp6": {"subnet6": [{"id": 1, "subnet": "2001:db8:1::/64"}]}}')
+    assert run(str(conf)) == (0, ["OK"])

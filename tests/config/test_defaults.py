@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from edge.config import defaults
-from edge.config.defaults import InterfaceAddress, builtin_default, default_pool, host_dns_servers
-from edge.config.loader import load_data
 from edge.config.model import ip_int
+from edge.dhcp4 import defaults
+from edge.dhcp4.config import load_data
+from edge.dhcp4.defaults import InterfaceAddress, builtin_default, default_pool, host_dns_servers
 
 
 @pytest.mark.parametrize(

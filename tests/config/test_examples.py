@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from edge.config.loader import load_file
-from edge.config.model import Config, ip_int
+from edge.config.model import ip_int
+from edge.dhcp4.config import load_file
+from edge.dhcp4.model import Config4
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
 NAMES = sorted(p.name for p in EXAMPLES.glob("*.json"))
 
 
-def load(name: str) -> Config:
+def load(name: str) -> Config4:
     return load_file(str(EXAMPLES / name))
 
 
@@ -131,5 +132,9 @@ def test_kea_shipped_configuration() -> None:
     if not shipped.exists():
         pytest.skip("no /etc/kea/kea-dhcp4.conf here")
     config = load_file(str(shipped))
-    docsis = [o for s in config.subnets for r in s.reservations for o in r.option_data if o.space == "vendor-4491"]
-    assert [(o.name, o.code, o.data) for o in docsis] == [("tftp-servers", 2, bytes([10, 1, 1, 202, 10, 1, 1, 203]))]
+    docsis = [
+        o for s in config.subnets for r in s.reservations for o in r.option_data if o.space == "vendor-4491"
+    ]
+    assert [(o.name, o.code, o.data) for o in docsis] == [
+        ("tftp-servers", 2, bytes([10, 1, 1, 202, 10, 1, 1, 203]))
+    ]

@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.config import schema
 from edge.config.errors import ConfigError
-from edge.config.loader import load_data, load_text
+from edge.dhcp4.config import load_data, load_text
+from edge.dhcp4.keys import TABLE
 
 EXAMPLE_PATHS = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
 EXAMPLE_TEXTS = [p.read_text() for p in EXAMPLE_PATHS]
@@ -35,7 +35,7 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=20,
 )
-key_names = st.sampled_from(sorted({row.name for row in schema.KEYS}))
+key_names = st.sampled_from(sorted({row.name for row in TABLE.rows}))
 
 
 def only_config_errors(call: Any, *args: Any) -> None:

@@ -11,7 +11,9 @@ import pytest
 
 from edge.config.check import run_check
 from edge.config.errors import ConfigError
-from edge.config.loader import load_data
+from edge.dhcp4.config import DIALECT, load_data
+from edge.dhcp4.defaults import builtin_for_check
+from edge.dhcp6.config import DIALECT as DIALECT6
 from tests.config.helpers import expect_error
 
 BASE = """{"Dhcp4": {
@@ -43,7 +45,7 @@ def test_include_with_a_nul_in_its_name_is_a_positioned_error(tmp_path: Path) ->
     path = tmp_path / "nul.json"
     path.write_text(text)
     out = io.StringIO()
-    assert run_check(str(path), out) == 1
+    assert run_check(str(path), (DIALECT, DIALECT6), builtin_for_check, out) == 1
     assert "this is a bug" not in out.getvalue()
     assert f"{path}:1:" in out.getvalue()
 

@@ -156,3 +156,14 @@ def test_reading_files_fails_as_config_errors(tmp_path: Path) -> None:
     (issue,) = info.value.issues
     assert (issue.line, issue.column) == (2, 3)
     assert "not UTF-8" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("literal", "value"),
+    [(".5", 0.5), ("5.", 5.0), ("+0.25", 0.25), ("+.5", 0.5), ("-.5e1", -5.0), ("+7", 7.0), ("-7", -7)],
+)
+def test_numbers_as_kea_reads_them(literal: str, value: float) -> None:
+    # Kea's lexer takes -?[0-9]+ as an integer and anything else numeric as a float, with or without digits
+    # around the point and with a plus sign (Kea's own examples write "t1-percent": .5).
+    got = parse_text('{"a": ' + literal + "}", "t.json").value["a"]
+    assert got == value and type(got) is type(value)

@@ -1,5 +1,5 @@
 """Semantic checks of the loader, each asserting the exact file:line:column and key path; and the shape of
-the Config it builds (resolution, ids, encoding, raw defaults, immutability)."""
+the Config4 it builds (resolution, ids, encoding, raw defaults, immutability)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import pytest
 
 from edge.config.errors import ConfigError
 from edge.config.jsonpos import PositionMap
-from edge.config.loader import load_data, load_text
-from edge.config.model import Config, ip_int
+from edge.config.model import ip_int
+from edge.dhcp4.config import load_data, load_text
+from edge.dhcp4.model import Config4
 from tests.config.helpers import config, expect_error, issues, pos_of
 
 
@@ -420,19 +421,45 @@ def test_unknown_class_in_a_guard_with_suggestion() -> None:
     )
 
 
-def test_unknown_class_in_a_reservation_and_in_require_client_classes() -> None:
+def test_unknown_class_in_require_client_classes_is_an_error_in_a_reservation_a_warning() -> None:
+    # A required class must be defined to be evaluated; a reservation's class is a tag of the host (Kea
+    # takes undefined ones: its own reservations.json does), which only matters if a guard names it.
     text = one_subnet(
         '"require-client-classes": ["late"],\n  "reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "client-classes": ["vip"]}]'
     )
-    found = {i.path: i for i in issues(text)}
-    assert set(found) == {
-        "Dhcp4.subnet4[0].require-client-classes[0]",
-        "Dhcp4.subnet4[0].reservations[0].client-classes[0]",
-    }
-    late = found["Dhcp4.subnet4[0].require-client-classes[0]"]
-    vip = found["Dhcp4.subnet4[0].reservations[0].client-classes[0]"]
+    (late,) = issues(text)
+    assert late.path == "Dhcp4.subnet4[0].require-client-classes[0]"
     assert (late.line, late.column) == pos_of(text, '"late"')
-    assert (vip.line, vip.column) == pos_of(text, '"vip"')
+    cfg = config(
+        one_subnet('"reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "client-classes": ["vip"]}]')
+    )
+    assert cfg.subnets[0].reservations[0].client_classes == ("vip",)
+    (warning,) = cfg.warnings
+    line, column = pos_of(
+        one_subnet('"reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "client-classes": ["vip"]}]'),
+        '"vip"',
+    )
+    assert warning == (
+        f't.json:{line}:{column}: Dhcp4.subnet4[0].reservations[0].client-classes[0]: class "vip" is not '
+        "defined and no guard names it: putting the host in it has no effect"
+    )
+
+
+def test_a_class_reservations_assign_may_guard_a_pool_without_a_definition() -> None:
+    cfg = config(
+        one_subnet(
+            '"pools": [{"pool": "10.0.0.10 - 10.0.0.19", "client-class": "office"}],\n'
+            '  "reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "client-classes": ["office"]}]'
+        )
+    )
+    assert cfg.subnets[0].pools[0].client_classes == ("office",) and cfg.warnings == ()
+    # without the reservation, nothing can put a packet in "office": refused as before
+    expect_error(
+        one_subnet('"pools": [{"pool": "10.0.0.10 - 10.0.0.19", "client-class": "office"}]'),
+        '"office"',
+        "Dhcp4.subnet4[0].pools[0].client-class",
+        'class "office" is not defined in Dhcp4.client-classes',
+    )
 
 
 def test_builtin_and_vendor_classes_need_no_definition() -> None:
@@ -450,13 +477,82 @@ def test_builtin_and_vendor_classes_need_no_definition() -> None:
 def test_with_hook_libraries_an_unknown_class_is_only_a_warning() -> None:
     cfg = config(
         one_subnet(
-            '"client-class": "HA_server1"',
-            top='"hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_ha.so"}]',
+            '"client-class": "VIPs"',
+            top='"hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_lease_cmds.so"}]',
         )
     )
-    assert any(
-        'class "HA_server1" is not defined here (a hook library may set it)' in w for w in cfg.warnings
+    assert cfg.subnets[0].client_classes == ("VIPs",)
+    assert any('class "VIPs" is not defined here (a hook library may set it)' in w for w in cfg.warnings)
+
+
+def class_warnings(cfg: Config4) -> list[str]:
+    """The warnings about class names (not the hooks-libraries "not acted on" one)."""
+    return [w for w in cfg.warnings if 'class "' in w]
+
+
+HA_HOOK = (
+    '"hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_ha.so", "parameters": '
+    '{"high-availability": [{"this-server-name": "server1", "mode": "load-balancing", '
+    '"peers": [{"name": "server1", "role": "primary"}, {"name": "server2", "role": "secondary"}]}]}}]'
+)
+
+
+def test_ha_classes_of_configured_peers_are_accepted_silently() -> None:
+    # HA_<server-name> is one of Kea's built-in class prefixes: the HA hook puts a packet in the class of
+    # the peer that serves it (load balancing), so pools can be split between the two servers.
+    cfg = config(
+        '{"Dhcp4": {' + HA_HOOK + ',\n "subnet4": [{"id": 1, "subnet": "10.0.0.0/24", "pools": ['
+        '{"pool": "10.0.0.10 - 10.0.0.99", "client-class": "HA_server1"},'
+        '{"pool": "10.0.0.100 - 10.0.0.199", "client-class": "HA_server2"}]}]}}'
     )
+    assert [p.client_classes for p in cfg.subnets[0].pools] == [("HA_server1",), ("HA_server2",)]
+    assert class_warnings(cfg) == []
+
+
+def test_ha_class_of_no_peer_is_a_warning_naming_the_peers() -> None:
+    text = one_subnet('"client-class": "HA_sever1"', top=HA_HOOK)
+    cfg = config(text)
+    (warning,) = class_warnings(cfg)
+    line, column = pos_of(text, '"HA_sever1"')
+    assert warning == (
+        f't.json:{line}:{column}: Dhcp4.subnet4[0].client-class: class "HA_sever1" names no HA peer: '
+        'the HA hook\'s peers are server1, server2; did you mean "server1"?'
+    )
+
+
+def test_ha_class_without_the_ha_hook_is_accepted_with_a_warning() -> None:
+    # Kea 2.2 does not check guard names at all; HA_ is built in, so the name is not refused, but without
+    # the HA hook nothing assigns it and the pool would never be used.
+    cfg = config(one_subnet('"pools": [{"pool": "10.0.0.10 - 10.0.0.99", "client-class": "HA_server1"}]'))
+    assert cfg.subnets[0].pools[0].client_classes == ("HA_server1",)
+    assert any(
+        "is assigned by the HA hook library (libdhcp_ha.so), which is not configured" in w
+        for w in cfg.warnings
+    )
+
+
+def test_member_of_a_built_in_prefixed_class_parses_and_is_one_table_with_the_loader() -> None:
+    from edge.expr import classes
+
+    cfg = config(
+        '{"Dhcp4": {' + HA_HOOK + ', "client-classes": [{"name": "mine", "test": "member(\'HA_server1\')"}],'
+        '\n "subnet4": [{"id": 1, "subnet": "10.0.0.0/24", "client-class": "HA_server1"}]}}'
+    )
+    assert cfg.client_classes[0].expression is not None and class_warnings(cfg) == []
+    for name in (
+        "ALL",
+        "KNOWN",
+        "UNKNOWN",
+        "BOOTP",
+        "DROP",
+        "SKIP_DDNS",
+        "VENDOR_CLASS_x",
+        "HA_s",
+        "EXTERNAL_x",
+    ):
+        assert classes.is_built_in(name), name
+    for name in ("VENDOR_CLASS_", "HA_", "all", "mine"):
+        assert not classes.is_built_in(name), name
 
 
 def test_both_spellings_of_a_guard_at_once() -> None:
@@ -911,7 +1007,7 @@ def _walk(obj: Any, seen: set[int] | None = None) -> list[Any]:
         return []
     seen.add(id(obj))
     out = [obj]
-    if isinstance(obj, Config) or dataclasses.is_dataclass(obj):
+    if isinstance(obj, Config4) or dataclasses.is_dataclass(obj):
         for f in dataclasses.fields(obj):
             out += _walk(getattr(obj, f.name), seen)
     elif isinstance(obj, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edge.config.errors import ConfigError
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 
 
 def config_with_def(code: int, name: str, data: str) -> dict:

@@ -3,7 +3,7 @@ hosts-database, early-global-reservations-lookup, reservations-lookup-first, opt
 
 from __future__ import annotations
 
-from edge.config import schema
+from edge.dhcp4.keys import TABLE
 from tests.config.helpers import config, expect_error, issues
 
 
@@ -79,7 +79,7 @@ def test_hosts_database_tinydb_is_supported_and_sql_is_refused_clearly() -> None
 def test_reservation_lookup_keys_are_supported_without_warnings() -> None:
     cfg = config('{"Dhcp4": {"early-global-reservations-lookup": true, "reservations-lookup-first": true}}')
     assert cfg.early_global_reservations_lookup and cfg.reservations_lookup_first and cfg.warnings == ()
-    parsed = schema.parsed_keys()
+    parsed = TABLE.parsed_keys()
     for key in (
         "Dhcp4.early-global-reservations-lookup",
         "Dhcp4.reservations-lookup-first",

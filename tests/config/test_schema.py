@@ -7,15 +7,16 @@ import textwrap
 import pytest
 
 from edge.config import schema
-from edge.config.model import ScopeParams
+from edge.dhcp4.keys import DHCP4, TABLE
+from edge.dhcp4.model import ScopeParams4
 from tests.config.helpers import config, expect_error, issues, pos_of
 
 
 def test_table_has_one_row_per_kind_and_name_and_defaults_fit_their_types() -> None:
     seen: set[tuple[str, str]] = set()
-    for row in schema.KEYS:
+    for row in TABLE.rows:
         for kind in row.kinds:
-            assert kind in schema.KIND_PATHS
+            assert kind in TABLE.kind_paths
             assert (kind, row.name) not in seen, (kind, row.name)
             seen.add((kind, row.name))
         if row.default is not schema.NO_DEFAULT:
@@ -24,17 +25,17 @@ def test_table_has_one_row_per_kind_and_name_and_defaults_fit_their_types() -> N
 
 
 def test_model_scope_defaults_match_the_table() -> None:
-    params = ScopeParams()
+    params = ScopeParams4()
     for key in ("valid-lifetime", "calculate-tee-times", "t1-percent", "t2-percent", "match-client-id",
                 "authoritative", "server-hostname", "boot-file-name", "reservations-global",
                 "reservations-in-subnet", "reservations-out-of-pool"):  # fmt: skip
-        row = schema.lookup(schema.DHCP4, key)
+        row = TABLE.lookup(DHCP4, key)
         assert row is not None and row.inherit
         assert getattr(params, key.replace("-", "_")) == row.default, key
 
 
 def test_parsed_keys_list_names_what_is_not_acted_on() -> None:
-    parsed = schema.parsed_keys()
+    parsed = TABLE.parsed_keys()
     for pattern in (
         "Dhcp4.hooks-libraries",
         "Dhcp4.multi-threading",
@@ -45,8 +46,12 @@ def test_parsed_keys_list_names_what_is_not_acted_on() -> None:
         assert pattern in parsed, pattern
     assert "Dhcp4.subnet4[].pools[].pool" not in parsed
     # The lease store acts on these (edge/leases): reclamation timers, LFC, the sync extension.
-    for pattern in ("Dhcp4.expired-leases-processing", "Dhcp4.expired-leases-processing.max-reclaim-leases",
-                    "Dhcp4.lease-database.lfc-interval", "Dhcp4.lease-database.sync"):
+    for pattern in (
+        "Dhcp4.expired-leases-processing",
+        "Dhcp4.expired-leases-processing.max-reclaim-leases",
+        "Dhcp4.lease-database.lfc-interval",
+        "Dhcp4.lease-database.sync",
+    ):
         assert pattern not in parsed, pattern
     # DDNS is acted on (edge/ddns): the dhcp-ddns map and the ddns-* scope keys are supported.
     for pattern in ("Dhcp4.dhcp-ddns", "Dhcp4.subnet4[].ddns-send-updates", "Dhcp4.hostname-char-set"):
@@ -146,7 +151,7 @@ def test_parsed_keys_warn_only_when_they_change_something() -> None:
 
 def test_fill_defaults_does_not_touch_its_input_and_fills_nested_kinds() -> None:
     doc = {"subnet4": [{"subnet": "10.0.0.0/24", "pools": [{"pool": "10.0.0.1 - 10.0.0.2"}]}]}
-    filled = schema.fill_defaults(doc)
+    filled = TABLE.fill_defaults(doc)
     assert doc == {"subnet4": [{"subnet": "10.0.0.0/24", "pools": [{"pool": "10.0.0.1 - 10.0.0.2"}]}]}
     assert filled["subnet4"][0]["pools"][0]["option-data"] == []
     assert "valid-lifetime" not in filled["subnet4"][0]  # inherited: filled at Dhcp4 only

@@ -1,7 +1,7 @@
 """config-write then config-reload gives the same running configuration, for every configuration the
 loader accepts (issue 22): the examples, and hypothesis-mutated examples that still load.
 
-"The same running configuration" is the Config value minus what only says where it came from (the raw
+"The same running configuration" is the Config4 value minus what only says where it came from (the raw
 document, the source name, warnings, the key paths that name each subnet or reservation in its file,
 since the written file lists subnets by id). The writer is config-write's own (commands.written_config);
 the text it writes is loaded as the file config-reload would read, with the original's name as its source
@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from edge.config.errors import ConfigError
 from edge.config.jsonpos import parse_text
-from edge.config.loader import load_data, load_file, load_text
-from edge.config.model import Config
 from edge.control.commands import written_config
+from edge.dhcp4.config import load_data, load_file, load_text
+from edge.dhcp4.model import Config4
 from tests.config.test_fuzz import EXAMPLE_PATHS, _places, json_values, key_names
 
 WHERE_FROM = {"raw", "source", "warnings", "path", "positions"}
@@ -33,7 +33,7 @@ EXAMPLES = [(p, parse_text(p.read_text(), str(p)).value) for p in EXAMPLE_PATHS]
 
 
 def running(value: Any) -> Any:
-    """`value` (a Config or part of one) as plain data, without the fields that only say where it came from."""
+    """`value` (a Config4 or part of one) as plain data, without the fields that only say where it came from."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {
             f.name: running(getattr(value, f.name))
@@ -50,7 +50,7 @@ def running(value: Any) -> Any:
     return value
 
 
-def assert_round_trip(config: Config, source: str) -> None:
+def assert_round_trip(config: Config4, source: str) -> None:
     data = written_config(config)
     json.loads(data, parse_constant=lambda name: pytest.fail(f"config-write wrote {name}"))
     try:

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from edge.config.loader import load_data
-from edge.config.model import Config
 from edge.control.client import send_http, send_unix
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease_store import MemoryLeaseStore4
+from edge.dhcp4.model import Config4
 from edge.server.dhcp4 import Dhcp4Service as Server
 
 SUBNET_1 = {"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.10 - 192.0.2.20"}]}
@@ -52,7 +52,7 @@ class Running:
     """A Server serving in a thread; `call` sends one command over its unix socket."""
 
     def __init__(
-        self, config: Config, sock: Path | None, url: str | None = None, config_path: str | None = None
+        self, config: Config4, sock: Path | None, url: str | None = None, config_path: str | None = None
     ) -> None:
         self.sock = sock
         self.url = url

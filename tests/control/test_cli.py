@@ -11,6 +11,7 @@ from pathlib import Path
 
 from edge.cli import build_parser
 from edge.control.client import NO_ANSWER, run_ctl
+from edge.dhcp4.defaults import FILES4
 from tests.control.helpers import Running, document
 
 Serve = Callable[..., Running]
@@ -45,7 +46,7 @@ def test_pretty_on_a_terminal(serve: Serve) -> None:
 
     out = Terminal()
     args = build_parser().parse_args(["ctl", "version-get", "--socket", str(running.sock)])
-    assert run_ctl(args, out=out, err=io.StringIO()) == 0
+    assert run_ctl(args, FILES4, out=out, err=io.StringIO()) == 0
     assert out.getvalue().startswith('{\n  "result": 0')
 
 
@@ -106,8 +107,8 @@ def test_url_with_user_and_password_file(serve: Serve, tmp_path: Path) -> None:
 
 
 def test_default_socket_is_the_builtin_defaults(monkeypatch: object) -> None:
-    from edge.config.defaults import DEFAULT_CONTROL_SOCKET
     from edge.control.client import _target
+    from edge.dhcp4.defaults import DEFAULT_CONTROL_SOCKET
 
     args = build_parser().parse_args(["ctl", "status-get"])
-    assert _target(args) == ("unix", DEFAULT_CONTROL_SOCKET)
+    assert _target(args, FILES4) == ("unix", DEFAULT_CONTROL_SOCKET)

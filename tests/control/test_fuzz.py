@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge.config.loader import load_data
 from edge.control.commands import SHARED_COMMANDS
 from edge.control.protocol import CommandScanner, Request, RequestError, parse_command, parse_value
 from edge.control.registry import Registry
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.server.dhcp4 import Dhcp4Service as Server

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from edge.config.errors import ConfigError
-from edge.config.loader import load_data
 from edge.control import service as service_module
 from edge.control import transport as transport_module
 from edge.control.client import CtlError, send_http
+from edge.dhcp4.config import load_data
 from tests.control.helpers import Running, document, free_port, start
 
 Serve = Callable[..., Running]

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from edge.config.loader import load_file
 from edge.control import commands as commands_module
 from edge.control.client import CtlError, send_http
+from edge.dhcp4.config import load_file
 from tests.control.helpers import SUBNET_1, SUBNET_2, Running, document, free_port, start
 
 Serve = Callable[..., Running]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from edge.config.loader import load_data
 from edge.control import service as service_module
 from edge.control import transport as transport_module
+from edge.dhcp4.config import load_data
 from tests.control.helpers import Running, document
 
 Serve = Callable[..., Running]

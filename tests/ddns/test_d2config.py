@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from edge.config.d2 import MODE_BUILT_IN, MODE_KEA_D2, MODE_OFF
 from edge.config.errors import ConfigError
-from edge.config.loader import load_data, load_file, load_text
+from edge.dhcp4.config import load_data, load_file, load_text
 
 SECRET = "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"  # base64
 D2 = {

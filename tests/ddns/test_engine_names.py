@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from edge.config.d2 import DdnsSettings
-from edge.config.model import Config, ScopeParams
 from edge.ddns import fqdn
 from edge.ddns.names import NameHandler
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
 from edge.dhcp4.engine import Engine
 from edge.dhcp4.lease_store import MemoryLeaseStore4
+from edge.dhcp4.model import Config4, ScopeParams4
 from edge.wire import pkt4 as wire
 from tests.dhcp4.helpers import client_packet, local_inbound, mac, make_config, u32
 
@@ -19,14 +19,14 @@ NOW = 1_800_000_000.0
 
 
 def setup(updates: bool = True, **params: object) -> tuple[Engine, list[NameChangeRequest]]:
-    scope = ScopeParams(
+    scope = ScopeParams4(
         valid_lifetime=3600,
         min_valid_lifetime=600,
         max_valid_lifetime=7200,
         ddns_qualifying_suffix="home.example",
         **params,
     )  # type: ignore[arg-type]
-    config: Config = replace(make_config(scope), ddns=DdnsSettings(enable_updates=updates))
+    config: Config4 = replace(make_config(scope), ddns=DdnsSettings(enable_updates=updates))
     sent: list[NameChangeRequest] = []
     engine = Engine(config, MemoryLeaseStore4(), names=NameHandler(lambda: config, sent.append if updates else None))
     return engine, sent

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from edge.config.d2 import MODE_BUILT_IN
-from edge.config.loader import load_file
 from edge.ddns.names import NameHandler
+from edge.dhcp4.config import load_file
 from edge.wire import pkt4 as wire
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "home-ddns.json"

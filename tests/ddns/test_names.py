@@ -6,19 +6,19 @@ from typing import Any
 
 import pytest
 
-from edge.config.loader import load_data
-from edge.config.model import Config
 from edge.ddns import fqdn
 from edge.ddns.names import NameHandler, Names, qualify, sanitize, ttl_for
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease import Lease
+from edge.dhcp4.model import Config4
 from edge.wire import pkt4 as wire
 
 MAC = bytes.fromhex("020000000001")
 ADDRESS = 0xC0000264  # 192.0.2.100
 
 
-def make_config(updates: bool = True, **scope: Any) -> Config:
+def make_config(updates: bool = True, **scope: Any) -> Config4:
     dhcp4: dict[str, Any] = {
         "subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.100 - 192.0.2.150"}]}],
         "ddns-qualifying-suffix": "home.example",
@@ -36,7 +36,7 @@ def request(**options: bytes) -> wire.Packet:
     return packet
 
 
-def names(config: Config, packet: wire.Packet, reservation: Any = None, classes: Any = ()) -> Names:
+def names(config: Config4, packet: wire.Packet, reservation: Any = None, classes: Any = ()) -> Names:
     handler = NameHandler(lambda: config)
     return handler.names_for(packet, config.subnets[0], ADDRESS, reservation, classes)
 
@@ -238,7 +238,7 @@ def lease(hostname: str = "laptop.home.example.", fwd: bool = True, rev: bool = 
     return Lease(**base)
 
 
-def handler_with_sink(config: Config) -> tuple[NameHandler, list[NameChangeRequest]]:
+def handler_with_sink(config: Config4) -> tuple[NameHandler, list[NameChangeRequest]]:
     sent: list[NameChangeRequest] = []
     return NameHandler(lambda: config, sent.append), sent
 

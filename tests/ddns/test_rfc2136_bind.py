@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from edge.config.loader import load_data
 from edge.ddns.dhcid import dhcid_for
 from edge.ddns.ncr import CHG_ADD, CHG_REMOVE, NameChangeRequest
 from edge.ddns.rfc2136 import DONE, FAILED, RETRY, Outcome, Rfc2136Updater
+from edge.dhcp4.config import load_data
 from tests.ddns import bind
 from tests.lab.netns import Lab
 

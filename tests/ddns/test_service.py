@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from edge.config.d2 import DdnsSettings
-from edge.config.loader import load_data
 from edge.ddns import service as service_module
 from edge.ddns.names import NameHandler
 from edge.ddns.ncr import CHG_ADD, NameChangeRequest
 from edge.ddns.outcome import DONE, FAILED, RETRY, Outcome
 from edge.ddns.service import DdnsService, attach
+from edge.dhcp4.config import load_data
 
 
 def ncr(n: int) -> NameChangeRequest:

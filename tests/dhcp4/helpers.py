@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import struct
 
-from edge.config.model import Config, OptionData, Pool, Reservation, ScopeParams, Subnet, ip_int
+from edge.config.model import OptionData, ip_int
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.exchange import BROADCAST
 from edge.dhcp4.lease_store import MemoryLeaseStore4
+from edge.dhcp4.model import Config4, Pool4, Reservation4, ScopeParams4, Subnet4
 from edge.wire import pkt4 as wire
 
 SERVER = ip_int("192.0.2.1")
@@ -15,21 +16,21 @@ RELAY = ip_int("198.51.100.1")
 
 
 def option(code: int, name: str, data: bytes, **kw: object) -> OptionData:
-    return OptionData(code=code, name=name, data=data, **kw)  # type: ignore[arg-type]
+    return OptionData(code=code, name=name, space="dhcp4", data=data, **kw)  # type: ignore[arg-type]
 
 
 def make_config(
-    params: ScopeParams | None = None,
-    reservations: tuple[Reservation, ...] = (),
+    params: ScopeParams4 | None = None,
+    reservations: tuple[Reservation4, ...] = (),
     pool: tuple[str, str] = ("192.0.2.100", "192.0.2.109"),
     **config_kw: object,
-) -> Config:
-    params = params or ScopeParams(valid_lifetime=3600, min_valid_lifetime=600, max_valid_lifetime=7200)
-    local = Subnet(
+) -> Config4:
+    params = params or ScopeParams4(valid_lifetime=3600, min_valid_lifetime=600, max_valid_lifetime=7200)
+    local = Subnet4(
         id=1,
         network=ip_int("192.0.2.0"),
         prefix_len=24,
-        pools=(Pool(ip_int(pool[0]), ip_int(pool[1])),),
+        pools=(Pool4(ip_int(pool[0]), ip_int(pool[1])),),
         option_data=(
             option(3, "routers", struct.pack("!I", SERVER)),
             option(6, "domain-name-servers", struct.pack("!I", SERVER)),
@@ -38,16 +39,16 @@ def make_config(
         params=params,
         path="Dhcp4.subnet4[0]",
     )
-    relayed = Subnet(
+    relayed = Subnet4(
         id=2,
         network=ip_int("198.51.100.0"),
         prefix_len=24,
-        pools=(Pool(ip_int("198.51.100.50"), ip_int("198.51.100.59")),),
+        pools=(Pool4(ip_int("198.51.100.50"), ip_int("198.51.100.59")),),
         option_data=(option(3, "routers", struct.pack("!I", RELAY)),),
         params=params,
         path="Dhcp4.subnet4[1]",
     )
-    return Config(
+    return Config4(
         subnets=(local, relayed),
         option_data=(option(15, "domain-name", b"example.org"),),
         params=params,
@@ -55,7 +56,7 @@ def make_config(
     )
 
 
-def make_engine(config: Config | None = None) -> Engine:
+def make_engine(config: Config4 | None = None) -> Engine:
     return Engine(config or make_config(), MemoryLeaseStore4())
 
 

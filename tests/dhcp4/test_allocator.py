@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from edge.config.loader import load_data
-from edge.config.model import Config, ip_int
+from edge.config.model import ip_int
 from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease import Lease
 from edge.dhcp4.lease_store import MemoryLeaseStore4
+from edge.dhcp4.model import Config4
 from edge.dhcp4.select import SubnetSelector
 from edge.policy.hosts import ConfigHosts, HostManager
 from edge.stats import Statistics
@@ -22,7 +23,7 @@ def mac(n: int) -> bytes:
 
 
 def build(
-    config: Config, store: MemoryLeaseStore4 | None = None
+    config: Config4, store: MemoryLeaseStore4 | None = None
 ) -> tuple[Allocator, MemoryLeaseStore4, HostManager]:
     store = store if store is not None else MemoryLeaseStore4()
     hosts = HostManager([ConfigHosts(config)], config.host_reservation_identifiers)
@@ -31,7 +32,7 @@ def build(
 
 
 def exchange(
-    allocator: Allocator, config: Config, hw: bytes, subnet_id: int = 1, classes: tuple[str, ...] = ("ALL",)
+    allocator: Allocator, config: Config4, hw: bytes, subnet_id: int = 1, classes: tuple[str, ...] = ("ALL",)
 ) -> Exchange:
     client = ClientIdentity(hw)
     subnet = config.subnet_by_id(subnet_id)
@@ -48,7 +49,7 @@ def lease_up(store: MemoryLeaseStore4, allocator: Allocator, address: int, hw: b
     allocator.note_busy(sid, address, NOW + 3600)
 
 
-def sixteen(lookup_first: bool = False) -> Config:
+def sixteen(lookup_first: bool = False) -> Config4:
     reservations = [
         {
             "hw-address": "02:22:00:00:%02x:%02x" % (i >> 8, i & 255),
@@ -74,7 +75,7 @@ def sixteen(lookup_first: bool = False) -> Config:
 
 
 def fill_95(
-    config: Config, learned: bool = True
+    config: Config4, learned: bool = True
 ) -> tuple[Allocator, MemoryLeaseStore4, HostManager, list[int]]:
     """A store 95% full (every 20th address free). `learned`: written before the allocator exists (a
     restart: the allocator reads it); else written behind its back, so that every candidate must be
@@ -167,7 +168,7 @@ def test_a_reserved_address_in_use_is_a_counted_conflict() -> None:
     assert stats.get("v4-reservation-conflicts") == 1 and stats.get("subnet[1].v4-reservation-conflicts") == 1
 
 
-def network_config() -> Config:
+def network_config() -> Config4:
     return load_data(
         {
             "Dhcp4": {

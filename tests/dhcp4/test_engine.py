@@ -6,8 +6,9 @@ import struct
 
 import pytest
 
-from edge.config.model import Reservation, ScopeParams, ip_int
+from edge.config.model import ip_int
 from edge.dhcp4.exchange import BROADCAST, BROADCAST_MAC, Inbound
+from edge.dhcp4.model import Reservation4, ScopeParams4
 from edge.leases.lease import STATE_DECLINED
 from edge.wire import pkt4 as wire
 from tests.dhcp4.helpers import (
@@ -119,7 +120,7 @@ def test_returning_client_gets_same_address_and_renewal_extends():
 # DISCOVERs and gets a lease the server knows about. tests/lab/test_parity.py checks this against Kea.
 @pytest.mark.parametrize("authoritative, expected", [(False, None), (True, wire.DHCPNAK)])
 def test_init_reboot_unknown_client(authoritative, expected):
-    params = ScopeParams(
+    params = ScopeParams4(
         valid_lifetime=3600, min_valid_lifetime=600, max_valid_lifetime=7200, authoritative=authoritative
     )
     engine = make_engine(make_config(params=params))
@@ -149,7 +150,7 @@ def test_init_reboot_known_lease_acks_and_wrong_network_naks():
 def test_init_reboot_for_address_leased_to_another_client(authoritative, expected):
     # The thief is unknown here: silence when not authoritative (another server may know it), NAK when
     # authoritative; never an ACK for another client's address.
-    params = ScopeParams(
+    params = ScopeParams4(
         valid_lifetime=3600, min_valid_lifetime=600, max_valid_lifetime=7200, authoritative=authoritative
     )
     engine = make_engine(make_config(params=params))
@@ -234,7 +235,7 @@ def test_relayed_reply_on_the_raw_path_goes_to_the_frame_s_sender():
 
 
 def test_reservation_by_hw_address_and_reserved_address_not_given_to_others():
-    reserved = Reservation(hw_address=mac(7), ip_address=ip_int("192.0.2.100"), hostname="printer")
+    reserved = Reservation4(hw_address=mac(7), ip_address=ip_int("192.0.2.100"), hostname="printer")
     engine = make_engine(make_config(reservations=(reserved,)))
     other, _ = exchange(engine, mac(1))
     assert u32(other.yiaddr) != ip_int("192.0.2.100")
@@ -252,7 +253,7 @@ def test_lifetime_request_is_clamped_to_bounds():
 
 
 def test_calculated_tee_times():
-    params = ScopeParams(
+    params = ScopeParams4(
         valid_lifetime=4000, min_valid_lifetime=4000, max_valid_lifetime=4000, calculate_tee_times=True
     )
     engine = make_engine(make_config(params=params))

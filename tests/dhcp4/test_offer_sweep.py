@@ -5,9 +5,9 @@ live (a sweep on every DISCOVER past a fixed size made overload cost O(offers) p
 
 from __future__ import annotations
 
-from edge.config.loader import load_data
 from edge.dhcp4 import alloc as alloc_engine
 from edge.dhcp4.alloc import OFFER_HOLD, OFFERS_SWEEP, Allocator, ClientIdentity
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.dhcp4.select import SubnetSelector
 from edge.policy.hosts import ConfigHosts, HostManager

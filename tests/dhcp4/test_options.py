@@ -6,7 +6,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire

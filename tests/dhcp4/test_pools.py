@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.config.model import Pool
+from edge.dhcp4.model import Pool4
 from edge.dhcp4.pools import PoolState, SubnetPools
 
 
@@ -58,7 +58,7 @@ SMALL = [(100, 103), (200, 201), (300, 300)]  # small enough that random runs wr
 
 
 def fresh(pools: list[tuple[int, int]] = POOLS) -> SubnetPools:
-    return SubnetPools([PoolState(Pool(first, last)) for first, last in pools])
+    return SubnetPools([PoolState(Pool4(first, last)) for first, last in pools])
 
 
 def test_a_fresh_server_hands_out_pools_in_order() -> None:
@@ -110,7 +110,7 @@ def test_free_sets_pick_what_keas_iterative_allocator_picks(
 
 
 def test_busy_addresses_come_back_when_their_time_is_due() -> None:
-    state = PoolState(Pool(10, 12))
+    state = PoolState(Pool4(10, 12))
     for address in (10, 11, 12):
         state.mark_used(address, until=100.0)
     state.drain(50.0, lambda a, now: None)
@@ -124,7 +124,7 @@ def test_busy_addresses_come_back_when_their_time_is_due() -> None:
 
 
 def test_network_and_broadcast_addresses_are_excluded() -> None:
-    state = PoolState(Pool(0xC0000200, 0xC00002FF), exclude=(0xC0000200, 0xC00002FF))
+    state = PoolState(Pool4(0xC0000200, 0xC00002FF), exclude=(0xC0000200, 0xC00002FF))
     assert state.find() == 0xC0000201 and state.free_count() == 254
 
 
@@ -155,7 +155,7 @@ def test_after_the_last_pool_the_walk_starts_again_from_the_first() -> None:
 
 
 def test_renewals_do_not_pile_up_busy_entries() -> None:
-    state = PoolState(Pool(10, 12))
+    state = PoolState(Pool4(10, 12))
     for renewal in range(1000):
         state.mark_used(11, until=100.0 + renewal)
     assert len(state.due) == 1

@@ -8,7 +8,8 @@ from __future__ import annotations
 import struct
 from dataclasses import replace
 
-from edge.config.model import ScopeParams, ip_int
+from edge.config.model import ip_int
+from edge.dhcp4.model import ScopeParams4
 from edge.wire import pkt4 as wire
 
 from .helpers import SERVER, client_packet, local_inbound, mac, make_config, make_engine, option, u32
@@ -33,7 +34,7 @@ def test_reconfigure_changes_the_next_reply_options_lifetime_and_fixed_fields() 
 
     config = make_config()
     subnet = config.subnets[0]
-    params = ScopeParams(
+    params = ScopeParams4(
         valid_lifetime=1800,
         min_valid_lifetime=600,
         max_valid_lifetime=7200,

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.config.errors import ConfigError
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.wire import pkt4 as wire

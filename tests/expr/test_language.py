@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.expr.language import EvalError, ExpressionError, PacketView, compile_string, compile_test
+from edge.expr.language import EvalError, ExpressionError, PacketView4, compile_string, compile_test
 from edge.wire import pkt4 as wire
 
 
@@ -26,15 +26,15 @@ def request(**options: bytes) -> wire.Packet:
     return pkt
 
 
-def view(pkt: wire.Packet | None = None, classes: tuple[str, ...] = ("ALL",)) -> PacketView:
-    return PacketView(pkt or request(), "eth1", 0x0A010101, 0xC0000201, 321, {c: None for c in classes})
+def view(pkt: wire.Packet | None = None, classes: tuple[str, ...] = ("ALL",)) -> PacketView4:
+    return PacketView4(pkt or request(), "eth1", 0x0A010101, 0xC0000201, 321, {c: None for c in classes})
 
 
-def true(text: str, v: PacketView | None = None) -> bool:
+def true(text: str, v: PacketView4 | None = None) -> bool:
     return compile_test(text).evaluate(v or view())
 
 
-def value(text: str, v: PacketView | None = None) -> bytes:
+def value(text: str, v: PacketView4 | None = None) -> bytes:
     return compile_string(text).evaluate(v or view())
 
 

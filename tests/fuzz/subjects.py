@@ -6,10 +6,10 @@ When a module moves, this file is the one to update; the targets name only what 
 from __future__ import annotations
 
 from edge.config.errors import ConfigError
-from edge.config.loader import load_data, load_file, load_text
 from edge.control.commands import SHARED_COMMANDS, written_config
 from edge.control.protocol import RequestError, encode_answer, parse_command
 from edge.control.registry import Registry
+from edge.dhcp4.config import load_data, load_file, load_text
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
 from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4

@@ -17,7 +17,7 @@ import threading
 
 import pytest
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease import Lease
 from edge.dhcp4.lease_store import MemfileLeaseStore4
 from edge.netif.datagrams import BROADCAST_IP, RxDatagram

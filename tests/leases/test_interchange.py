@@ -12,7 +12,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease import STATE_DECLINED, STATE_EXPIRED_RECLAIMED, Lease
 from edge.dhcp4.lease_csv import EXPORT_FORMATS, IMPORT_FORMATS, lease_from_kea, lease_to_kea, write_kea_csv
 from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4

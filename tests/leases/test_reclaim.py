@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from edge.config.loader import load_data
 from edge.config.model import ExpiredLeasesProcessing
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease import STATE_DECLINED, STATE_EXPIRED_RECLAIMED, Lease
 from edge.dhcp4.lease_stats import attach_statistics
 from edge.dhcp4.lease_store import MemoryLeaseStore4

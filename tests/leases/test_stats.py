@@ -13,7 +13,7 @@ import threading
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease import STATE_DECLINED, STATE_DEFAULT, STATE_EXPIRED_RECLAIMED, Lease
 from edge.dhcp4.lease_stats import LeaseStatistics, attach_statistics, count_leases, recount_statistics
 from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4

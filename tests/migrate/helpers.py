@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 from typing import Any
 
-from edge.config.loader import load_text
+from edge.dhcp4.config import load_text
 
 
 def kea_binary() -> str | None:

@@ -30,7 +30,7 @@ import pytest
 
 from edge.config.errors import ConfigError
 from edge.config.jsonpos import parse_text
-from edge.config.loader import load_text
+from edge.dhcp4.config import load_text
 from edge.migrate.common import MigrationError
 from edge.migrate.dhcpd import translate_file
 from tests.migrate.helpers import kea_check

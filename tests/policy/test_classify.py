@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from edge.config.loader import load_data
 from edge.config.model import ClientClass
-from edge.expr.language import PacketView
+from edge.dhcp4.config import load_data
+from edge.expr.language import PacketView4
 from edge.policy.classify import Classifier
 from edge.wire import pkt4 as wire
 
@@ -17,8 +17,8 @@ def packet(**options: bytes) -> wire.Packet:
     return pkt
 
 
-def classes_of(classifier: Classifier, pkt: wire.Packet) -> tuple[PacketView, dict[str, None]]:
-    v = PacketView(pkt)
+def classes_of(classifier: Classifier, pkt: wire.Packet) -> tuple[PacketView4, dict[str, None]]:
+    v = PacketView4(pkt)
     return v, classifier.first_pass(v)
 
 

@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from edge.config.loader import load_data, parse_host_documents
-from edge.config.model import Reservation, ip_int
+from edge.config.model import ip_int
+from edge.dhcp4.config import load_data, open_host_backends, parse_host_documents
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.lease_store import MemoryLeaseStore4
+from edge.dhcp4.model import Reservation4
 from edge.policy.hosts import (
     GLOBAL,
     ConfigHosts,
     HostManager,
     HostsDatabaseError,
     TinyDBHosts,
-    open_host_backends,
 )
 from edge.wire import pkt4 as wire
 
@@ -116,7 +116,7 @@ def test_the_engine_serves_a_tinydb_reservation(tmp_path: Path) -> None:
         ({"subnet-id": 9, "hw-address": "11:22:33:44:55:66"}, "subnet 9 is not in the configuration"),
         ({"subnet-id": "one", "hw-address": "11:22:33:44:55:66"}, "expected a subnet id"),
         ({"hw-address": "11:22:33:44:55:66", "bogus": 1}, 'unknown key "bogus"'),
-        ({"hw-address": "11:22:33:44:55:66", "client-classes": ["nope"]}, 'class "nope" is not defined'),
+        ({"hw-address": "11:22:33:44:55:66", "client-classes": [""]}, "a class name cannot be empty"),
     ],
 )
 def test_a_bad_document_is_a_clear_error_naming_it(
@@ -141,5 +141,38 @@ def test_an_unreadable_database_is_a_clear_error(tmp_path: Path, content: str | 
 
 
 def test_reservation_identifiers_for_the_index() -> None:
-    r = Reservation(circuit_id=b"x", subnet_id=3)
+    r = Reservation4(circuit_id=b"x", subnet_id=3)
     assert r.identifiers() == (("circuit-id", b"x"),)
+
+
+def test_a_database_host_may_carry_class_tags_a_guard_names(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Reservation4 classes are host tags (Kea takes undefined ones); one no guard names has no effect and
+    # is logged, one the configuration's guards name is silent.
+    path = tmp_path / "hosts.json"
+    write_hosts(
+        path,
+        {"subnet-id": 1, "hw-address": "11:22:33:44:55:66", "client-classes": ["office"]},
+        {"subnet-id": 1, "hw-address": "11:22:33:44:55:77", "client-classes": ["nope"]},
+    )
+    guarded = config(
+        **{
+            "hosts-database": {"type": "tinydb", "name": str(path)},
+            "subnet4": [
+                {
+                    "id": 1,
+                    "subnet": "192.0.2.0/24",
+                    "pools": [{"pool": "192.0.2.100 - 192.0.2.150", "client-class": "office"}],
+                    "reservations": [{"hw-address": "aa:bb:cc:dd:ee:ff", "client-classes": ["office"]}],
+                }
+            ],
+        }
+    )
+    with caplog.at_level("WARNING", logger="edge.config"):
+        backends = open_host_backends(guarded)
+    tinydb = backends[1]
+    assert tinydb.get(1, "hw-address", bytes.fromhex("112233445566")).client_classes == ("office",)
+    assert tinydb.get(1, "hw-address", bytes.fromhex("112233445577")).client_classes == ("nope",)
+    logged = [r.getMessage() for r in caplog.records if "CONFIG_WARNING" in r.getMessage()]
+    assert len(logged) == 1 and 'class "nope" is not defined and no guard names it' in logged[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.server.dhcp4 import Dhcp4Service as Server
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from edge.config.loader import load_data
+from edge.dhcp4.config import load_data
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.netif.datagrams import RxDatagram
 from edge.server.dhcp4 import Dhcp4Service as Server

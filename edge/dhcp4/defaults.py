@@ -21,14 +21,17 @@ import socket
 from dataclasses import replace
 from typing import Any, NamedTuple
 
-from edge.config.model import Config
+from edge.config.family import FamilyFiles
+from edge.dhcp4.model import Config4
 
 __all__ = [
     "DEFAULT_CONTROL_SOCKET",
     "DEFAULT_LEASE_FILE",
+    "FILES4",
     "PLACEHOLDER_INTERFACE",
     "InterfaceAddress",
     "builtin_default",
+    "builtin_for_check",
     "default_pool",
     "first_interface",
     "host_dns_servers",
@@ -123,19 +126,32 @@ def builtin_default(
 
 def load_builtin_default(
     iface: InterfaceAddress | None = None, dns_servers: list[str] | None = None
-) -> Config:
-    """The built-in default as a Config (source None), for `iface` or else this machine's first one."""
-    from edge.config.loader import load_data
+) -> Config4:
+    """The built-in default as a Config4 (source None), for `iface` or else this machine's first one."""
+    from edge.dhcp4.config import load_data
 
     iface = iface or first_interface() or PLACEHOLDER_INTERFACE
     doc = builtin_default(iface.name, iface.address, iface.prefix_len, dns_servers)
     return replace(load_data(doc, source="<built-in default>"), source=None)
 
 
-def load_config(path: str | None) -> Config:
+def builtin_for_check() -> tuple[Config4, str]:
+    """What `edge-dhcp check` without a file checks: the built-in default for this machine's first
+    interface (or a placeholder when there is none), and how to name it."""
+    iface = first_interface()
+    config = load_builtin_default(iface)
+    if iface is None:
+        iface = PLACEHOLDER_INTERFACE
+        note = " (no usable interface here; shown for a placeholder)"
+    else:
+        note = ""
+    return config, f"built-in default for {iface.name} {iface.address}/{iface.prefix_len}{note}"
+
+
+def load_config(path: str | None) -> Config4:
     """The configuration file at `path`, or without one the built-in default for this machine's first
     interface with an IPv4 address: what `edge-dhcp serve` and the lease tools run on."""
-    from edge.config.loader import load_data, load_file
+    from edge.dhcp4.config import load_data, load_file
 
     if path:
         return load_file(path)
@@ -196,9 +212,10 @@ def first_interface() -> InterfaceAddress | None:
     return None
 
 
-def interface_names() -> set[str]:
-    """Names of the interfaces on this machine (empty when they cannot be listed)."""
-    try:
-        return {name for _, name in socket.if_nameindex()}
-    except OSError:
-        return set()
+def _files() -> FamilyFiles:
+    from edge.dhcp4.config import DIALECT
+
+    return FamilyFiles("DHCPv4", DIALECT, DEFAULT_LEASE_FILE, DEFAULT_CONTROL_SOCKET, load_config)
+
+
+FILES4 = _files()

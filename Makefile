@@ -16,19 +16,24 @@ APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 iputi
                 mtools dosfstools fdisk e2fsprogs xz-utils \
                 mmdebstrap arch-test qemu-user-static binfmt-support gcc-aarch64-linux-gnu \
                 gcc-arm-linux-gnueabihf dpkg-dev lintian file \
-                zstd qemu-system-arm openssh-client
+                zstd qemu-system-arm openssh-client \
+                chromium prometheus
 # mtools ... xz-utils: the board tests (tests/board) assemble, read and flash small images without loop devices.
 # mmdebstrap ... file: `make cross` (sysroots, cross compilers, dpkg-deb, lintian, `file` on each extension)
 # and `make test-arm` (ARM root filesystems run under qemu-user through binfmt_misc).
 # zstd ... openssh-client: `make image` / `make test-image` (the Raspberry Pi image) use the cross tools above
 # (mmdebstrap under qemu-user for the arm64 root filesystem, the cross build of the .deb), plus zstd (the
 # cached root filesystem), qemu-system-aarch64 (the boot test) and ssh (the test logs in with a key).
+# chromium, prometheus: the dashboard's tests (tests/dashboard) drive Debian's Chromium with Playwright (a pip
+# test dependency; no browser is ever downloaded) and start their own Prometheus, with a temporary
+# configuration and storage, inside a lab namespace. The prometheus package enables and starts a host
+# service on install: it is disabled below like the DNS servers.
 # The DNS tests run their own named and kea-dhcp-ddns inside lab namespaces. On a machine running systemd,
 # installing bind9 / kea-dhcp-ddns-server also starts (and enables) the host's own copies, on the host's
 # port 53 and 53001: system-deps stops and disables those it has just installed, so `make test` leaves no
 # DNS server running on the machine (and the tests never use one).
 HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-dhcp-server:isc-dhcp-server \
-                     kea-dhcp6-server:kea-dhcp6-server
+                     kea-dhcp6-server:kea-dhcp6-server prometheus:prometheus
 # isc-dhcp-server and dnsmasq-base are the servers the migration tests switch away from (tests/migrate runs
 # them in lab namespaces). isc-dhcp-server's postinst starts dhcpd through invoke-rc.d; nothing may answer
 # DHCP on the host, so while apt-get installs, a policy-rc.d that denies every start (exit 101, see

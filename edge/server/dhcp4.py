@@ -4,7 +4,11 @@ What only DHCPv4 knows in the server (edge/server/service.py holds the rest): th
 edge/netif (AF_PACKET + BPF, or UDP), the `Inbound` a received datagram becomes (addresses as ints, this
 interface's own addresses cached per interface until the sockets change), the reply handed to the socket
 manager as a `Transmit`, the DNS name handler the engine answers options 81/12 with, and the statistic
-names of a reply that was counted as sent but never left (an ACK whose lease could not be made durable).
+names of a reply that was counted as sent but never left (an ACK whose lease could not be made durable),
+and what a lease change or a NAK means as an event (edge/dashboard/events.py): a lease that starts holding
+an address for a client that did not hold it is an allocation, the same client extending it a renewal,
+lifetime 0 a release, state declined a decline, expired-reclaimed an expiry, a deletion of a lease that
+held an address a delete.
 """
 
 from __future__ import annotations
@@ -19,13 +23,17 @@ from edge.ddns.names import NameHandler
 from edge.ddns.service import attach, queue_path_for
 from edge.dhcp4.engine import Engine, Inbound, Outbound
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
-from edge.leases.stats import recount_statistics
+from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.leases.stats import holds_address, recount_statistics
 from edge.netif.datagrams import Transmit
 from edge.netif.manager import SocketManager
 from edge.policy.hosts import HostBackend, open_host_backends
 from edge.server.service import FamilyService
+from edge.wire.addr import int_to_ip
 
 DHCPACK = 5
+DHCPNAK = 6
+OPT_MESSAGE = 56
 
 
 def _as_int(address: Any) -> int:
@@ -45,6 +53,7 @@ class Dhcp4Service(FamilyService):
     service_name = "dhcp4"
     pkt = "pkt4"
     family_commands = LEASE4_COMMANDS
+    subject_text = int_to_ip
 
     engine: Engine
 
@@ -110,6 +119,37 @@ class Dhcp4Service(FamilyService):
 
     def recount_statistics(self) -> dict[str, dict[str, int]]:
         return recount_statistics(self.config, self.store, self.stats)
+
+    def lease_event(self, old: Lease | None, new: Lease | None) -> None:
+        add = self.events.add
+        if new is None:
+            if old is not None and holds_address(old):
+                add("delete", old.address, old.hwaddr, old.hostname, old.subnet_id)
+            return
+        state = new.state
+        if state == STATE_DEFAULT:
+            if not new.valid_lifetime:
+                if old is not None and holds_address(old):
+                    add("release", new.address, new.hwaddr, new.hostname, new.subnet_id)
+                return
+            renewal = (
+                old is not None
+                and old.state == STATE_DEFAULT
+                and old.valid_lifetime
+                and old.hwaddr == new.hwaddr
+                and old.client_id == new.client_id
+            )
+            add("renew" if renewal else "allocate", new.address, new.hwaddr, new.hostname, new.subnet_id)
+        elif state == STATE_DECLINED:
+            add("decline", new.address, b"", "", new.subnet_id)
+        elif old is not None and old.state != state:
+            add("expire", new.address, new.hwaddr, new.hostname, new.subnet_id)
+
+    def reply_event(self, out: Outbound) -> None:
+        if out.message_type == DHCPNAK:
+            packet = out.packet
+            why = packet.get(OPT_MESSAGE) or b""
+            self.events.add("nak", None, packet.mac, "", 0, why.decode("ascii", "replace"))
 
     def uncount_sent(self, out: Outbound) -> None:
         self.stats.inc("pkt4-sent", -1)  # the engine counted it when it built the reply

@@ -63,6 +63,7 @@ SO_BINDTODEVICE = getattr(socket, "SO_BINDTODEVICE", 25)
 NETLINK_ROUTE = 0
 RTMGRP_LINK = 0x1
 RTMGRP_IPV4_IFADDR = 0x10
+RTMGRP_IPV6_IFADDR = 0x100
 
 _AUXDATA = struct.Struct("=IIIHHHH")  # struct tpacket_auxdata
 _PKTINFO = struct.Struct("=I4s4s")  # struct in_pktinfo: ipi_ifindex, ipi_spec_dst, ipi_addr
@@ -319,12 +320,16 @@ class UdpSocket:
 
 
 class LinkWatcher:
-    """NETLINK_ROUTE listener for link and IPv4 address changes; `recv()` drains it and sets `changed`."""
+    """NETLINK_ROUTE listener for link and address changes; `recv()` drains it and sets `changed`.
 
-    def __init__(self) -> None:
+    `groups`: the multicast groups to join, link and IPv4 address changes by default; the DHCPv6 socket
+    manager asks for link and IPv6 address changes (manager6.py).
+    """
+
+    def __init__(self, groups: int = RTMGRP_LINK | RTMGRP_IPV4_IFADDR) -> None:
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
         try:
-            sock.bind((0, RTMGRP_LINK | RTMGRP_IPV4_IFADDR))
+            sock.bind((0, groups))
             sock.setblocking(False)
         except BaseException:
             sock.close()

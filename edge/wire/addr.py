@@ -1,9 +1,17 @@
-"""IPv4 address text, bytes and 32-bit integers: the one set of conversions every room of the tree uses.
+"""Address text, bytes and integers: the one set of conversions every room of the tree uses.
 
 Rules this module keeps:
-- Strict dotted-quad text only (no leading zeros, no shorthand); ValueError names the bad value.
+- IPv4: strict dotted-quad text only (no leading zeros, no shorthand); ValueError names the bad value.
+- IPv6: RFC 4291 s2.2 text in (any case, "::", a trailing dotted quad), RFC 5952 canonical text out;
+  16 bytes on the wire; no zone ("%eth0") here, that belongs to the socket layer.
 - MicroPython subset: no annotations, f-strings, dataclasses, enum, ipaddress.
 """
+
+from edge.wire.types import ipv6_bytes_to_text, ipv6_text_to_bytes
+
+# RFC 8415 s7.1
+ALL_DHCP_RELAY_AGENTS_AND_SERVERS = "ff02::1:2"
+ALL_DHCP_SERVERS = "ff05::1:3"
 
 
 def ip_to_bytes(text):
@@ -47,3 +55,50 @@ def int_to_ip(n):
         if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n > 0xFFFFFFFF:
             raise ValueError("%r is not a 32-bit address" % (n,))
     return "%d.%d.%d.%d" % (n >> 24, n >> 16 & 255, n >> 8 & 255, n & 255)
+
+
+# ---------------------------------------------------------------- IPv6
+
+
+def ip6_to_bytes(text):
+    """ "2001:db8::1" -> 16 bytes; ValueError when not an IPv6 address."""
+    if not isinstance(text, str):
+        raise ValueError("IPv6 address must be text, not %r" % (text,))
+    b = ipv6_text_to_bytes(text)
+    if b is None:
+        raise ValueError("%r is not an IPv6 address" % text)
+    return b
+
+
+def bytes_to_ip6(b):
+    """16 bytes -> RFC 5952 text ("2001:db8::1"); ValueError for any other length."""
+    if not isinstance(b, (bytes, bytearray)) or len(b) != 16:
+        raise ValueError("an IPv6 address is 16 bytes, not %r" % (b,))
+    return ipv6_bytes_to_text(b)
+
+
+def ip6_to_int(text):
+    """ "::1" -> 1: the 128-bit integer of an IPv6 address."""
+    return int.from_bytes(ip6_to_bytes(text), "big")
+
+
+def int_to_ip6(n):
+    """1 -> "::1"."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n >> 128:
+        raise ValueError("%r is not a 128-bit address" % (n,))
+    return ipv6_bytes_to_text(n.to_bytes(16, "big"))
+
+
+def is_link_local6(b):
+    """fe80::/10 (RFC 4291 s2.5.6), for 16 address bytes."""
+    return len(b) == 16 and b[0] == 0xFE and b[1] & 0xC0 == 0x80
+
+
+def is_multicast6(b):
+    """ff00::/8, for 16 address bytes."""
+    return len(b) == 16 and b[0] == 0xFF
+
+
+def is_unspecified6(b):
+    """::, for 16 address bytes."""
+    return len(b) == 16 and b == bytes(16)

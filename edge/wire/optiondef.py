@@ -22,14 +22,24 @@ then
   - "whole text" types (classless-route, vivso) take the unsplit string;
   - an empty-type option takes no text, except that one which encapsulates a
     space (43, 82) also accepts its raw sub-options as hex, so that
-    wire_to_text output always parses back.
+    wire_to_text output always parses back;
+  - an option that carries sub-options after fields of its own (DHCPv6's
+    IA_NA, IAADDR, vendor-opts, s46-rule...: see ``OptionDef.carries``) takes
+    its fields and then, optionally, one more field: the raw sub-options as
+    hex.  Kea's data (the fields alone) means "no sub-options here"; the
+    sub-options of a configuration come from their own space.
 wire_to_text escapes commas in the fields it writes, so its output parses
 back.  Kea's csv rules cannot say everything: blanks at either end of a text
 field are lost, and a field that ends in a backslash escapes the comma after
 it; such values need csv_format=False (hex).
 With csv_format=False the data is hex for any option (hex_to_bytes).  On the
 wire, arrays and records are the items back to back; fixed-size items must
-fill the payload exactly.
+fill the payload exactly, except in an option that ``carries`` sub-options,
+where whatever follows the fields is its sub-options.
+
+The type table is the family's: DHCPv4 definitions use types.TYPES, DHCPv6
+ones types.TYPES6 (whose tuple has a 16-bit length); make_def and OptionDef
+take it as ``types``.
 """
 
 from edge.wire.errors import DecodeError, OptionTextError
@@ -52,9 +62,30 @@ __all__ = [
 
 
 class OptionDef:
-    """One option's format.  Plain attributes; treat as immutable once made."""
+    """One option's format.  Plain attributes; treat as immutable once made.
 
-    def __init__(self, code, name, type, array=False, record_types=(), space="", encapsulate=""):
+    ``encapsulate`` is Kea's field: the space whose options a configuration
+    folds into this one.  ``sub_space`` names where sub-options that follow
+    this option's fields on the wire come from when Kea's table gives no
+    ``encapsulate`` but its option class parses them (DHCPv6 IA_NA, IAADDR,
+    IA_PD, IAPREFIX, IA_TA in "dhcp6"; vendor-opts in "vendor-<enterprise>").
+    ``carries`` is true when the payload is fields then sub-options: some
+    space is named, the type is not empty, not an array, and its last field
+    does not take the rest of the payload.
+    """
+
+    def __init__(
+        self,
+        code,
+        name,
+        type,
+        array=False,
+        record_types=(),
+        space="",
+        encapsulate="",
+        types=None,
+        sub_space="",
+    ):
         self.code = code
         self.name = name
         self.type = type
@@ -62,15 +93,28 @@ class OptionDef:
         self.record_types = tuple(record_types)
         self.space = space
         self.encapsulate = encapsulate or ""
+        self.sub_space = sub_space or ""
+        self.types = types or TYPES
+        table = self.types
         if type == "record":
-            self._codecs = tuple([TYPES[t] for t in self.record_types])
+            self._codecs = tuple([table[t] for t in self.record_types])
             self._codec = None
+            last = self._codecs[-1] if self._codecs else None
         else:
             self._codecs = ()
-            self._codec = TYPES[type]
+            self._codec = table[type]
+            last = self._codec
+        self.carries = bool(
+            (self.encapsulate or self.sub_space)
+            and type != "empty"
+            and not self.array
+            and last is not None
+            and not last.rest
+            and not last.whole_text
+        )
 
     def __repr__(self):
-        return "OptionDef(%d, %r, %r, array=%r, record_types=%r, space=%r, encapsulate=%r)" % (
+        return "OptionDef(%d, %r, %r, array=%r, record_types=%r, space=%r, encapsulate=%r, sub_space=%r)" % (
             self.code,
             self.name,
             self.type,
@@ -78,6 +122,7 @@ class OptionDef:
             self.record_types,
             self.space,
             self.encapsulate,
+            self.sub_space,
         )
 
     def __eq__(self, other):
@@ -90,7 +135,17 @@ class OptionDef:
         return hash(self._key())
 
     def _key(self):
-        return (self.code, self.name, self.type, self.array, self.record_types, self.space, self.encapsulate)
+        return (
+            self.code,
+            self.name,
+            self.type,
+            self.array,
+            self.record_types,
+            self.space,
+            self.encapsulate,
+            self.sub_space,
+            self.types is TYPES,
+        )
 
 
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."
@@ -102,14 +157,27 @@ def _split_types(record_types):
     return tuple(record_types or ())
 
 
-def make_def(code, name, space, type="binary", array=False, record_types=(), encapsulate="", max_code=255):
+def make_def(
+    code,
+    name,
+    space,
+    type="binary",
+    array=False,
+    record_types=(),
+    encapsulate="",
+    max_code=255,
+    types=None,
+    sub_space="",
+):
     """Validate one option definition (Kea ``option-def`` fields) and build it.
 
     ``record_types`` is a tuple of type names or Kea's comma-separated string.
     The family decides ``max_code`` (255 for DHCPv4 spaces, 65535 for DHCPv6
-    ones) and checks its own reserved codes (options4.make_def).  Raises
+    ones), its type table ``types`` (types.TYPES or types.TYPES6) and checks
+    its own reserved codes (options4.make_def, options6.make_def).  Raises
     ValueError naming the problem.
     """
+    table = types or TYPES
     if not isinstance(code, int) or isinstance(code, bool) or code < 0 or code > max_code:
         raise ValueError("option code %r is not in 0..%d" % (code, max_code))
     if not isinstance(name, str) or name == "":
@@ -126,7 +194,7 @@ def make_def(code, name, space, type="binary", array=False, record_types=(), enc
         if not rtypes:
             raise ValueError("option %r is a record but has no record-types" % name)
         for i, t in enumerate(rtypes):
-            codec = TYPES.get(t)
+            codec = table.get(t)
             if codec is None or t in ("empty",) or codec.whole_text:
                 raise ValueError("record field type %r of option %r is not allowed" % (t, name))
             last = i == len(rtypes) - 1
@@ -135,14 +203,14 @@ def make_def(code, name, space, type="binary", array=False, record_types=(), enc
             if last and array and not codec.arrayable:
                 raise ValueError("the last record field of array option %r cannot be %s" % (name, t))
     else:
-        codec = TYPES.get(type)
+        codec = table.get(type)
         if codec is None:
             raise ValueError("unknown option type %r for option %r" % (type, name))
         if rtypes:
             raise ValueError("record-types given for option %r whose type is %s, not record" % (name, type))
         if array and not codec.arrayable:
             raise ValueError("option %r: an array of %s is not allowed" % (name, type))
-    return OptionDef(code, name, type, array, rtypes, space, encapsulate)
+    return OptionDef(code, name, type, array, rtypes, space, encapsulate, table, sub_space)
 
 
 class OptionRegistry:
@@ -286,16 +354,34 @@ def text_to_wire(defn, text, csv_format=True):
             "option %s (%d) is empty and takes no data, got %r" % (defn.name, defn.code, text)
         )
     fields = split_csv(text)
+    subs = b""
+    if defn.carries:
+        n = len(defn._codecs) if defn.type == "record" else 1
+        if len(fields) == n + 1:
+            try:
+                subs = hex_to_bytes(fields[n])
+            except OptionTextError as e:
+                raise OptionTextError(
+                    "option %s (%d): the field after its %d value%s must be its raw sub-options as hex (%s)"
+                    % (defn.name, defn.code, n, "s" if n > 1 else "", e.message)
+                ) from None
+            fields = fields[:n]
     if defn.type == "record":
-        return _record_from_fields(defn, fields)
+        return _record_from_fields(defn, fields) + subs
     if defn.array:
         return b"".join([_item_from_text(codec, f, defn) for f in fields])
     if len(fields) > 1:
         raise OptionTextError(
-            "option %s (%d) takes one %s value, got %d (escape a comma in text as \\\\,)"
-            % (defn.name, defn.code, defn.type, len(fields))
+            "option %s (%d) takes one %s value%s, got %d (escape a comma in text as \\\\,)"
+            % (
+                defn.name,
+                defn.code,
+                defn.type,
+                " and optionally its sub-options as hex" if defn.carries else "",
+                len(fields),
+            )
         )
-    return _item_from_text(codec, fields[0] if fields else "", defn)
+    return _item_from_text(codec, fields[0] if fields else "", defn) + subs
 
 
 def _record_from_fields(defn, fields):
@@ -330,10 +416,9 @@ def _record_from_fields(defn, fields):
     return b"".join(out)
 
 
-def wire_to_value(defn, payload):
-    """Payload bytes -> value: item, list of items (array) or list of fields (record)."""
+def _read_fields(defn, payload, end):
+    """The value of defn's fields read from payload[0:...] -> (value, position after them)."""
     codec = defn._codec
-    end = len(payload)
     if defn.type == "record":
         codecs = defn._codecs
         values = []
@@ -353,6 +438,23 @@ def wire_to_value(defn, payload):
         else:
             v, pos = last.read(payload, pos, end)
             values.append(v)
+        return values, pos
+    return codec.read(payload, 0, end)
+
+
+def wire_to_value(defn, payload):
+    """Payload bytes -> value: item, list of items (array) or list of fields (record).
+
+    For an option that ``carries`` sub-options the value is [fields value,
+    sub-option bytes] (b"" when there are none).
+    """
+    codec = defn._codec
+    end = len(payload)
+    if defn.carries:
+        value, pos = _read_fields(defn, payload, end)
+        return [value, bytes(payload[pos:end])]
+    if defn.type == "record":
+        values, pos = _read_fields(defn, payload, end)
         if pos != end:
             raise DecodeError("bad-option-data", "option %s: %d trailing bytes" % (defn.name, end - pos))
         return values
@@ -370,8 +472,7 @@ def wire_to_value(defn, payload):
     return codec.from_wire(payload)
 
 
-def value_to_wire(defn, value):
-    """The inverse of wire_to_value (OptionTextError for a value that does not fit)."""
+def _fields_to_wire(defn, value):
     codec = defn._codec
     if defn.type == "record":
         codecs = defn._codecs
@@ -384,16 +485,21 @@ def value_to_wire(defn, value):
         else:
             out.append(codecs[-1].to_wire(value[len(codecs) - 1]))
         return b"".join(out)
-    if defn.type == "empty":
-        return bytes(value) if (defn.encapsulate and value) else b""
     if defn.array:
         return b"".join([codec.to_wire(v) for v in value])
     return codec.to_wire(value)
 
 
-def wire_to_text(defn, payload):
-    """Option payload -> Kea csv-format text (DecodeError when the payload is malformed)."""
-    value = wire_to_value(defn, payload)
+def value_to_wire(defn, value):
+    """The inverse of wire_to_value (OptionTextError for a value that does not fit)."""
+    if defn.carries:
+        return _fields_to_wire(defn, value[0]) + bytes(value[1])
+    if defn.type == "empty":
+        return bytes(value) if (defn.encapsulate and value) else b""
+    return _fields_to_wire(defn, value)
+
+
+def _fields_to_text(defn, value):
     codec = defn._codec
     if defn.type == "record":
         codecs = defn._codecs
@@ -406,10 +512,19 @@ def wire_to_text(defn, payload):
         else:
             parts.append(escape_csv(codecs[-1].to_text(value[-1])))
         return ", ".join(parts)
-    if defn.type == "empty":
-        return bytes_to_hex(value) if value else ""
     if codec.whole_text:
         return codec.to_text(value)
     if defn.array:
         return ", ".join([escape_csv(codec.to_text(v)) for v in value])
     return escape_csv(codec.to_text(value))
+
+
+def wire_to_text(defn, payload):
+    """Option payload -> Kea csv-format text (DecodeError when the payload is malformed)."""
+    value = wire_to_value(defn, payload)
+    if defn.carries:
+        text = _fields_to_text(defn, value[0])
+        return text + ", " + bytes_to_hex(value[1]) if value[1] else text
+    if defn.type == "empty":
+        return bytes_to_hex(value) if value else ""
+    return _fields_to_text(defn, value)

@@ -19,6 +19,8 @@ Rules this module keeps:
   ``whole_text`` (classless-route, vivso) take the whole, unsplit data string.
 - MicroPython subset: no annotations, f-strings, ipaddress, enum or dataclasses.
 
+DHCPv6 uses TYPES6: the same codecs but a tuple with a 16-bit length.
+
 Values: binary -> bytes; boolean -> bool; empty -> None; fqdn -> str (dotted,
 no trailing dot, "." for the root); ipv4-address / ipv6-address -> str in
 canonical form; ipv6-prefix -> (str, int); psid -> (psid, length); string and
@@ -363,31 +365,44 @@ class String(DataType):
 
 
 class Tuple(DataType):
-    """An 8-bit length then that many octets of text (DHCPv4 tuple)."""
+    """A length field then that many octets of text: 8-bit length in DHCPv4, 16-bit in DHCPv6.
+
+    Kea's "tuple" is one type whose length width follows the universe (RFC
+    3925 vendor class data in v4, RFC 8415 s21.16 opaque data in v6); the
+    DHCPv4 table is TYPES, the DHCPv6 one TYPES6 (the same but this width).
+    """
 
     name = "tuple"
 
+    def __init__(self, width=1):
+        self.width = width
+        self.limit = 0xFF if width == 1 else 0xFFFF
+
     def read(self, buf, pos, end):
-        if pos >= end:
-            raise _bad("tuple needs a length octet")
-        n = buf[pos]
-        if pos + 1 + n > end:
+        w = self.width
+        if end - pos < w:
+            raise _bad("tuple needs a %d-octet length" % w)
+        n = buf[pos] if w == 1 else (buf[pos] << 8) | buf[pos + 1]
+        if pos + w + n > end:
             raise _bad("tuple of %d octets runs past the option" % n)
-        raw = bytes(buf[pos + 1 : pos + 1 + n])
+        raw = bytes(buf[pos + w : pos + w + n])
         try:
-            return raw.decode("utf-8"), pos + 1 + n
+            return raw.decode("utf-8"), pos + w + n
         except UnicodeError:
             raise _bad("tuple is not valid UTF-8") from None
 
     def to_wire(self, value):
         raw = _utf8(value)
-        if len(raw) > 255:
-            raise OptionTextError("tuple text longer than 255 octets")
-        return bytes((len(raw),)) + raw
+        n = len(raw)
+        if n > self.limit:
+            raise OptionTextError("tuple text longer than %d octets" % self.limit)
+        if self.width == 1:
+            return bytes((n,)) + raw
+        return bytes((n >> 8, n & 0xFF)) + raw
 
     def from_text(self, text):
-        if len(_utf8(text)) > 255:
-            raise OptionTextError("tuple text longer than 255 octets")
+        if len(_utf8(text)) > self.limit:
+            raise OptionTextError("tuple text longer than %d octets" % self.limit)
         return text
 
     def to_text(self, value):
@@ -848,7 +863,14 @@ for _t in (
 # "record" is a type name too, but its codec is built per definition (options.py).
 TYPE_NAMES = tuple(sorted(list(TYPES.keys()) + ["record"]))
 
+# DHCPv6's table: the same codecs, except that a tuple's length is 16 bits (RFC 8415 s21.16,
+# Kea's OpaqueDataTuple in the V6 universe).  options6 builds its definitions from it.
+TYPES6 = {}
+for _name in TYPES:
+    TYPES6[_name] = TYPES[_name]
+TYPES6["tuple"] = Tuple(2)
 
-def get_type(name):
-    """The codec for a Kea type name; None when unknown (and for "record")."""
-    return TYPES.get(name)
+
+def get_type(name, types=None):
+    """The codec for a Kea type name (in ``types``, TYPES by default); None when unknown or "record"."""
+    return (types or TYPES).get(name)

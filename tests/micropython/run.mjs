@@ -3,9 +3,11 @@
 // What it does: loads @micropython/micropython-webassembly-pyscript, writes
 // edge/wire/*.py into the wasm file system as the package edge.wire under /lib
 // (with a minimal edge/__init__.py of its own: the repo's one is CPython-only
-// friendly), writes tests/wire/vectors.py as /lib/vectors.py, runs
-// vectors.run() and prints one line per failure and then exactly
+// friendly), writes tests/wire/vectors.py (DHCPv4) and tests/wire/vectors6.py
+// (DHCPv6) into /lib, runs each module's run() and prints one line per
+// failure, one count line per module, and then exactly
 //   micropython: N passed, M failed
+// (N and M summed over both modules).
 // Exit status: 0 only when at least one vector ran and none failed.
 //
 // Run from the repository root: node tests/micropython/run.mjs
@@ -37,19 +39,27 @@ for (const name of readdirSync(wireDir).sort()) {
     mp.FS.writeFile("/lib/edge/wire/" + name, readFileSync(join(wireDir, name), "utf8"));
   }
 }
-mp.FS.writeFile("/lib/vectors.py", readFileSync(join(repo, "tests", "wire", "vectors.py"), "utf8"));
+const modules = ["vectors", "vectors6"];
+for (const m of modules) {
+  mp.FS.writeFile("/lib/" + m + ".py", readFileSync(join(repo, "tests", "wire", m + ".py"), "utf8"));
+}
 
 let result = null;
 try {
   mp.runPython(`
 import sys
 sys.path.append("/lib")
-import vectors
 def _report(name, ok, message):
     if not ok:
         print("FAIL " + name + ": " + message)
-_p, _f, _msgs = vectors.run(_report)
-print("@@RESULT %d %d" % (_p, _f))
+_tp = _tf = 0
+for _name in ${JSON.stringify(modules)}:
+    _mod = __import__(_name)
+    _p, _f, _msgs = _mod.run(_report)
+    print("micropython: %s %d passed, %d failed" % (_name, _p, _f))
+    _tp += _p
+    _tf += _f
+print("@@RESULT %d %d" % (_tp, _tf))
 `);
 } catch (e) {
   // Only the Python message: the wasm glue's stack trace is minified source.

@@ -64,7 +64,9 @@ class DashboardLab:
         return json.loads(body)
 
 
-def start_dashboard_lab(lab: Lab, valid_lifetime: int = 600, **extra: Any) -> DashboardLab:
+def start_dashboard_lab(
+    lab: Lab, valid_lifetime: int = 600, extra_dhcp4: dict[str, Any] | None = None
+) -> DashboardLab:
     site = lab.build()
     address = str(site.server.ip)
     control = [
@@ -86,7 +88,7 @@ def start_dashboard_lab(lab: Lab, valid_lifetime: int = 600, **extra: Any) -> Da
         interfaces=[site.server.ifname],
         subnets=[subnet(1, str(site.server_subnet), POOL, routers=address)],
         valid_lifetime=valid_lifetime,
-        extra={"control-sockets": control, **extra},
+        extra={"control-sockets": control, **(extra_dhcp4 or {})},
     )
     control[0]["socket-name"] = str(server.dir / "control.sock")
     server.control_socket = str(server.dir / "control.sock")

@@ -41,7 +41,7 @@ HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-d
 # service is then disabled like the DNS ones above. (dnsmasq-base ships no service.)
 MICROPYTHON_NPM := @micropython/micropython-webassembly-pyscript@1.27.0
 
-.PHONY: install system-deps test test-unit test-lab test-micropython lint demo bench check clean \
+.PHONY: install system-deps test test-unit test-lab test-micropython lint demo demo-dashboard bench check clean \
         image test-image test-image-raspi3b cross test-arm
 
 install: $(VENV)/.installed
@@ -110,6 +110,11 @@ check: install
 
 demo: system-deps install
 	$(BIN)/python -m tests.lab.demo
+
+# The demo's lab with two clients, and the dashboard opened to this machine: prints the URL
+# (http://127.0.0.1:8000/, or the next free port) and keeps the lab up until Enter.
+demo-dashboard: system-deps install
+	$(BIN)/python -m tests.lab.demo_dashboard
 
 # Figures and ratios, never pass/fail, and not part of `make test` (timing is never asserted in tests). The
 # side-by-side runs (edge/bench/perf.py: Kea 2.2 and edge-dhcp under perfdhcp in a lab, idle CPU, start-up,

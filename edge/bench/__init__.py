@@ -25,7 +25,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Modules that define benchmarks; each registers its own on import. Add yours here.
-MODULES: tuple[str, ...] = ("edge.bench.leases", "edge.bench.alloc", "edge.bench.perf", "edge.bench.engine")
+MODULES: tuple[str, ...] = (
+    "edge.bench.leases",
+    "edge.bench.alloc",
+    "edge.bench.perf",
+    "edge.bench.engine",
+    "edge.bench.dashboard",
+)
 
 
 @dataclass

@@ -314,3 +314,33 @@ def _exposition(metric: object) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(One())  # type: ignore[arg-type]
     return generate_latest(registry)
+
+
+def test_the_grafana_dashboard_uses_only_names_the_server_exports() -> None:
+    import json
+    import re
+
+    from edge.dashboard.families import FAMILIES
+
+    known = {
+        "edge_dhcp_info",
+        "edge_dhcp_uptime_seconds",
+        "edge_dhcp_config_age_seconds",
+        "edge_dhcp_sockets_ready",
+    }
+    known |= {
+        "edge_dhcp_lease_store_write_errors_total",
+        "edge_dhcp_lease_store_compactions_total",
+        "edge_dhcp_lease_store_compaction_failures_total",
+        "edge_dhcp_packets_processing_failed_total",
+        "edge_dhcp_lease_store_last_compaction_timestamp_seconds",
+    }
+    for view in FAMILIES.values():
+        rows = (*view.received, *view.sent, *view.globals, *view.per_subnet, *(m for _, m in view.per_pool))
+        known |= {row.name for row in rows}
+    text = (Path(__file__).resolve().parents[2] / "examples" / "grafana" / "edge-dhcp.json").read_text()
+    document = json.loads(text)
+    expressions = [t["expr"] for p in document["panels"] for t in p.get("targets", [])]
+    used = {name for e in expressions for name in re.findall(r"\b(?:kea_dhcp[46]|edge_dhcp)_[a-z0-9_]+", e)}
+    assert len(expressions) >= 15 and used
+    assert used <= known, used - known

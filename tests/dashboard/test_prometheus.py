@@ -12,6 +12,7 @@ import json
 import shutil
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from tests.lab.netns import Lab
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
+GRAFANA = Path(__file__).resolve().parents[2] / "examples" / "grafana" / "edge-dhcp.json"
 QUERY_PORT = 9090
 
 
@@ -84,3 +86,32 @@ def test_prometheus_reads_the_assigned_addresses_the_control_channel_reports(lab
     discovers = _query(lab, client_ns, 'kea_dhcp4_packets_received_total{operation="discover"}')
     assert discovers and float(discovers[0]["value"][1]) >= 1
     assert str(lease.address).startswith("192.0.2.1")
+
+    # Every query of the Grafana dashboard in examples/ answers with data (the DHCPv6 row's only parse:
+    # this server has no DHCPv6 family).
+    for title, expression, v6 in grafana_queries():
+        if v6:
+            _query(lab, client_ns, expression)  # a PromQL error would fail the "success" check
+            continue
+        lab.wait_for(
+            lambda e=expression: _query(lab, client_ns, e),
+            timeout=30,
+            interval=0.5,
+            what=f"data for the Grafana panel {title!r}: {expression}",
+        )
+
+
+def grafana_queries() -> list[tuple[str, str, bool]]:
+    """(panel title, PromQL with the dashboard's variables filled in, in the DHCPv6 row?) of each target."""
+    document = json.loads(GRAFANA.read_text())
+    out = []
+    v6 = False
+    for panel in document["panels"]:
+        if panel["type"] == "row":
+            v6 = "DHCPv6" in panel["title"]
+            continue
+        for target in panel["targets"]:
+            expression = target["expr"].replace("$__rate_interval", "5s")
+            expression = expression.replace('"$instance"', '".*"').replace('"$subnet_id"', '".*"')
+            out.append((panel["title"], expression, v6))
+    return out

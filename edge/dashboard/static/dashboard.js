@@ -25,6 +25,7 @@ const state = {
   timers: [],
   lastLeaseReload: 0,
   leaseReload: null,
+  leaseView: "", // which list the table shows: a new lease in the same list is highlighted
 };
 
 // ------------------------------------------------------------------------------------------- helpers
@@ -243,7 +244,8 @@ function tickExpiries() {
 }
 
 async function loadLeases() {
-  const previous = new Set(state.leases.map((l) => l.address));
+  const view = state.search ? `q:${state.search}` : `${state.family}:${state.starts[state.starts.length - 1]}`;
+  const previous = new Set(view === state.leaseView ? state.leases.map((l) => l.address) : []);
   let data;
   try {
     if (state.search) {
@@ -260,7 +262,8 @@ async function loadLeases() {
   state.leases = data.leases;
   state.next = data.next;
   state.lastLeaseReload = Date.now();
-  const fresh = new Set(previous.size ? data.leases.map((l) => l.address).filter((a) => !previous.has(a)) : []);
+  const fresh = new Set(view === state.leaseView ? data.leases.map((l) => l.address).filter((a) => !previous.has(a)) : []);
+  state.leaseView = view;
   renderLeases(fresh);
   const page = state.starts.length;
   $("#page").textContent = state.search ? `${data.leases.length} found` : `page ${page}`;

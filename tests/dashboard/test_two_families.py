@@ -127,6 +127,15 @@ class Dhcp6Table:
             "reload": 90,
             "multi-threading-enabled": False,
             "sockets": {"status": "ready"},
+            "high-availability": [  # Kea 2.4's shape
+                {
+                    "ha-mode": "hot-standby",
+                    "ha-servers": {
+                        "local": {"role": "primary", "state": "hot-standby"},
+                        "remote": {"role": "standby", "last-state": "hot-standby"},
+                    },
+                }
+            ],
         }
 
     def statistics(self) -> dict[str, Any]:
@@ -251,8 +260,18 @@ def test_the_page_draws_both_families_in_chromium(both: Any) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
+            markup = '<img src=x onerror="document.title=1">'
+            added = server.command(
+                "lease4-add",
+                {"ip-address": "192.0.2.12", "hw-address": "02:00:00:00:04:02", "hostname": markup},
+            )
+            assert added["result"] == 0
             page.goto(server.url)
             page.wait_for_selector("body[data-ready='1']", timeout=20_000)
+            # A hostname is text, never markup: shown as written, nothing made of it.
+            cell = page.locator('#leases tbody tr[data-address="192.0.2.12"] td.hostname')
+            assert cell.inner_text() == markup and page.locator("#leases img, #events img").count() == 0
+            assert page.title() == "edge-dhcp"
             assert page.locator('#status [data-family="dhcp6"] h2').inner_text().startswith("DHCPv6")
             v6 = page.locator('#pools [data-family="dhcp6"] .subnet[data-subnet="60"]')
             assert "2001:db8:1::/64" in v6.inner_text()
@@ -263,6 +282,8 @@ def test_the_page_draws_both_families_in_chromium(both: Any) -> None:
             row.wait_for(timeout=20_000)
             assert "prefix" in row.inner_text()
             expect(page.locator('#events li[data-family="dhcp6"]')).to_have_count(2, timeout=20_000)
+            assert "HA" in page.locator('#status [data-family="dhcp6"]').inner_text()
+            assert "hot-standby" in page.locator('#status [data-family="dhcp6"]').inner_text()
             page.screenshot(path=str(artifact("two-families.png")), full_page=True)
             row.locator("button.release").click()
             page.click("#confirm-ok")

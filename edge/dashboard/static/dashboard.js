@@ -100,6 +100,18 @@ function familyHealth(family) {
   return ["ok", "serving"];
 }
 
+// Kea 2.4+'s status-get "high-availability" (a list of relationships with ha-servers.local/remote) or
+// ha-heartbeat's arguments ({"state": ...}).
+function haText(ha) {
+  return (Array.isArray(ha) ? ha : [ha]).map((item) => {
+    const servers = item["ha-servers"] || {};
+    const local = servers.local || {}, remote = servers.remote || {};
+    const state = local.state || item.state;
+    const partner = remote["last-state"] ? `partner ${remote["last-state"]}` : "";
+    return [state, item["ha-mode"], partner].filter(Boolean).join(" · ") || item.text || JSON.stringify(item);
+  }).join("; ");
+}
+
 function renderStatus(summary) {
   const rank = { ok: 0, warn: 1, bad: 2 };
   let worst = ["ok", "serving"];
@@ -120,10 +132,7 @@ function renderStatus(summary) {
       ]],
       ["Packets", `${number(packets.received)} in · ${number(packets.sent)} out · ${number(packets["drop-received"])} dropped`],
     ];
-    if (family.ha) {
-      const ha = family.ha;
-      facts.push(["HA", ha.state || ha["local"]?.state || ha.text || JSON.stringify(ha)]);
-    }
+    if (family.ha) facts.push(["HA", haText(family.ha)]);
     return el("section", { class: "card", "data-family": family.service },
       el("h2", {}, family.label, " ", el("span", { class: "tag", text: `pid ${status.pid ?? "?"}` })),
       el("dl", { class: "facts" }, facts.map(([name, value]) => [el("dt", { text: name }), el("dd", {}, value)])));

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from edge.control.protocol import SUCCESS, answer
 from edge.control.registry import Arg, Command, integer
 
-__all__ = ["EVENT_COMMANDS", "EVENT_KINDS", "RING_SIZE", "EventRing"]
+__all__ = ["EVENT_COMMANDS", "EVENT_KINDS", "RING_SIZE", "EventRing", "change_kind"]
 
 RING_SIZE = 512
 # What an event says happened (the page shows these words).
@@ -99,6 +99,34 @@ class EventRing:
                 item["text"] = text
             out.append(item)
         return out, missed
+
+
+STATE_DEFAULT, STATE_DECLINED = 0, 1  # Kea's lease states, the same in both families (2: expired-reclaimed)
+
+
+def change_kind(
+    old: Any, new: Any, holds: Callable[[Any], bool], same_holder: Callable[[Any, Any], bool]
+) -> str | None:
+    """What a change off the store's feed means (None: nothing worth an event), for either family: it
+    tells what holding an address means (`holds`) and who the holder is (`same_holder`).
+
+    A lease that starts holding an address for a client that did not hold it is an allocation, the same
+    client extending it a renewal; lifetime 0 is a release, state declined a decline, a move to another
+    state (expired-reclaimed) an expiry; deleting a lease that held an address is a delete."""
+    if new is None:
+        return "delete" if old is not None and holds(old) else None
+    state = new.state
+    if state == STATE_DEFAULT:
+        if not new.valid_lifetime:
+            return "release" if old is not None and holds(old) else None
+        if old is not None and old.state == STATE_DEFAULT and old.valid_lifetime and same_holder(old, new):
+            return "renew"
+        return "allocate"
+    if state == STATE_DECLINED:
+        return "decline"
+    if old is not None and old.state != state:
+        return "expire"
+    return None
 
 
 class HasEvents(Protocol):

@@ -5,10 +5,8 @@ edge/netif (AF_PACKET + BPF, or UDP), the `Inbound` a received datagram becomes 
 interface's own addresses cached per interface until the sockets change), the reply handed to the socket
 manager as a `Transmit`, the DNS name handler the engine answers options 81/12 with, and the statistic
 names of a reply that was counted as sent but never left (an ACK whose lease could not be made durable),
-and what a lease change or a NAK means as an event (edge/dashboard/events.py): a lease that starts holding
-an address for a client that did not hold it is an allocation, the same client extending it a renewal,
-lifetime 0 a release, state declined a decline, expired-reclaimed an expiry, a deletion of a lease that
-held an address a delete.
+and what a lease change or a NAK means as an event (edge/dashboard/events.py change_kind, with the v4
+meaning of holding an address and of the same client: hardware address and client-id).
 """
 
 from __future__ import annotations
@@ -19,11 +17,12 @@ from typing import Any
 
 from edge.config.model import Config
 from edge.control.commands import Family
+from edge.dashboard.events import change_kind
 from edge.ddns.names import NameHandler
 from edge.ddns.service import attach, queue_path_for
 from edge.dhcp4.engine import Engine, Inbound, Outbound
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
-from edge.leases.lease import STATE_DECLINED, STATE_DEFAULT, Lease
+from edge.leases.lease import Lease
 from edge.leases.stats import holds_address, recount_statistics
 from edge.netif.datagrams import Transmit
 from edge.netif.manager import SocketManager
@@ -34,6 +33,10 @@ from edge.wire.addr import int_to_ip
 DHCPACK = 5
 DHCPNAK = 6
 OPT_MESSAGE = 56
+
+
+def _same_client(old: Lease, new: Lease) -> bool:
+    return old.hwaddr == new.hwaddr and old.client_id == new.client_id
 
 
 def _as_int(address: Any) -> int:
@@ -121,29 +124,15 @@ class Dhcp4Service(FamilyService):
         return recount_statistics(self.config, self.store, self.stats)
 
     def lease_event(self, old: Lease | None, new: Lease | None) -> None:
-        add = self.events.add
-        if new is None:
-            if old is not None and holds_address(old):
-                add("delete", old.address, old.hwaddr, old.hostname, old.subnet_id)
+        kind = change_kind(old, new, holds_address, _same_client)
+        if kind is None:
             return
-        state = new.state
-        if state == STATE_DEFAULT:
-            if not new.valid_lifetime:
-                if old is not None and holds_address(old):
-                    add("release", new.address, new.hwaddr, new.hostname, new.subnet_id)
-                return
-            renewal = (
-                old is not None
-                and old.state == STATE_DEFAULT
-                and old.valid_lifetime
-                and old.hwaddr == new.hwaddr
-                and old.client_id == new.client_id
-            )
-            add("renew" if renewal else "allocate", new.address, new.hwaddr, new.hostname, new.subnet_id)
-        elif state == STATE_DECLINED:
-            add("decline", new.address, b"", "", new.subnet_id)
-        elif old is not None and old.state != state:
-            add("expire", new.address, new.hwaddr, new.hostname, new.subnet_id)
+        lease = new if new is not None else old
+        assert lease is not None
+        if kind == "decline":  # a declined address has no client any more
+            self.events.add(kind, lease.address, b"", "", lease.subnet_id)
+        else:
+            self.events.add(kind, lease.address, lease.hwaddr, lease.hostname, lease.subnet_id)
 
     def reply_event(self, out: Outbound) -> None:
         if out.message_type == DHCPNAK:

@@ -135,6 +135,17 @@ def test_the_dashboard_in_chromium_follows_a_real_client(lab: Lab) -> None:
         assert held["result"] == 0 and held["arguments"]["hw-address"] == mac
         page.screenshot(path=str(artifact("after-release.png")), full_page=True)
 
+        # Reload configuration: asks first, runs config-reload, the event list says so.
+        page.click("#reload")
+        page.locator("dialog#confirm").wait_for(state="visible", timeout=WAIT)
+        page.click("#confirm-ok")
+        page.locator(".toast", has_text="dhcp4: Configuration successful.").wait_for(timeout=WAIT)
+        page.locator('#events li[data-kind="reload"]').first.wait_for(timeout=WAIT)
+        assert (
+            "COMMAND_RECEIVED received command config-reload (dashboard POST /api/config-reload"
+            in site.server.output()
+        )
+
         # The same page on a phone.
         phone = browser.new_context(  # type: ignore[attr-defined]
             http_credentials={"username": USER, "password": PASSWORD},

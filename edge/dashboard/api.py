@@ -105,7 +105,7 @@ def _packets(family: Family, stats: Statistics) -> dict[str, int]:
     return out
 
 
-def family_summary(family: Family, origin: str, version: str) -> dict[str, Any]:
+def family_summary(family: Family, origin: str) -> dict[str, Any]:
     status = family.call("status-get", None, origin).get("arguments") or {}
     stats = family.statistics(origin)
     layout = family.layout(origin)
@@ -156,7 +156,7 @@ def summary(families: Sequence[Family], origin: str, now: float, version: str) -
     return {
         "now": now,
         "version": version,
-        "families": [family_summary(family, origin, version) for family in families],
+        "families": [family_summary(family, origin) for family in families],
     }
 
 

@@ -18,9 +18,12 @@ import json
 import time
 import zlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge.control.routes import RouteTable, WebRequest, WebResponse
+
+if TYPE_CHECKING:
+    from edge.dashboard.reader import Family
 
 __all__ = ["Dashboard"]
 
@@ -69,7 +72,7 @@ class Dashboard:
         self.clock = clock
         self.routes = RouteTable()
         self._members: list[tuple[str, Callable[..., Any]]] = []
-        self._families: list[Any] | None = None  # reader.Family objects, made on the first request
+        self._families: list[Family] | None = None  # made on the first request
         self._assets: dict[str, _Asset] = {}
         self._version: str | None = None
         for path in STATIC:
@@ -90,7 +93,7 @@ class Dashboard:
         self._families = None
 
     # ------------------------------------------------------------------ helpers
-    def families(self) -> list[Any]:
+    def families(self) -> list[Family]:
         if self._families is None:
             from edge.dashboard.families import family_view
             from edge.dashboard.reader import Family

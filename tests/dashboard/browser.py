@@ -13,7 +13,6 @@ Rules this module keeps:
 from __future__ import annotations
 
 import contextlib
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,10 +66,3 @@ def chromium_in(lab: Lab, ns: str) -> Iterator[object]:
 def artifact(name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / name
-
-
-def keep_screenshots(target: Path, names: list[str]) -> None:
-    """Copy named artifacts elsewhere (the README's pictures)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        shutil.copyfile(ARTIFACTS / name, target / name)

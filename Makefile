@@ -16,19 +16,24 @@ APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 iputi
                 mtools dosfstools fdisk e2fsprogs xz-utils \
                 mmdebstrap arch-test qemu-user-static binfmt-support gcc-aarch64-linux-gnu \
                 gcc-arm-linux-gnueabihf dpkg-dev lintian file \
-                zstd qemu-system-arm openssh-client
+                zstd qemu-system-arm openssh-client \
+                chromium prometheus
 # mtools ... xz-utils: the board tests (tests/board) assemble, read and flash small images without loop devices.
 # mmdebstrap ... file: `make cross` (sysroots, cross compilers, dpkg-deb, lintian, `file` on each extension)
 # and `make test-arm` (ARM root filesystems run under qemu-user through binfmt_misc).
 # zstd ... openssh-client: `make image` / `make test-image` (the Raspberry Pi image) use the cross tools above
 # (mmdebstrap under qemu-user for the arm64 root filesystem, the cross build of the .deb), plus zstd (the
 # cached root filesystem), qemu-system-aarch64 (the boot test) and ssh (the test logs in with a key).
+# chromium, prometheus: the dashboard's tests (tests/dashboard) drive Debian's Chromium with Playwright (a pip
+# test dependency; no browser is ever downloaded) and start their own Prometheus, with a temporary
+# configuration and storage, inside a lab namespace. The prometheus package enables and starts a host
+# service on install: it is disabled below like the DNS servers.
 # The DNS tests run their own named and kea-dhcp-ddns inside lab namespaces. On a machine running systemd,
 # installing bind9 / kea-dhcp-ddns-server also starts (and enables) the host's own copies, on the host's
 # port 53 and 53001: system-deps stops and disables those it has just installed, so `make test` leaves no
 # DNS server running on the machine (and the tests never use one).
 HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-dhcp-server:isc-dhcp-server \
-                     kea-dhcp6-server:kea-dhcp6-server
+                     kea-dhcp6-server:kea-dhcp6-server prometheus:prometheus
 # isc-dhcp-server and dnsmasq-base are the servers the migration tests switch away from (tests/migrate runs
 # them in lab namespaces). isc-dhcp-server's postinst starts dhcpd through invoke-rc.d; nothing may answer
 # DHCP on the host, so while apt-get installs, a policy-rc.d that denies every start (exit 101, see
@@ -36,7 +41,7 @@ HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-d
 # service is then disabled like the DNS ones above. (dnsmasq-base ships no service.)
 MICROPYTHON_NPM := @micropython/micropython-webassembly-pyscript@1.27.0
 
-.PHONY: install system-deps test test-unit test-lab test-micropython lint demo bench check clean fuzz \
+.PHONY: install system-deps test test-unit test-lab test-micropython lint demo bench check clean fuzz demo-dashboard \
         image test-image test-image-raspi3b cross test-arm
 
 install: $(VENV)/.installed
@@ -115,6 +120,11 @@ FUZZ_TARGETS ?= wire engine control config
 fuzz: install
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,fuzz]'
 	@for t in $(FUZZ_TARGETS); do $(BIN)/python -m tests.fuzz.run $$t $(FUZZ_SECONDS) || exit 1; done
+
+# The demo's lab with two clients, and the dashboard opened to this machine: prints the URL
+# (http://127.0.0.1:8000/, or the next free port) and keeps the lab up until Enter.
+demo-dashboard: system-deps install
+	$(BIN)/python -m tests.lab.demo_dashboard
 
 # Figures and ratios, never pass/fail, and not part of `make test` (timing is never asserted in tests). The
 # side-by-side runs (edge/bench/perf.py: Kea 2.2 and edge-dhcp under perfdhcp in a lab, idle CPU, start-up,

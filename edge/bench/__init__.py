@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
     "edge.bench.perf",
     "edge.bench.engine",
     "edge.bench.control",
+    "edge.bench.dashboard",
 )
 
 

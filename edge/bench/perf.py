@@ -59,6 +59,7 @@ QUICK_LADDER = (1000, 2000, 4000, 6000, 8000, 12000, 16000)
 STEP_SECONDS = 3
 DROP_LIMIT = 2.5  # percent, both exchanges
 PRELOAD = 100_000
+DASHBOARD_PORT = 8000  # inside the server namespace
 NOW = int(time.time())
 
 
@@ -302,6 +303,15 @@ class SideBySide:
             self.config = shared_config(str(self.lease_path), self.site.server.ifname)
             self.config_text = json.dumps(self.config, indent=2)
             self.config_path.write_text(self.config_text)
+            # edge-dhcp with its dashboard reachable: the same file plus an HTTP control socket on the
+            # server namespace's loopback (edge-dhcp only: Kea 2.2's dhcp4 has no HTTP socket of its own)
+            self.dash_config_path = self.lab.tmp / "dhcp4-dashboard.json"
+            dash = json.loads(self.config_text)
+            dash["Dhcp4"]["control-sockets"] = [
+                {"socket-type": "http", "socket-address": "127.0.0.1", "socket-port": DASHBOARD_PORT}
+            ]
+            self.dash_config_text = json.dumps(dash, indent=2)
+            self.dash_config_path.write_text(self.dash_config_text)
             self.templates: dict[tuple[str, int], Path] = {}
         except BaseException:
             self.lab.close()
@@ -345,8 +355,14 @@ class SideBySide:
             def argv(self) -> list[str]:
                 return super().argv() + (["--lease-sync", sync] if sync else [])
 
-        edge = Edge(self.lab, ns, interfaces=[ifname], config_text=self.config_text)
-        edge.config_path = self.config_path
+        dashboard = kind == "edge+dash"
+        edge = Edge(
+            self.lab,
+            ns,
+            interfaces=[ifname],
+            config_text=self.dash_config_text if dashboard else self.config_text,
+        )
+        edge.config_path = self.dash_config_path if dashboard else self.config_path
         edge.lease_path = self.lease_path  # --lease-file: the very name the file gives
         return edge
 
@@ -361,6 +377,25 @@ class SideBySide:
     def leases(self, kind: str) -> int:
         path = str(self.lease_path)
         return count_kea_leases(path) if kind == "kea" else count_edge_leases(path)
+
+    def use_dashboard(self) -> float:
+        """Load the page as a browser does (the page, its files, its JSON) and scrape /metrics once, from
+        the server namespace's loopback; the scrape's time in ms."""
+        import urllib.request
+
+        def get(path: str) -> bytes:
+            url = "http://127.0.0.1:%d%s" % (DASHBOARD_PORT, path)
+            with urllib.request.urlopen(url, timeout=60) as reply:
+                return reply.read()
+
+        with self.lab.inside(self.site.server.ns):
+            for path in ("/", "/dashboard.css", "/dashboard.js", "/icon.svg", "/api/summary"):
+                get(path)
+            get("/api/leases?family=dhcp4&limit=50")
+            get("/api/events")
+            began = time.perf_counter()
+            get("/metrics")
+            return (time.perf_counter() - began) * 1000
 
     def perfdhcp(self, rate: int, seconds: int) -> str:
         argv = [
@@ -690,7 +725,7 @@ def bench_footprint(options: Options) -> list[Result]:
     with SideBySide() as bench:
         probe = Probe(bench)
         try:
-            for kind, label in (("kea", "Kea 2.2"), ("edge", "edge-dhcp")):
+            for kind, label in (("kea", "Kea 2.2"), ("edge", "edge-dhcp"), ("edge+dash", "+dashboard")):
                 for n in sizes:
                     bench.fresh_leases(kind, n)
                     server = bench.server(kind, None)
@@ -708,11 +743,17 @@ def bench_footprint(options: Options) -> list[Result]:
                         entry = {"startup": answered - began, "rss": rss_mb(pid)}
                         if n in (sizes[0], sizes[-1]):
                             entry["idle"], entry["wakeups"] = _idle(pid, idle_seconds)
+                        if kind == "edge+dash":  # then used once: the page loaded, /metrics scraped
+                            entry["scrape_ms"] = bench.use_dashboard()
+                            time.sleep(1.0)
+                            entry["used_rss"] = rss_mb(pid)
+                            if n in (sizes[0], sizes[-1]):
+                                entry["used_idle"], _ = _idle(pid, idle_seconds)
                     finally:
                         server.stop()
                     figures[(kind, n)] = entry
                     print(
-                        "   %-10s %6d leases: first answer after %.2f s, RSS %.1f MB%s"
+                        "   %-10s %6d leases: first answer after %.2f s, RSS %.1f MB%s%s"
                         % (
                             label,
                             n,
@@ -720,6 +761,14 @@ def bench_footprint(options: Options) -> list[Result]:
                             entry["rss"],
                             ", idle %.3f %% of a core, %.1f wake-ups/s" % (entry["idle"], entry["wakeups"])
                             if "idle" in entry
+                            else "",
+                            "; page loaded and /metrics scraped (%.0f ms): RSS %.1f MB%s"
+                            % (
+                                entry["scrape_ms"],
+                                entry["used_rss"],
+                                ", then idle %.3f %%" % entry["used_idle"] if "used_idle" in entry else "",
+                            )
+                            if "used_rss" in entry
                             else "",
                         ),
                         flush=True,
@@ -737,10 +786,15 @@ def bench_footprint(options: Options) -> list[Result]:
             "Kea idle %core",
             "edge idle %core",
             "edge wake-ups/s",
+            "+dash RSS MB",
+            "+dash idle %core",
+            "used RSS MB",
+            "used idle %core",
+            "scrape ms",
         ]
     ]
     for n in sizes:
-        kea, edge = figures[("kea", n)], figures[("edge", n)]
+        kea, edge, dash = figures[("kea", n)], figures[("edge", n)], figures[("edge+dash", n)]
         rows.append(
             [
                 "%d" % n,
@@ -752,8 +806,20 @@ def bench_footprint(options: Options) -> list[Result]:
                 "%.3f" % kea["idle"] if "idle" in kea else "",
                 "%.3f" % edge["idle"] if "idle" in edge else "",
                 "%.1f" % edge["wakeups"] if "wakeups" in edge else "",
+                "%.1f" % dash["rss"],
+                "%.3f" % dash["idle"] if "idle" in dash else "",
+                "%.1f" % dash["used_rss"],
+                "%.3f" % dash["used_idle"] if "used_idle" in dash else "",
+                "%.0f" % dash["scrape_ms"],
             ]
         )
+        results.append(
+            Result("rss/edge+dash/%d" % n, dash["rss"], "MB", "HTTP listener up, dashboard never asked")
+        )
+        results.append(
+            Result("rss/edge+dash-used/%d" % n, dash["used_rss"], "MB", "after one page load + scrape")
+        )
+        results.append(Result("scrape/%d" % n, dash["scrape_ms"], "ms", "one GET /metrics, first one"))
         for kind in ("kea", "edge"):
             entry = figures[(kind, n)]
             results.append(Result("startup/%s/%d" % (kind, n), entry["startup"], "s", "to the first OFFER"))
@@ -771,7 +837,9 @@ def bench_footprint(options: Options) -> list[Result]:
     print(_table(rows))
     print(
         "   start: process start to the first OFFER. Goals: edge idle RSS < 30 MB and below Kea at every count;"
-        " idle CPU < 0.1 %% of a core (over %.0f s)." % idle_seconds
+        " idle CPU < 0.1 %% of a core (over %.0f s). +dash: the same edge-dhcp with an HTTP control socket (the"
+        " dashboard reachable, never asked); used: after one page load and one /metrics scrape (the first, with"
+        " its imports)." % idle_seconds
     )
     print()
     return results

@@ -17,6 +17,12 @@ Rules this module keeps:
 - `service`: absent or [] or ["dhcp4"] is this server; any other service gets, in its place in the
   list, the error Kea's agent gives for a service it has no socket for.
 - Passwords are compared in constant time (hmac.compare_digest) against every configured client.
+- Web routes (routes.py; the dashboard fills them): once authentication has passed, a GET or HEAD whose
+  path a route names is that route's; so is a POST to a routed path other than `/`, after the same body
+  checks as a command. Without routes, or for any other method and path, everything above holds
+  unchanged (`POST /` is always the command API). A routed GET on a listener without authentication
+  (loopback only) must name a loopback host or an IP literal in `Host`, so a page elsewhere cannot reach
+  it through a DNS name rebound to 127.0.0.1.
 
 Theory of operation: HttpConnection is a small state machine (handshake -> head -> body -> answer),
 driven by readiness callbacks from the server loop; see service.py for the connection life cycle.
@@ -43,6 +49,7 @@ from edge.control.protocol import (
     answer,
     encode_answer,
 )
+from edge.control.routes import RouteHandler, WebRequest, WebResponse
 from edge.control.transport import READS_PER_WAKEUP, Connection, ControlError, Host, Listener
 
 __all__ = ["HttpListener", "open_http", "tls_context"]
@@ -53,14 +60,18 @@ MAX_HEAD_BYTES = 16384
 REASONS = {
     100: "Continue",
     200: "OK",
+    304: "Not Modified",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
     405: "Method Not Allowed",
     408: "Request Timeout",
     411: "Length Required",
     413: "Payload Too Large",
     415: "Unsupported Media Type",
     431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
     501: "Not Implemented",
     503: "Service Unavailable",
     505: "HTTP Version Not Supported",
@@ -70,7 +81,7 @@ REASONS = {
 class HttpSettings:
     """What an HTTP listener checks per request; rebuilt on reconfiguration."""
 
-    __slots__ = ("spec", "tls", "secrets", "realm", "headers")
+    __slots__ = ("spec", "tls", "secrets", "realm", "headers", "authenticated")
 
     def __init__(self, spec: ControlSocket) -> None:
         self.spec = spec
@@ -78,6 +89,7 @@ class HttpSettings:
         self.secrets = tuple(secret.encode("utf-8") for secret in spec.credentials)
         self.realm = spec.realm.replace('"', "'")
         self.headers = spec.http_headers
+        self.authenticated = spec.authenticated
 
     def authorized(self, header: str | None) -> bool:
         if not self.secrets:
@@ -190,10 +202,20 @@ def open_http(service: Host, spec: ControlSocket) -> HttpListener:
 def _response(
     status: int, body: Any, settings: HttpSettings | None, extra: tuple[tuple[str, str], ...] = ()
 ) -> bytes:
-    payload = encode_answer(body)
+    return _message(status, encode_answer(body), "application/json", settings, extra)
+
+
+def _message(
+    status: int,
+    payload: bytes,
+    content_type: str,
+    settings: HttpSettings | None,
+    extra: tuple[tuple[str, str], ...] = (),
+    head_only: bool = False,
+) -> bytes:
     lines = [
         f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}",
-        "Content-Type: application/json",
+        f"Content-Type: {content_type}",
         f"Content-Length: {len(payload)}",
         f"Date: {email.utils.formatdate(usegmt=True)}",
         f"Server: edge-dhcp/{__version__}",
@@ -202,19 +224,40 @@ def _response(
     lines.extend(f"{name}: {value}" for name, value in extra)
     if settings is not None:
         lines.extend(f"{name}: {value}" for name, value in settings.headers)
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace") + payload
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", errors="replace")
+    return head if head_only else head + payload
+
+
+def _loopback_or_literal(host_header: str | None) -> bool:
+    """`Host` names localhost or an IP literal (with or without a port): not a DNS name that could have
+    been rebound to this machine by someone else's page."""
+    if not host_header:
+        return False
+    host = host_header.strip().lower()
+    if host.startswith("["):  # [v6]:port
+        return "]" in host
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    if name in ("localhost", "localhost."):
+        return True
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 class HttpConnection(Connection):
-    def __init__(
-        self, service: Host, sock: Any, label: str, settings: HttpSettings, handshake: bool
-    ) -> None:
+    def __init__(self, service: Host, sock: Any, label: str, settings: HttpSettings, handshake: bool) -> None:
         super().__init__(service, sock, label)
         self.settings = settings
         self.handshaking = handshake
         self.head = bytearray()
         self.body = bytearray()
         self.length: int | None = None
+        self.route: RouteHandler | None = None  # a POST to a routed path (not `/`): the route's
+        self.request: WebRequest | None = None
 
     # -- transport
     def on_event(self, fd: int) -> None:
@@ -305,7 +348,7 @@ class HttpConnection(Connection):
         if len(parts) != 3 or not parts[2].startswith("HTTP/"):
             self.error(400, "malformed request line")
             return False
-        method, _target, version = parts
+        method, target, version = parts
         if version not in ("HTTP/1.0", "HTTP/1.1"):
             self.error(505, f"{version[:20]} is not supported; use HTTP/1.1")
             return False
@@ -333,11 +376,25 @@ class HttpConnection(Connection):
                 (("WWW-Authenticate", f'Basic realm="{self.settings.realm}"'),),
             )
             return False
+        routes = self.service.routes
+        if routes:
+            path, query = WebRequest.parse_target(target)
+            route = None if (method, path) == ("POST", "/") else routes.find(method, path)
+            if route is not None:
+                request = WebRequest(method, path, query, headers, b"", self.label)
+                if method != "POST":
+                    self.serve(route, request)
+                    return False
+                self.route, self.request = route, request
+            elif method in ("GET", "HEAD"):
+                self.error(404, f"no page at {path[:80]}")
+                return False
         if method != "POST":
+            allow = ", ".join(sorted(routes.methods() | {"POST"})) if routes else "POST"
             self.reply_http(
                 405,
                 {"result": 405, "text": f"Method Not Allowed: use POST, not {method[:20]}"},
-                (("Allow", "POST"),),
+                (("Allow", allow),),
             )
             return False
         if "transfer-encoding" in headers:
@@ -370,7 +427,40 @@ class HttpConnection(Connection):
             return False
         return True
 
+    def serve(self, route: RouteHandler, request: WebRequest) -> None:
+        """Answer a request with its route."""
+        if not self.settings.authenticated and not _loopback_or_literal(request.headers.get("host")):
+            self.error(
+                403, "this listener asks no password, so its pages answer only to a loopback or IP host"
+            )
+            return
+        try:
+            response = route(request)
+        except Exception:
+            log.exception(
+                "COMMAND_HTTP_ROUTE_FAIL %s: %s %s failed", self.label, request.method, request.path
+            )
+            response = WebResponse(
+                500, encode_answer({"result": 500, "text": "Internal Server Error: see the server's log"})
+            )
+        self.respond(
+            _message(
+                response.status,
+                response.body,
+                response.content_type,
+                self.settings,
+                response.headers,
+                head_only=request.method == "HEAD",
+            )
+        )
+
     def run(self, body: bytes) -> None:
+        if self.route is not None and self.request is not None:
+            head = self.request
+            self.serve(
+                self.route, WebRequest(head.method, head.path, head.query, head.headers, body, head.origin)
+            )
+            return
         self.parse_then(body, None, self.run_request, lambda message: self.error(400, message))
 
     def run_request(self, request: Request) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 from edge.config.model import ControlSocket
 from edge.control.protocol import Request
 from edge.control.registry import Registry, Reply
+from edge.control.routes import RouteTable
 from edge.control.transport import Connection, ControlError, Listener, Loop
 from edge.control.unix import open_unix
 
@@ -44,6 +45,7 @@ QUIET_COMMANDS = frozenset(
         "config-test",
         "statistic-get",
         "statistic-get-all",
+        "events-get",
     }
 )
 
@@ -96,11 +98,13 @@ class ControlService:
         registry: Registry,
         now: Callable[[], float] = time.monotonic,
         service_name: str = "dhcp4",
+        routes: RouteTable | None = None,
     ) -> None:
         self.server = server  # what the command handlers get (edge.control.commands.ServerApi)
         self.loop = loop
         self.registry = registry
         self.service_name = service_name
+        self.routes = routes  # what HTTP listeners serve beside `POST /` (the dashboard's pages)
         self.now = now
         self.listeners: dict[tuple[Any, ...], Listener] = {}
         self.connections: set[Connection] = set()

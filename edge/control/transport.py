@@ -27,6 +27,7 @@ from edge.config.model import ControlSocket
 from edge.control import jsonsteps
 from edge.control.protocol import Request, RequestError, parse_command
 from edge.control.registry import Reply
+from edge.control.routes import RouteTable
 
 __all__ = ["Connection", "ControlError", "Host", "Listener", "Loop"]
 
@@ -72,6 +73,7 @@ class Host(Protocol):
     loop: Loop
     connections: set[Connection]
     service_name: str  # Kea's name for the daemon the channel speaks for: "dhcp4" or "dhcp6"
+    routes: RouteTable | None  # web routes an HTTP listener serves beside the command API (routes.py)
 
     def now(self) -> float: ...
 

@@ -532,6 +532,8 @@ class MemfileLeaseStore(MemoryLeaseStore[L]):
             self.compactions += 1
             self._foreign_snapshot = False
             self.last_compaction = json.loads(message[3:])
+            if self._stats is not None:  # its timestamp tells when the last one finished (the dashboard)
+                self._stats.inc("lease-store-compactions")
             log.info(
                 "DHCPSRV_MEMFILE_LFC_DONE %s: %d leases, %d bytes written in %.2f s (child %d)",
                 self.path,
@@ -542,6 +544,8 @@ class MemfileLeaseStore(MemoryLeaseStore[L]):
             )
         else:
             self.compaction_failures += 1
+            if self._stats is not None:
+                self._stats.inc("lease-store-compaction-failures")
             how = ("exit %d" % os.WEXITSTATUS(status)) if status != -1 and os.WIFEXITED(status) else "killed"
             log.error(
                 "DHCPSRV_MEMFILE_LFC_FAIL compaction of %s failed (%s)%s; %d journal(s) kept, the next "

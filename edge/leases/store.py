@@ -135,7 +135,7 @@ class LeaseStore(ABC, Generic[L]):
 
     # -- statistics of the store itself
     def use_statistics(self, stats: Statistics) -> None:
-        """Count failed writes and syncs in `stats` (`lease-store-write-errors`) from now on."""
+        """Count failed writes and syncs (`lease-store-write-errors`) and compactions in `stats` from now on."""
         self._stats = stats
 
     def _count_write_error(self) -> None:

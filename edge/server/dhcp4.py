@@ -4,7 +4,9 @@ What only DHCPv4 knows in the server (edge/server/service.py holds the rest): th
 edge/netif (AF_PACKET + BPF, or UDP), the `Inbound` a received datagram becomes (addresses as ints, this
 interface's own addresses cached per interface until the sockets change), the reply handed to the socket
 manager as a `Transmit`, the DNS name handler the engine answers options 81/12 with, and the statistic
-names of a reply that was counted as sent but never left (an ACK whose lease could not be made durable).
+names of a reply that was counted as sent but never left (an ACK whose lease could not be made durable),
+and what a lease change or a NAK means as an event (edge/dashboard/events.py change_kind, with the v4
+meaning of holding an address and of the same client: hardware address and client-id).
 """
 
 from __future__ import annotations
@@ -14,20 +16,29 @@ from collections.abc import Sequence
 from typing import Any
 
 from edge.control.commands import Family
+from edge.dashboard.events import change_kind
 from edge.ddns.names import NameHandler
 from edge.ddns.service import attach, queue_path_for
 from edge.dhcp4.config import DIALECT, open_host_backends
 from edge.dhcp4.defaults import load_config
 from edge.dhcp4.engine import Engine, Inbound, Outbound
+from edge.dhcp4.lease import Lease
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
-from edge.dhcp4.lease_stats import recount_statistics
+from edge.dhcp4.lease_stats import holds_address, recount_statistics
 from edge.dhcp4.model import Config4
 from edge.netif.datagrams import Transmit
 from edge.netif.manager import SocketManager
 from edge.policy.hosts import HostBackend
 from edge.server.service import FamilyService
+from edge.wire.addr import int_to_ip
 
 DHCPACK = 5
+DHCPNAK = 6
+OPT_MESSAGE = 56
+
+
+def _same_client(old: Lease, new: Lease) -> bool:
+    return old.hwaddr == new.hwaddr and old.client_id == new.client_id
 
 
 def _as_int(address: Any) -> int:
@@ -47,6 +58,7 @@ class Dhcp4Service(FamilyService):
     service_name = "dhcp4"
     pkt = "pkt4"
     family_commands = LEASE4_COMMANDS
+    subject_text = int_to_ip
 
     engine: Engine
 
@@ -116,6 +128,23 @@ class Dhcp4Service(FamilyService):
 
     def recount_statistics(self) -> dict[str, dict[str, int]]:
         return recount_statistics(self.config, self.store, self.stats)
+
+    def lease_event(self, old: Lease | None, new: Lease | None) -> None:
+        kind = change_kind(old, new, holds_address, _same_client)
+        if kind is None:
+            return
+        lease = new if new is not None else old
+        assert lease is not None
+        if kind == "decline":  # a declined address has no client any more
+            self.events.add(kind, lease.address, b"", "", lease.subnet_id)
+        else:
+            self.events.add(kind, lease.address, lease.hwaddr, lease.hostname, lease.subnet_id)
+
+    def reply_event(self, out: Outbound) -> None:
+        if out.message_type == DHCPNAK:
+            packet = out.packet
+            why = packet.get(OPT_MESSAGE) or b""
+            self.events.add("nak", None, packet.mac, "", 0, why.decode("ascii", "replace"))
 
     def uncount_sent(self, out: Outbound) -> None:
         self.stats.inc("pkt4-sent", -1)  # the engine counted it when it built the reply

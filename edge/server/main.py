@@ -2,13 +2,16 @@
 
 One process serves what Kea runs as separate daemons (memory matters on a Pi: one interpreter), while each
 family keeps Kea's shape: its own configuration file, lease file, statistics and control socket. Today the
-DHCPv4 service (server/dhcp4.py); a DHCPv6 service plugs into the same Loop beside it.
+DHCPv4 service (server/dhcp4.py); a DHCPv6 service plugs into the same Loop beside it. One Dashboard
+(edge/dashboard/web.py) spans them: each family's HTTP control listeners serve its routes, and each family
+joins it with its ControlService, so the page and /metrics show every family whichever listener is asked.
 """
 
 from __future__ import annotations
 
 import logging
 
+from edge.dashboard.web import Dashboard
 from edge.dhcp4.defaults import load_config
 from edge.dhcp4.lease_store import LeaseStore4, MemfileLeaseStore4, MemoryLeaseStore4
 from edge.dhcp4.model import Config4
@@ -53,12 +56,16 @@ def run_server(
     except Exception as exc:
         log.error("DHCP4_INIT_FAIL cannot open the lease database: %s", exc)
         return 1
+    dashboard = Dashboard()
     try:
-        service = Dhcp4Service(config, store, config_path, control_socket=control_socket)
+        service = Dhcp4Service(
+            config, store, config_path, control_socket=control_socket, routes=dashboard.routes
+        )
     except HostsDatabaseError as exc:  # a hosts-database file that cannot be used: say which and why
         log.error("DHCP4_INIT_FAIL cannot open the hosts database: %s", exc)
         store.close()
         return 1
+    dashboard.add_family(service.service_name, service.control.execute)
     ok, message = service.open_control()
     if not ok:
         log.error("DHCP4_INIT_FAIL cannot open the control channel: %s", message)

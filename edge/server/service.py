@@ -22,6 +22,10 @@ Theory of operation:
 - While `dhcp-disable` is in force, packets are read and dropped (counted as <family>-receive-drop).
 - One packet that makes the engine raise is counted, logged once with its traceback at ERROR and
   dropped; the service goes on (a net, not a fix: every case it catches is a bug to mend).
+- Recent events (edge/dashboard/events.py) go into the service's bounded ring: lease changes as the
+  family reads them off the store's change feed (`lease_event`), refused requests as it reads them off
+  the replies (`reply_event`), and every configuration applied or refused. `events-get` reads the ring.
+- `routes`, when given, are the web routes (the dashboard's) the HTTP control listeners serve.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ from typing import Any, Protocol
 from edge.config.model import ControlSocket, DaemonConfig
 from edge.control.commands import SHARED_COMMANDS, Family
 from edge.control.registry import Command, Registry
+from edge.control.routes import RouteTable
 from edge.control.service import ControlService
+from edge.dashboard.events import EVENT_COMMANDS, EventRing
 from edge.ddns.service import DdnsService, discard, prepare
 from edge.leases.reclaim import LeaseMaintenance
 from edge.leases.store import LeaseStore
@@ -100,6 +106,7 @@ class FamilyService(ABC):
     service_name: str  # Kea's name for the daemon: dhcp4, dhcp6
     pkt: str  # the family's packet statistics prefix: pkt4, pkt6
     family_commands: tuple[Command, ...]  # the command rows only this family answers (lease4-*)
+    subject_text: Callable[[Any], str] = str  # how the family writes an event's address (v4: dotted quad)
 
     def __init__(
         self,
@@ -110,6 +117,7 @@ class FamilyService(ABC):
         monotonic: Callable[[], float] | None = None,
         control_socket: str | None = None,
         loop: Loop | None = None,
+        routes: RouteTable | None = None,
     ) -> None:
         import time
 
@@ -122,6 +130,7 @@ class FamilyService(ABC):
             control_socket  # `serve --control-socket`: the unix socket path, whatever the file says
         )
         self.stats = Statistics(self.clock)
+        self.events = EventRing(self.clock, subject_text=type(self).subject_text)
         self.store = store
         store.use_statistics(self.stats)  # the store counts its write errors (lease-store-write-errors)
         self.engine = self.make_engine(config, self.open_hosts(config))
@@ -131,8 +140,11 @@ class FamilyService(ABC):
         self.dhcp_disabled_until: float | None = (
             None  # monotonic deadline of dhcp-disable (inf: until enabled)
         )
-        self.commands = Registry((*SHARED_COMMANDS, *self.family_commands))
-        self.control = ControlService(self, self.loop, self.commands, self.monotonic, self.service_name)
+        self.commands = Registry((*SHARED_COMMANDS, *self.family_commands, *EVENT_COMMANDS))
+        self.control = ControlService(
+            self, self.loop, self.commands, self.monotonic, self.service_name, routes=routes
+        )
+        store.subscribe(self.lease_event)
         self._registered: dict[int, Any] = {}
         self._synced: tuple[Any, int] | None = None  # (manager, generation) the registrations reflect
         self._held: deque[Any] = deque()
@@ -190,6 +202,12 @@ class FamilyService(ABC):
     def uncount_sent(self, out: Any) -> None:
         """A reply the engine counted as sent was not sent after all."""
 
+    def lease_event(self, old: Any, new: Any) -> None:  # noqa: B027 - a hook: a family records its events
+        """A change the store applied (its change feed): record what it means in `self.events`."""
+
+    def reply_event(self, out: Any) -> None:  # noqa: B027 - a hook, as lease_event
+        """A reply about to be delivered: record a refusal (a DHCPv4 NAK) in `self.events`."""
+
     # ------------------------------------------------------------------ configuration
     @property
     def config(self) -> DaemonConfig:
@@ -228,6 +246,7 @@ class FamilyService(ABC):
                 origin,
                 exc,
             )
+            self.events.add("reload-failed", text=f"{origin}: {exc}"[:300])
             return False, f"configuration not applied, the running one stays in service: {exc}"
         deliverer = logging_plan = None
         try:
@@ -248,6 +267,7 @@ class FamilyService(ABC):
                 self.prefix,
                 exc,
             )
+            self.events.add("reload-failed", text=f"{origin}: {exc}"[:300])
             return False, f"configuration not applied, the running one stays in service: {exc}"
         # From here on nothing may fail halfway: every step below was prepared above or cannot fail; a bug
         # that makes one fail anyway is logged, and the steps after it still run.
@@ -274,6 +294,7 @@ class FamilyService(ABC):
         )
         if message:
             log.warning("%s_CONFIG_LEASES_KEPT %s", self.prefix, message)
+        self.events.add("reload", text=f"{origin}: {len(config.subnets)} subnet(s)")
         return True, message
 
     def _swap_manager(self, manager: Any) -> None:
@@ -308,6 +329,7 @@ class FamilyService(ABC):
                 self.prefix,
                 exc,
             )
+            self.events.add("reload-failed", text=f"{self.config_path or '<built-in default>'}: {exc}"[:300])
             return False, f"configuration reload failed, the running one stays in service:\n{exc}"
         return self.apply_config(config)
 
@@ -408,6 +430,7 @@ class FamilyService(ABC):
     # ------------------------------------------------------------------ replies held for durability
     def _deliver(self, out: Any) -> None:
         """Send now, or hold until the lease change the reply promises is durable (edge/leases/memfile.py)."""
+        self.reply_event(out)
         if out.wait_seq <= self.store.durable_seq:
             self._send(out)
             return

@@ -47,6 +47,7 @@ def test_list_commands_is_the_table(serve: Serve) -> None:
         "dhcp-disable",
         "dhcp-enable",
         "leases-reclaim",
+        "events-get",
         "lease4-add",
         "lease4-update",
         "lease4-del",

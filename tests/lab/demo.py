@@ -82,6 +82,7 @@ def main() -> int:
             say("  " + line)
         server.stop()
     say(f"lab torn down; demo took {time.monotonic() - started:.1f} s")
+    say("the web dashboard of the same lab, in your browser: make demo-dashboard")
     return 0
 
 

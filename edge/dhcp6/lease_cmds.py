@@ -32,6 +32,7 @@ malformed; then it applies the deletions, then the additions/updates, and lists 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any, cast
 
@@ -428,8 +429,6 @@ def lease6_get_page(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_ipv4(text: str) -> bool:
-    import ipaddress
-
     try:
         ipaddress.IPv4Address(text)
     except ValueError:

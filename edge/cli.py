@@ -85,13 +85,24 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     check.add_argument("-c", "--config", help="configuration file (default: the built-in default)")
     check.set_defaults(func=_cmd_check)
 
-    serve = sub.add_parser("serve", help="run the DHCPv4 server in the foreground")
-    serve.add_argument("-c", "--config", help="configuration file (default: the built-in default)")
+    serve = sub.add_parser("serve", help="run the DHCPv4 and/or DHCPv6 server in the foreground")
+    serve.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        help="configuration file, Dhcp4 or Dhcp6; give -c twice to serve both families "
+        "(default: the DHCPv4 built-in default)",
+    )
     serve.add_argument("--lease-file", help="override lease-database.name")
-    serve.add_argument("--lease-sync", choices=("batch", "always", "none"),
-                       help="override lease-database.sync (when an ACK may leave: see README)")
-    serve.add_argument("--control-socket", help="serve the unix control socket at this path (whatever the "
-                       "configuration says)")
+    serve.add_argument(
+        "--lease-sync",
+        choices=("batch", "always", "none"),
+        help="override lease-database.sync (when an ACK may leave: see README)",
+    )
+    serve.add_argument(
+        "--control-socket",
+        help="serve the unix control socket at this path (whatever the configuration says)",
+    )
     serve.set_defaults(func=_cmd_serve)
     if only == "serve":
         return parser
@@ -128,7 +139,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add_leases_arguments(leases, _lease_families())
     leases.set_defaults(func=_cmd_leases)
 
-    stats = sub.add_parser("stats", help="lease statistics: `stats recount` rebuilds them from the lease store")
+    stats = sub.add_parser(
+        "stats", help="lease statistics: `stats recount` rebuilds them from the lease store"
+    )
     add_stats_arguments(stats)
     stats.set_defaults(func=_cmd_stats)
 
@@ -140,7 +153,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     from edge.board.cli import add_arguments as board_arguments
 
-    board = sub.add_parser("board", help="board tools: serial console (`board console`), SD-card writer (`board flash`)")
+    board = sub.add_parser(
+        "board", help="board tools: serial console (`board console`), SD-card writer (`board flash`)"
+    )
     board_arguments(board)
     board.set_defaults(func=_cmd_board)
     return parser

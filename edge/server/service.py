@@ -122,7 +122,6 @@ class FamilyService(ABC):
         import time
 
         self.loop = loop if loop is not None else Loop(monotonic or time.monotonic)
-        self.loop.services.append(self)
         self.clock = clock or time.time
         self.monotonic = monotonic or time.monotonic
         self.config_path = config_path
@@ -159,6 +158,8 @@ class FamilyService(ABC):
         # attached again after every reload.
         self.ddns: DdnsService | None = None
         self.attach_ddns()
+        # Joined last: a constructor that failed half-way leaves no service in the loop.
+        self.loop.services.append(self)
 
     # ------------------------------------------------------------------ what a family provides
     @abstractmethod
@@ -281,7 +282,9 @@ class FamilyService(ABC):
             try:
                 step()
             except Exception as exc:
-                self.loop.unexpected(f"{self.prefix}_CONFIG_APPLY_FAIL", exc, f"a step of applying {origin} failed")
+                self.loop.unexpected(
+                    f"{self.prefix}_CONFIG_APPLY_FAIL", exc, f"a step of applying {origin} failed"
+                )
         self.loop.timers_changed()
         self.reloaded = self.monotonic()
         message = self._kept_leases_note(config)
@@ -480,14 +483,17 @@ class FamilyService(ABC):
     def run(self) -> int:
         """Serve in this service's loop until stopped (the loop closes every service at the end)."""
         release_free_memory()  # what loading the configuration and the leases left behind
-        log.info(
-            "%s_STARTED edge-dhcp serving %d subnet(s), %d lease(s) in store",
-            self.prefix,
-            len(self.config.subnets),
-            len(self.store),
-        )
+        families = [s for s in self.loop.services if isinstance(s, FamilyService)] or [self]
+        for service in families:
+            log.info(
+                "%s_STARTED edge-dhcp serving %d subnet(s), %d lease(s) in store",
+                service.prefix,
+                len(service.config.subnets),
+                len(service.store),
+            )
         code = self.loop.run()
-        log.info("%s_SHUTDOWN edge-dhcp stopped", self.prefix)
+        for service in families:
+            log.info("%s_SHUTDOWN edge-dhcp stopped", service.prefix)
         return code
 
     def close(self) -> None:

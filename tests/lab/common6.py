@@ -68,13 +68,25 @@ def standard_subnets(server_ifname: str = "srv0", **local: Any) -> list[dict[str
 
 
 def start_kea6(
-    lab: Lab, site: Site6, *, subnet_extra: dict[str, Any] | None = None, **kwargs: Any
+    lab: Lab,
+    site: Site6,
+    *,
+    subnet_extra: dict[str, Any] | None = None,
+    kind: str = "kea",
+    **kwargs: Any,
 ) -> kea6.Kea6Server:
-    """Kea 2.2 kea-dhcp6 on the server end, listening on the interface and on its global address (the
-    unicast from relays arrives there), with the standard subnets."""
-    if not kea6.available():
+    """Kea 2.2 kea-dhcp6 (or, `kind="edge"`, edge-dhcp from the same Kea configuration) on the server
+    end, listening on the interface and on its global address (the unicast from relays arrives there),
+    with the standard subnets."""
+    if kind == "edge":
+        from tests.lab.edge6 import Edge6Server
+
+        server_class: type[kea6.Kea6Server] = Edge6Server
+    else:
+        server_class = kea6.Kea6Server
+    if kind == "kea" and not kea6.available():
         pytest.skip("kea-dhcp6 (Debian package kea-dhcp6-server) is not installed")
     ifname = site.server.ifname
     interfaces = kwargs.pop("interfaces", [f"{ifname}/{site.server.ip}"] if site.server.address else [ifname])
     subnets = kwargs.pop("subnets", standard_subnets(ifname, **(subnet_extra or {})))
-    return kea6.Kea6Server(lab, site.server.ns, interfaces=interfaces, subnets=subnets, **kwargs).start()
+    return server_class(lab, site.server.ns, interfaces=interfaces, subnets=subnets, **kwargs).start()

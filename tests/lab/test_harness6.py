@@ -1,4 +1,5 @@
-"""The v6 lab harness proven against the reference server, Kea 2.2's kea-dhcp6, before edge-dhcp serves v6.
+"""The v6 lab harness proven against the reference server, Kea 2.2's kea-dhcp6, and the same real clients
+against edge-dhcp's DHCPv6 server (every test that starts a server runs once per server: [kea], [edge]).
 
 What this shows:
 - the v6 topologies come up with the chosen interface indexes (70000 server, 131072 client), link-local
@@ -15,10 +16,12 @@ assumed.
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import pytest
 
 from tests.lab import dhcp6msg as m
+from tests.lab import kea6
 from tests.lab.capture6 import Capture6
 from tests.lab.clients6 import Dhclient6, Dhcpcd6, run_perfdhcp6
 from tests.lab.common6 import (
@@ -45,6 +48,19 @@ from tests.lab.relay6 import DhcpRelay6
 pytestmark = pytest.mark.lab
 
 PD_NET = ipaddress.IPv6Network(f"{PD_POOL[0]}/{PD_POOL[1]}")
+_KIND = ["kea"]  # the server the current test runs against (set by the `server_kind` fixture)
+
+
+@pytest.fixture(autouse=True, params=["kea", "edge"])
+def server_kind(request: pytest.FixtureRequest) -> str:
+    if request.param != "kea" and request.function.__name__ == "test_v6_topology":
+        pytest.skip("no server in this test")
+    _KIND[0] = request.param
+    return str(request.param)
+
+
+def start6(lab: Lab, site: Site6, **kwargs: Any) -> kea6.Kea6Server:
+    return start_kea6(lab, site, kind=_KIND[0], **kwargs)
 
 
 @pytest.fixture
@@ -106,7 +122,7 @@ def test_v6_topology(lab: Lab, relay: bool) -> None:
 
 
 def test_dhclient6_gets_an_address(lab: Lab, site: Site6) -> None:
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     client = dhclient(lab, site)
     lease = client.obtain()
     assert len(lease.addresses) == 1 and in_range(lease.addresses[0], POOL6), lease
@@ -124,7 +140,7 @@ def test_dhclient6_gets_an_address(lab: Lab, site: Site6) -> None:
 
 
 def test_dhclient6_several_ia_na(lab: Lab, site: Site6) -> None:
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     lease = dhclient(lab, site, ia_na=3).obtain()
     assert len(set(lease.addresses)) == 3 and all(in_range(a, POOL6) for a in lease.addresses), lease
     assert len({b.iaid for b in lease.bindings}) == 3
@@ -133,7 +149,7 @@ def test_dhclient6_several_ia_na(lab: Lab, site: Site6) -> None:
 
 
 def test_dhclient6_stateless(lab: Lab, site: Site6) -> None:
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     with Capture6(lab, site.client.ns, "cli0") as capture:
         client = dhclient(lab, site, stateless=True)
         lease = client.obtain()
@@ -147,7 +163,7 @@ def test_dhclient6_stateless(lab: Lab, site: Site6) -> None:
 
 
 def test_dhclient6_prefix_delegation(lab: Lab, site: Site6) -> None:
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     lease = dhclient(lab, site, ia_na=0, ia_pd=1).obtain()
     assert lease.addresses == [] and len(lease.prefixes) == 1, lease
     prefix = lease.prefixes[0]
@@ -157,7 +173,7 @@ def test_dhclient6_prefix_delegation(lab: Lab, site: Site6) -> None:
 
 
 def test_dhclient6_release(lab: Lab, site: Site6) -> None:
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     client = dhclient(lab, site, ia_pd=1)
     lease = client.obtain()
     with Capture6(lab, site.client.ns, "cli0") as capture:
@@ -173,7 +189,7 @@ def test_dhclient6_release(lab: Lab, site: Site6) -> None:
 
 
 def test_dhclient6_renews_at_t1(lab: Lab, site: Site6) -> None:
-    start_kea6(lab, site, renew_timer=2, rebind_timer=100)
+    start6(lab, site, renew_timer=2, rebind_timer=100)
     client = dhclient(lab, site)
     first = client.obtain(background=True)
     with Capture6(lab, site.client.ns, "cli0") as capture:
@@ -186,7 +202,7 @@ def test_dhclient6_renews_at_t1(lab: Lab, site: Site6) -> None:
 
 @pytest.mark.parametrize(("ia_pd", "expected"), [(0, "CONFIRM"), (1, "REBIND")])
 def test_dhclient6_restart(lab: Lab, site: Site6, ia_pd: int, expected: str) -> None:
-    start_kea6(lab, site)
+    start6(lab, site)
     client = dhclient(lab, site, ia_pd=ia_pd)
     first = client.obtain()
     with Capture6(lab, site.client.ns, "cli0") as capture:
@@ -196,7 +212,7 @@ def test_dhclient6_restart(lab: Lab, site: Site6, ia_pd: int, expected: str) -> 
 
 
 def test_dhclient6_decline(lab: Lab, site: Site6) -> None:
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     client = dhclient(lab, site, decline=1)
     with Capture6(lab, site.client.ns, "cli0") as capture:
         lease = client.obtain()
@@ -210,7 +226,7 @@ def test_dhclient6_decline(lab: Lab, site: Site6) -> None:
 
 
 def test_dhclient6_rapid_commit(lab: Lab, site: Site6) -> None:
-    server = start_kea6(lab, site, subnet_extra={"rapid_commit": True})
+    server = start6(lab, site, subnet_extra={"rapid_commit": True})
     with Capture6(lab, site.client.ns, "cli0") as capture:
         lease = dhclient(lab, site, rapid_commit=True).obtain()
     received = [msg for msg in capture.messages(outgoing=False)]
@@ -226,7 +242,7 @@ def test_dhclient6_rapid_commit(lab: Lab, site: Site6) -> None:
 def test_dhcrelay6_subnet_by_link_address(lab: Lab) -> None:
     site = relayed_site(lab)
     assert site.relay_ns is not None
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     DhcpRelay6(lab, site.relay_ns, lower=["down0"], upper=[f"{site.server.ip}%up0"]).start()
     with Capture6(lab, site.server.ns, "srv0") as capture:
         lease = dhclient(lab, site).obtain()
@@ -241,7 +257,7 @@ def test_dhcrelay6_subnet_by_link_address(lab: Lab) -> None:
 def test_dhcrelay6_subnet_by_interface_id(lab: Lab) -> None:
     site = relayed_site(lab)
     assert site.relay_ns is not None
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     DhcpRelay6(
         lab,
         site.relay_ns,
@@ -263,7 +279,7 @@ def test_dhcrelay6_subnet_by_interface_id(lab: Lab) -> None:
 
 def test_dhcpcd6_gets_and_releases_an_address(lab: Lab, site: Site6) -> None:
     require("dhcpcd")
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     client = Dhcpcd6(lab, site.client.ns, "cli0")
     lease = client.obtain()
     assert len(lease.addresses) == 1 and in_range(lease.addresses[0], POOL6), lease
@@ -288,7 +304,7 @@ def test_dhcpcd6_gets_and_releases_an_address(lab: Lab, site: Site6) -> None:
 def test_perfdhcp6(lab: Lab, mode: str, stat: str) -> None:
     require("perfdhcp")
     site = build6(lab, server_index=SERVER_INDEX, client_index=PERF_CLIENT_INDEX)
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     result = run_perfdhcp6(lab, site.client.ns, "cli0", mode=mode, rate=20, num_request=10)
     assert result.sent("SOLICIT-ADVERTISE") == 10, result.output[-1500:]
     assert result.received("REQUEST-REPLY") >= 1, result.output[-1500:]
@@ -306,7 +322,7 @@ def test_perfdhcp6(lab: Lab, mode: str, stat: str) -> None:
 
 
 def test_crafted_solicit_gets_an_advertise(lab: Lab, site: Site6) -> None:
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     duid = m.duid_ll(site.client.mac_bytes)
     solicit = m.Message(
         m.SOLICIT, 0x5EED01, [(m.CLIENT_ID, duid), (m.ELAPSED_TIME, m.elapsed()), (m.IA_NA, m.ia_na(7))]
@@ -330,7 +346,7 @@ def test_crafted_solicit_gets_an_advertise(lab: Lab, site: Site6) -> None:
 
 
 def test_crafted_relay_forw_gets_a_relay_repl(lab: Lab, site: Site6) -> None:
-    server = start_kea6(lab, site)
+    server = start6(lab, site)
     inner = m.Message(
         m.SOLICIT,
         0x5EED02,

@@ -5,6 +5,9 @@
   hex), plus the packets the codec tests already use (tests/wire/vectors.py) and a few the engine's
   configuration (engine.json) has rows for: relayed with option 82, PXE, a reserved client-id, a
   RELEASE/DECLINE/INFORM. Engine inputs carry two leading bytes (fuzz_engine.py: source and clock step).
+- engine6: every client message of the DHCPv6 lab captures (tests/wire/captures6/: dhclient -6, dhcpcd -6,
+  dhcrelay -6, perfdhcp -6), with the server-id they carry replaced by the fuzzed server's, so REQUEST,
+  RENEW, RELEASE and DECLINE get past the server-id check; two leading bytes as for engine.
 - control: one valid command per registry row, as a client would send it.
 - config: the project's examples.
 
@@ -22,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"
 CAPTURED = CORPUS / "captured-clients.txt"
-TARGETS = ("wire", "engine", "control", "config")
+TARGETS = ("wire", "engine", "engine6", "control", "config")
 
 
 def client_packets() -> list[bytes]:
@@ -116,6 +119,25 @@ def _commands() -> dict[str, bytes]:
     return out
 
 
+def _packets6() -> dict[str, bytes]:
+    from tests.fuzz.fuzz_engine6 import SERVER_ID
+    from tests.fuzz.subjects import pkt6
+
+    named: dict[str, bytes] = {}
+    for path in sorted((HERE.parent / "wire" / "captures6").glob("*.json")):
+        capture = json.loads(path.read_text())
+        for i, datagram in enumerate(capture["datagrams"]):
+            if datagram["direction"] != "client->server":
+                continue
+            packet = pkt6.decode6(bytes.fromhex(datagram["hex"]), lenient=True)
+            if packet.server_id is not None:
+                packet.set(pkt6.OPT_SERVERID, SERVER_ID)
+            relayed = bool(packet.relays)
+            how = (0x10 | 3) if relayed else (0x40 | 1)
+            named[f"{path.stem}-{i}"] = bytes((how, 1)) + pkt6.encode6(packet)
+    return named
+
+
 def write() -> None:
     packets = _packets()
     sets = {
@@ -123,6 +145,7 @@ def write() -> None:
         "engine": {
             name: bytes((0x40 if "relayed" not in name else 0x02, 1)) + data for name, data in packets.items()
         },
+        "engine6": _packets6(),
         "control": _commands(),
         "config": {p.stem: p.read_bytes() for p in sorted((HERE.parents[1] / "examples").glob("*.json"))},
     }

@@ -13,9 +13,13 @@ from edge.dhcp4.config import load_data, load_file, load_text
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
 from edge.dhcp4.lease_store import MemfileLeaseStore4, MemoryLeaseStore4
+from edge.dhcp6.config import load_file as load_file6
+from edge.dhcp6.lease_store import MemoryLeaseStore6
 from edge.netif.datagrams import RxDatagram
+from edge.netif.datagrams6 import RxDatagram6
 from edge.server.dhcp4 import Dhcp4Service as Server
-from edge.wire import optiondef, options4
+from edge.server.dhcp6 import Dhcp6Service as Dhcp6Server
+from edge.wire import optiondef, options4, pkt6
 from edge.wire import pkt4 as wire
 from edge.wire.errors import DecodeError, EncodeError
 
@@ -30,6 +34,11 @@ __all__ = [
     "Inbound",
     "MemfileLeaseStore4",
     "MemoryLeaseStore4",
+    "MemoryLeaseStore6",
+    "RxDatagram6",
+    "Dhcp6Server",
+    "load_file6",
+    "pkt6",
     "RequestError",
     "RxDatagram",
     "Server",

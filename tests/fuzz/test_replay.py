@@ -17,7 +17,7 @@ import pytest
 from tests.fuzz.seeds import TARGETS
 from tests.fuzz.targets import regressions, replay
 
-MUTATIONS = {"wire": 3000, "engine": 2000, "control": 600, "config": 300}
+MUTATIONS = {"wire": 3000, "engine": 2000, "engine6": 2000, "control": 600, "config": 300}
 
 
 @pytest.fixture(autouse=True)

@@ -116,7 +116,7 @@ demo: system-deps install
 # go to build/fuzz/TARGET/. Prints executions and coverage per target; fails on the first target that
 # crashes. Not part of `make test`, which replays the corpora and fixed mutations (tests/fuzz/test_replay.py).
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= wire engine control config
+FUZZ_TARGETS ?= wire engine engine6 control config
 fuzz: install
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,fuzz]'
 	@for t in $(FUZZ_TARGETS); do $(BIN)/python -m tests.fuzz.run $$t $(FUZZ_SECONDS) || exit 1; done

@@ -29,6 +29,7 @@ MODULES: tuple[str, ...] = (
     "edge.bench.leases",
     "edge.bench.alloc",
     "edge.bench.perf",
+    "edge.bench.perf6",
     "edge.bench.engine",
     "edge.bench.control",
     "edge.bench.dashboard",

@@ -103,10 +103,13 @@ class PerfdhcpError(RuntimeError):
     """perfdhcp's output lacks the statistics this benchmark reads."""
 
 
-def parse_perfdhcp(output: str) -> dict[str, dict[str, float]]:
+def parse_perfdhcp(
+    output: str, exchanges: tuple[str, ...] = ("DISCOVER-OFFER", "REQUEST-ACK")
+) -> dict[str, dict[str, float]]:
     """perfdhcp's final report -> {"DISCOVER-OFFER": {"sent": ..., "received": ..., "drops ratio": ...,
     "avg delay": ..., "max delay": ...}, "REQUEST-ACK": {...}}. Delays in ms, ratios in percent.
-    PerfdhcpError when either exchange's statistics are missing."""
+    PerfdhcpError when any of `exchanges` lacks its statistics (perfdhcp -6 names its two
+    SOLICIT-ADVERTISE and REQUEST-REPLY: edge/bench/perf6.py)."""
     sections: dict[str, dict[str, float]] = {}
     current: dict[str, float] | None = None
     for line in output.splitlines():
@@ -125,7 +128,7 @@ def parse_perfdhcp(output: str) -> dict[str, dict[str, float]]:
         if match and match.group(2) != "n/a":
             key = {"sent packets": "sent", "received packets": "received"}.get(match.group(1), match.group(1))
             current[key] = float(match.group(2))
-    for exchange in ("DISCOVER-OFFER", "REQUEST-ACK"):
+    for exchange in exchanges:
         stats = sections.get(exchange)
         if not stats or "sent" not in stats or "received" not in stats:
             raise PerfdhcpError("no %s statistics in perfdhcp's output:\n%s" % (exchange, output[-1500:]))

@@ -1,33 +1,134 @@
-"""`make demo`: a throw-away network lab where a real dhclient gets a lease from edge-dhcp.
+"""`make demo`: a throw-away network lab where real dhclients get a v4 and a v6 lease from one edge-dhcp.
 
 What it does, in order, printing each step:
 1. builds two network namespaces joined by a veth pair (server side ifindex 70000, client side 131072 —
-   indexes above 65535 on purpose);
-2. starts `edge-dhcp serve` with no configuration file, i.e. the built-in default: one subnet on the first
-   interface with an address, a modest pool;
+   indexes above 65535 on purpose), IPv6 duplicate address detection off (tests/lab/netns6.py build6), the
+   server end with 192.0.2.1/24 and 2001:db8:1::1/64;
+2. writes two configuration files: the DHCPv4 built-in default for that interface (exactly what `serve`
+   with no -c would use, only its lease file and control socket moved into the lab's temp dir) and a
+   Dhcp6 one (an address pool and a prefix-delegation pool on the same link, its own lease file, server-id
+   directory and control socket), and starts ONE `edge-dhcp serve -c v4.json -c v6.json`: both families
+   in one process;
 3. runs ISC dhclient in the client namespace (with the lab's own script and resolv.conf, so this machine's
-   files are not touched) and prints the lease it got;
-4. asks the server over its control channel (`edge-dhcp ctl status-get` in the server namespace, on a
-   unix socket in the lab's temp dir) and prints the answer: Kea's status-get, as Stork reads it;
+   files are not touched) and prints the v4 lease it got; then `dhclient -6` asking for one address
+   (IA_NA) and one prefix (IA_PD), and prints that lease the same way;
+4. asks the server over each family's control channel (`edge-dhcp ctl` in the server namespace, on unix
+   sockets in the lab's temp dir): status-get on the DHCPv4 socket (Kea's answer, as Stork reads it) and
+   lease6-get-all on the DHCPv6 one, and prints the answers;
 5. tears everything down, also on errors and Ctrl-C.
 Traffic never leaves the two namespaces.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
 import sys
 import time
+from typing import Any
 
+from edge.dhcp4.defaults import builtin_default
+from tests.lab import kea6
 from tests.lab.clients import Dhclient
-from tests.lab.edge import EdgeServer
+from tests.lab.clients6 import Dhclient6
+from tests.lab.edge import REPO_ROOT, EdgeServer
 from tests.lab.netns import Lab, LabError, cleanup_stale
+from tests.lab.netns6 import build6
+
+SERVER_INDEX = 70000
+CLIENT_INDEX = 131072
+SERVER_V4 = ipaddress.IPv4Interface("192.0.2.1/24")
+POOL6 = "2001:db8:1::100-2001:db8:1::1ff"
+PD_POOL = ("2001:db8:8::", 56, 64)
+DNS6 = "2001:db8:1::53"
+DOMAIN6 = "lab.example"
 
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+def show_json(doc: Any) -> None:
+    for line in json.dumps(doc, indent=2).splitlines():
+        say("  " + line)
+
+
+class BothFamilies(EdgeServer):
+    """One `edge-dhcp serve -c <Dhcp4 file> -c <Dhcp6 file>` in the server namespace.
+
+    With two -c, serve takes no --lease-file or --control-socket (they name one family's files), so each
+    file names its own lease file and control socket."""
+
+    def __init__(self, lab: Lab, ns: str, ifname: str, address: ipaddress.IPv4Interface) -> None:
+        super().__init__(lab, ns, interfaces=[ifname])
+        self.ifname = ifname
+        self.control_socket = str(self.dir / "dhcp4-ctrl.sock")
+        self.config = builtin_default(ifname, str(address.ip), address.network.prefixlen, dns_servers=[])
+        dhcp4 = self.config["Dhcp4"]
+        dhcp4["lease-database"]["name"] = str(self.lease_path)
+        dhcp4["control-socket"] = {"socket-type": "unix", "socket-name": self.control_socket}
+        self.config6_path = self.dir / "edge-dhcp6.json"
+        self.control_socket6 = str(self.dir / "dhcp6-ctrl.sock")
+        self.config6: dict[str, Any] = {
+            "Dhcp6": {
+                "interfaces-config": {"interfaces": [ifname]},
+                "lease-database": {
+                    "type": "memfile",
+                    "persist": True,
+                    "name": str(self.dir / "dhcp6.leases"),
+                },
+                "data-directory": str(self.dir),
+                "control-socket": {"socket-type": "unix", "socket-name": self.control_socket6},
+                "preferred-lifetime": 3000,
+                "valid-lifetime": 4000,
+                "subnet6": [
+                    kea6.subnet6(
+                        1,
+                        "2001:db8:1::/64",
+                        [POOL6],
+                        pd_pools=[kea6.pd_pool(*PD_POOL)],
+                        dns=DNS6,
+                        domain_search=DOMAIN6,
+                        interface=ifname,
+                    )
+                ],
+                "loggers": [
+                    {"name": "kea-dhcp6", "output_options": [{"output": "stdout"}], "severity": "INFO"}
+                ],
+            }
+        }
+
+    def write_config(self, text: str | None = None) -> None:
+        super().write_config(text)
+        self.config6_path.write_text(json.dumps(self.config6, indent=2))
+
+    def argv(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "edge",
+            "serve",
+            "-c",
+            str(self.config_path),
+            "-c",
+            str(self.config6_path),
+        ]
+
+    def start(self, timeout: float = 20.0, wait_for_sockets: bool = True) -> BothFamilies:
+        super().start(timeout, wait_for_sockets)
+        self.wait_log("DHCP6_STARTED", timeout)
+        self.wait_log(rf"DHCPSRV_OPEN_SOCKET udp6 sockets on {self.ifname} ", timeout)
+        return self
+
+    def ctl_on(self, socket_path: str, command: str) -> dict[str, Any]:
+        """`edge-dhcp ctl COMMAND --socket PATH` in the server's namespace; the answer."""
+        argv = [sys.executable, "-m", "edge", "ctl", command, "--socket", socket_path]
+        done = self.lab.run(self.ns, argv, check=False, env={"PYTHONPATH": str(REPO_ROOT)}, timeout=30)
+        if done.returncode not in (0, 3):  # 3: success, nothing found
+            raise LabError(f"edge-dhcp ctl {command} exited {done.returncode}: {done.stdout}{done.stderr}")
+        return dict(json.loads(done.stdout))
 
 
 def main() -> int:
@@ -40,22 +141,35 @@ def main() -> int:
     started = time.monotonic()
     cleanup_stale()
     with Lab(prefix="edgedemo") as lab:
-        site = lab.build(server_index=70000, client_index=131072)
+        site6 = build6(lab, server_index=SERVER_INDEX, client_index=CLIENT_INDEX)
+        lab.ip(site6.server.ns, "addr", "add", str(SERVER_V4), "dev", site6.server.ifname)
+        server_end = lab.endpoint(site6.server.ns, site6.server.ifname)
+        client_end = lab.endpoint(site6.client.ns, site6.client.ifname)
         say(
-            f"lab: server namespace {site.server.ns}, {site.server.ifname} (ifindex {site.server.ifindex}) "
-            f"{site.server.address}"
+            f"lab: server namespace {server_end.ns}, {server_end.ifname} (ifindex {server_end.ifindex}) "
+            f"{SERVER_V4}, {site6.server.address}, {site6.server.link_local}"
         )
         say(
-            f"     client namespace {site.client.ns}, {site.client.ifname} (ifindex {site.client.ifindex}) "
-            f"MAC {site.client.mac}"
+            f"     client namespace {client_end.ns}, {client_end.ifname} (ifindex {client_end.ifindex}) "
+            f"MAC {client_end.mac}, {site6.client.link_local}"
         )
-        server = EdgeServer(lab, site.server.ns, interfaces=[site.server.ifname], builtin_default=True)
-        say("starting: edge-dhcp serve   (no -c: the built-in default configuration)")
+        server = BothFamilies(lab, server_end.ns, server_end.ifname, SERVER_V4)
+        say(
+            f"starting: edge-dhcp serve -c {server.config_path.name} -c {server.config6_path.name}   "
+            "(one process, both families)"
+        )
+        say(f"          {server.config_path.name}: the DHCPv4 built-in default for {server_end.ifname}")
+        say(
+            f"          {server.config6_path.name}: pool {POOL6}, prefixes /{PD_POOL[2]} from {PD_POOL[0]}/{PD_POOL[1]}"
+        )
         try:
             server.start()
-            client = Dhclient(lab, site.client.ns, site.client.ifname)
+            client = Dhclient(lab, client_end.ns, client_end.ifname)
             say("running:  dhclient in the client namespace")
             lease = client.obtain()
+            client6 = Dhclient6(lab, site6.client.ns, site6.client.ifname, ia_na=1, ia_pd=1)
+            say("running:  dhclient -6 -N -P in the client namespace (one address, one prefix)")
+            lease6 = client6.obtain()
         except LabError as exc:
             say(f"demo failed: {exc}")
             say("--- edge-dhcp log ---")
@@ -68,18 +182,29 @@ def main() -> int:
         say(f"  lease time     {lease.lease_time} s")
         say(f"  server id      {lease.server_id}")
         say("")
+        for binding in lease6.bindings:
+            what = binding.address if binding.type == "na" else binding.prefix
+            label = "dhclient -6 got" if binding.type == "na" else "delegated     "
+            say(
+                f"  {label} {what}   ({'IA_NA' if binding.type == 'na' else 'IA_PD'} {binding.iaid}, "
+                f"preferred {binding.preferred} s, valid {binding.valid} s)"
+            )
+        say(f"  DNS servers     {', '.join(map(str, lease6.dns_servers)) or '-'}")
+        say(f"  domain search   {', '.join(lease6.domain_search) or '-'}")
+        say(f"  server id       {lease6.server_id or '-'}   (DUID)")
+        say("")
         say("--- edge-dhcp log ---")
         for line in server.output().splitlines():
             say("  " + line)
         say("")
-        say(f"control:  edge-dhcp ctl status-get --socket {server.control_socket}   (in {site.server.ns})")
         try:
-            status = server.ctl("status-get")
+            say(f"control:  edge-dhcp ctl status-get --socket {server.control_socket}   (in {server_end.ns})")
+            show_json(server.ctl_on(server.control_socket, "status-get"))
+            say(f"control:  edge-dhcp ctl lease6-get-all --socket {server.control_socket6}")
+            show_json(server.ctl_on(server.control_socket6, "lease6-get-all"))
         except LabError as exc:
             say(f"demo failed: the control channel did not answer: {exc}")
             return 1
-        for line in json.dumps(status, indent=2).splitlines():
-            say("  " + line)
         server.stop()
     say(f"lab torn down; demo took {time.monotonic() - started:.1f} s")
     say("the web dashboard of the same lab, in your browser: make demo-dashboard")

@@ -317,6 +317,7 @@ class Engine6:
             ias = [IA.from_payload(c, p) for c, p in request.options if c in (OPT_IA_NA, OPT_IA_PD)]
             for ia in ias:
                 ia.addresses() if ia.code == OPT_IA_NA else ia.prefixes()
+            request.oro()  # an ORO of odd length is a malformed packet (Kea: the option does not unpack)
             fqdn = request.get(39)
             flags_name = parse_client_fqdn(fqdn) if fqdn is not None else None
             if flags_name is not None and flags_name[0] & FQDN_FLAG_N and flags_name[0] & FQDN_FLAG_S:

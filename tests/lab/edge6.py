@@ -10,12 +10,17 @@ Rules this module keeps:
   CSV writer (edge/dhcp6/lease_csv.py) from the lease journal; a deleted lease is a row with lifetimes 0,
   as Kea's memfile writes a release.
 - Start-up is waited for on the log (DHCP6_STARTED), never slept.
+- For durability tests: `stop()` is SIGTERM and waits for the exit (a clean shutdown: the store writes its
+  snapshot) and returns the exit code; `kill()` is SIGKILL to the process we started (no shutdown at all:
+  the journal alone must carry the leases); `restart()` starts it again in the same directory, from the
+  same configuration, lease file and server-id file.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import signal
 import sys
 import time
 from typing import Any
@@ -56,6 +61,25 @@ class Edge6Server(Kea6Server):
                 raise LabError(f"edge-dhcp (v6) did not start; output:\n{self.proc.output()}")
             time.sleep(0.05)
         return self
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM, wait for the exit (SIGKILL only after `timeout`); the exit code (None if never started)."""
+        if self.proc is None:
+            return None
+        return self.proc.stop(timeout)
+
+    def kill(self) -> int | None:
+        """SIGKILL the server process (a crash: no shutdown, nothing flushed); its exit code."""
+        if self.proc is None:
+            return None
+        self.proc.send_signal(signal.SIGKILL)
+        return self.proc.wait(10)
+
+    def restart(self, timeout: float = 20.0) -> Edge6Server:
+        """Start again (stopping first if it still runs) on the same directory, config and lease file."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.stop()
+        return self.start(timeout)
 
     def check_config(self) -> tuple[int, str]:
         self.config_path.write_text(json.dumps(self.config, indent=2))

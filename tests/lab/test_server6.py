@@ -1,0 +1,338 @@
+"""edge-dhcp's DHCPv6 server under the things that end or abuse a server: restarts, crashes under load,
+hostile relay chains and malformed datagrams (issue "DHCPv6 I", durability).
+
+What this shows, each with real clients and the server started as a user starts it (`python -m edge serve`):
+- a clean restart (SIGTERM, start again on the same lease file and data directory) keeps every lease as
+  lease6-get-all shows it, keeps the server-id (kea-dhcp6-serverid), and the client is renewed on the same
+  address and prefix;
+- a SIGKILL in the middle of a `perfdhcp -6` run loses no lease the server had promised: every address
+  and prefix in a REPLY seen leaving the server's interface is in the restarted server's store (the
+  default sync mode, "batch", sends a committing REPLY only after the journal's fsync);
+- hostile relay chains and malformed messages are dropped and counted as pkt6-parse-failed, without an
+  answer, without a traceback, and the server goes on answering.
+Every check reads what the server answered, sent or stored, not what the test assumed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import struct
+import threading
+from typing import Any
+
+import pytest
+
+from tests.lab import dhcp6msg as m
+from tests.lab import kea6
+from tests.lab.capture6 import Capture6, Datagram6
+from tests.lab.clients6 import Dhclient6, PerfResult6, run_perfdhcp6
+from tests.lab.common6 import (
+    CLIENT_INDEX,
+    CLIENT_MAC,
+    PD_POOL,
+    PERF_CLIENT_INDEX,
+    POOL6,
+    RELAYED_POOL6,
+    SERVER_INDEX,
+    in_range,
+    start_kea6,
+)
+from tests.lab.crafted6 import CraftedClient6
+from tests.lab.edge6 import Edge6Server
+from tests.lab.fixtures import require
+from tests.lab.kea6_peer import Peer6, duid
+from tests.lab.netns import Lab
+from tests.lab.netns6 import Site6, add_address6, build6
+
+pytestmark = pytest.mark.lab
+
+PD_NET = ipaddress.IPv6Network(f"{PD_POOL[0]}/{PD_POOL[1]}")
+RELAY_SOURCE = "2001:db8:1::2"  # the crafted relay agent's own address on the client link
+
+
+@pytest.fixture
+def site(lab: Lab) -> Site6:
+    return build6(lab, server_index=SERVER_INDEX, client_index=CLIENT_INDEX, client_mac=CLIENT_MAC)
+
+
+def start_edge6(lab: Lab, site: Site6, **kwargs: Any) -> Edge6Server:
+    server = start_kea6(lab, site, kind="edge", **kwargs)
+    assert isinstance(server, Edge6Server)
+    return server
+
+
+def stored(server: Edge6Server) -> dict[tuple[str, str], dict[str, Any]]:
+    """lease6-get-all over the control socket: {(ip-address, type): lease as the server answers it}."""
+    answer = server.command("lease6-get-all")
+    assert answer["result"] in (0, 3), answer  # 3: no lease at all
+    leases = (answer.get("arguments") or {}).get("leases", [])
+    return {(lease["ip-address"], lease["type"]): lease for lease in leases}
+
+
+def server_duid(server: Edge6Server) -> bytes:
+    text = server.server_id()
+    assert text, "no kea-dhcp6-serverid file"
+    return bytes.fromhex(text.strip().replace(":", ""))
+
+
+def no_traceback(output: str) -> None:
+    assert "Traceback" not in output, output[-4000:]
+
+
+# -- a clean restart ---------------------------------------------------------------------------------------
+
+
+def test_restart_keeps_every_lease_and_the_server_id(lab: Lab, site: Site6) -> None:
+    require("dhclient")
+    server = start_edge6(lab, site)
+    client = Dhclient6(lab, site.client.ns, site.client.ifname, ia_na=1, ia_pd=1)
+    lease = client.obtain()  # then dhclient -x: it exits and keeps its lease file
+    (address,) = lease.addresses
+    (prefix,) = lease.prefixes
+    assert in_range(address, POOL6) and prefix.subnet_of(PD_NET), lease
+    before = stored(server)
+    assert set(before) == {(str(address), "IA_NA"), (str(prefix.network_address), "IA_PD")}
+    assert all(row["duid"].replace(":", "") == lease.client_id for row in before.values())
+    identity = server_duid(server)
+    assert lease.server_id == identity.hex()
+
+    first = server.proc
+    assert first is not None
+    assert server.stop() == 0  # SIGTERM: a clean exit
+    no_traceback(first.output())
+    server.restart()
+    assert server.proc is not first
+    assert "2 lease(s) in store" in server.output()
+
+    # The same leases, field by field (lifetimes, cltt, DUID, IAID, hw-address, state), and the same DUID.
+    assert stored(server) == before
+    assert server_duid(server) == identity
+
+    # A RENEW from the client's DUID for what it holds, naming the server-id it knew: the restarted server
+    # must take it as its own and renew the same address and prefix.
+    na_iaid, pd_iaid = (int(b.iaid, 16) for t in ("na", "pd") for b in lease.bindings if b.type == t)
+    with Peer6(lab, site, identity) as peer:
+        renew = peer.msg(
+            m.RENEW,
+            bytes.fromhex(lease.client_id or ""),
+            server_id=True,
+            ia_na=[(na_iaid, [str(address)])],
+            ia_pd=[(pd_iaid, [str(prefix)])],
+        )
+        reply = peer.ask(renew)
+    assert reply is not None and reply.name == "REPLY", "no REPLY to the RENEW after the restart"
+    assert reply.get(m.SERVER_ID) == identity
+    (na,) = m.ias(reply, m.IA_NA)
+    (pd,) = m.ias(reply, m.IA_PD)
+    assert [(a, valid > 0) for a, _, valid in na.addresses] == [(address, True)], na
+    assert [(p, valid > 0) for p, _, valid in pd.prefixes] == [(prefix, True)], pd
+    assert server.statistics()["pkt6-renew-received"] == 1
+
+    # The real client, started again on its lease file (REBIND, as it holds a prefix), gets both back.
+    again = client.restart()
+    assert again.addresses == [address] and again.prefixes == [prefix], again
+    assert set(stored(server)) == set(before)
+    no_traceback(server.output())
+
+
+# -- a crash under load --------------------------------------------------------------------------------------
+
+
+def _committed(datagram: Datagram6) -> set[tuple[str, str]]:
+    """The addresses and prefixes a REPLY the server sent gives out (valid lifetime > 0)."""
+    if not datagram.outgoing or not datagram.payload or datagram.payload[0] != m.REPLY:
+        return set()
+    reply = datagram.message()
+    found = {(str(a), "IA_NA") for ia in m.ias(reply, m.IA_NA) for a, _, valid in ia.addresses if valid}
+    found |= {
+        (str(p.network_address), "IA_PD")
+        for ia in m.ias(reply, m.IA_PD)
+        for p, _, valid in ia.prefixes
+        if valid
+    }
+    return found
+
+
+def test_sigkill_under_perfdhcp_load_loses_no_committed_lease(lab: Lab) -> None:
+    require("perfdhcp")
+    site = build6(lab, server_index=SERVER_INDEX, client_index=PERF_CLIENT_INDEX)
+    # Room for every client perfdhcp makes up: 65536 addresses and 65536 /64 prefixes.
+    subnets = [
+        kea6.subnet6(
+            1,
+            "2001:db8:1::/64",
+            ["2001:db8:1::1:0-2001:db8:1::1:ffff"],
+            pd_pools=[kea6.pd_pool("2001:db8:100::", 48, 64)],
+            interface=site.server.ifname,
+        )
+    ]
+    server = start_edge6(lab, site, subnets=subnets)
+    assert "sync" not in server.config["Dhcp6"]["lease-database"]  # the default: "batch"
+    first = server.proc
+    assert first is not None
+
+    perf: list[PerfResult6] = []
+    rate, requests = 500, 1500  # three seconds of SOLICITs; the kill comes well before the end
+
+    def load() -> None:
+        perf.append(
+            run_perfdhcp6(
+                lab,
+                site.client.ns,
+                site.client.ifname,
+                mode="address-and-prefix",
+                rate=rate,
+                num_request=requests,
+                clients=100000,
+                timeout=60,
+            )
+        )
+
+    with Capture6(lab, site.server.ns, site.server.ifname) as capture:
+        runner = threading.Thread(target=load, daemon=True)
+        runner.start()
+        lab.wait_for(
+            lambda: sum(1 for d in capture.datagrams() if _committed(d)) >= 150,
+            timeout=30,
+            what="150 committing REPLYs from the server",
+        )
+        assert runner.is_alive(), "perfdhcp ended before the kill"
+        assert server.kill() == -signal.SIGKILL
+        runner.join(60)
+        assert not runner.is_alive(), "perfdhcp did not finish"
+    (result,) = perf
+    promised: set[tuple[str, str]] = set()
+    replies = 0
+    for datagram in capture.datagrams():
+        got = _committed(datagram)
+        replies += bool(got)
+        promised |= got
+    no_traceback(first.output())
+
+    # The kill came in the middle of the run: perfdhcp went on soliciting a dead server.
+    sent, answered = result.sent("SOLICIT-ADVERTISE"), result.received("SOLICIT-ADVERTISE")
+    assert sent == requests and sent - answered >= rate // 2, result.output[-1500:]
+    # The capture saw every REPLY perfdhcp saw (so "promised" is the whole set, not a sample of it).
+    assert replies >= result.received("REQUEST-REPLY") >= 1, result.output[-1500:]
+    assert {kind for _, kind in promised} == {"IA_NA", "IA_PD"}
+
+    server.restart()
+    kept = set(stored(server))
+    missing = sorted(promised - kept)
+    assert not missing, f"{len(missing)} of {len(promised)} promised leases lost, e.g. {missing[:5]}"
+    # Nothing beyond what was asked for: at most one address and one prefix per REQUEST perfdhcp sent.
+    assert len(kept) <= 2 * result.sent("REQUEST-REPLY"), (len(kept), result.output[-1500:])
+    no_traceback(server.output())
+
+
+# -- hostile relays and malformed messages --------------------------------------------------------------------
+
+
+def _solicit(n: int, xid: int) -> m.Message:
+    return m.Message(
+        m.SOLICIT, xid, [(m.CLIENT_ID, duid(n)), (m.ELAPSED_TIME, m.elapsed()), (m.IA_NA, m.ia_na(1))]
+    )
+
+
+def _relay_header(link: str, peer: str, hop: int = 0) -> bytes:
+    return (
+        bytes((m.RELAY_FORW, hop)) + ipaddress.IPv6Address(link).packed + ipaddress.IPv6Address(peer).packed
+    )
+
+
+def _nested(inner: bytes, depth: int) -> bytes:
+    """`depth` RELAY-FORW layers around `inner`, each with its own link/peer (no loop, only depth)."""
+    for level in range(depth):
+        inner = m.relay_forw(inner, link="2001:db8:2::1", peer=f"fe80::{level + 1:x}", hop=level).encode()
+    return inner
+
+
+def hostile_relays() -> dict[str, bytes]:
+    """RELAY-FORW datagrams a server must refuse to decode (sent to it by unicast from a relay's port)."""
+    solicit = _solicit(0x7001, 0x7E0001).encode()
+    head = _relay_header("2001:db8:2::1", "fe80::99")
+    return {
+        "33 relay layers": _nested(solicit, 33),
+        "a relay loop (two layers, same link and peer)": m.relay_forw(
+            m.relay_forw(solicit, link="2001:db8:2::1", peer="fe80::7").encode(),
+            link="2001:db8:2::1",
+            peer="fe80::7",
+            hop=1,
+        ).encode(),
+        "no relay-msg": head + m.option(m.INTERFACE_ID, b"eth0"),
+        "relay-msg twice": head + m.option(m.RELAY_MSG, solicit) + m.option(m.RELAY_MSG, solicit),
+        "an empty relay-msg": head + m.option(m.RELAY_MSG, b""),
+        "a relay-msg of 3 bytes": head + m.option(m.RELAY_MSG, b"\x01\x00\x00"),
+        "a relay-msg running past the datagram": head + struct.pack("!HH", m.RELAY_MSG, 500) + solicit,
+        "a relay header cut at 20 bytes": head[:20],
+        "an inner relay layer cut at 30 bytes": head + m.option(m.RELAY_MSG, head[:30]),
+    }
+
+
+def malformed_messages() -> dict[str, bytes]:
+    """Client messages (to ff02::1:2 from port 546) a server must refuse to decode."""
+    client = (m.CLIENT_ID, duid(0x7002))
+    elapsed = (m.ELAPSED_TIME, m.elapsed())
+
+    def solicit(*options: tuple[int, bytes]) -> bytes:
+        return m.Message(m.SOLICIT, 0x7E0002, [client, elapsed, *options]).encode()
+
+    short_iaaddr = m.option(m.IAADDR, ipaddress.IPv6Address(POOL6[0]).packed[:10])
+    short_iaprefix = m.option(m.IAPREFIX, b"\x00" * 9)
+    return {
+        "three bytes": b"\x01\x00\x00",
+        "an IA_NA of 4 bytes": solicit((m.IA_NA, b"\x00\x00\x00\x01")),
+        "an IAADDR of 10 bytes": solicit((m.IA_NA, m.ia_na(1, 0, 0, short_iaaddr))),
+        "an IAPREFIX of 9 bytes": solicit((m.IA_PD, m.ia_pd(2, 0, 0, short_iaprefix))),
+        "an IA_NA sub-option running past the IA": solicit(
+            (m.IA_NA, m.ia_na(1) + struct.pack("!HH", m.IAADDR, 24) + b"\x00" * 8)
+        ),
+        "client-fqdn with N and S set": solicit((m.IA_NA, m.ia_na(1)), (39, b"\x05")),
+        "client-fqdn with a label past its end": solicit((m.IA_NA, m.ia_na(1)), (39, b"\x01\x09host")),
+    }
+
+
+def test_hostile_relays_and_malformed_messages_are_counted_and_dropped(lab: Lab, site: Site6) -> None:
+    server = start_edge6(lab, site)
+    add_address6(lab, site.client.ns, site.client.ifname, f"{RELAY_SOURCE}/64")
+    relays, clients = hostile_relays(), malformed_messages()
+    with (
+        CraftedClient6(lab, site.client.ns, site.client.ifname, relay=True, source=RELAY_SOURCE) as relay,
+        CraftedClient6(lab, site.client.ns, site.client.ifname) as client,
+        Capture6(lab, site.server.ns, site.server.ifname) as capture,
+    ):
+        for data in relays.values():
+            relay.send(data, to=str(site.server.ip))
+        for data in clients.values():
+            client.send(data)
+        bad = len(relays) + len(clients)
+        # Every datagram arrived and each one was a parse failure (Kea's pkt6-parse-failed) ...
+        lab.wait_for(
+            lambda: server.statistics().get("pkt6-received", 0) >= bad,
+            what=f"the server to receive {bad} datagrams",
+        )
+        stats = server.statistics()
+        assert stats["pkt6-received"] == bad, stats
+        assert stats["pkt6-parse-failed"] == bad, stats
+        assert stats["pkt6-receive-drop"] == bad, stats
+        assert stats.get("pkt6-processing-failed", 0) == 0, stats
+        # ... and none was answered.
+        assert relay.collect(0.5) == [] and client.collect(0.5) == []
+        assert [d for d in capture.datagrams() if d.outgoing] == []
+
+        # The server goes on answering, directly and through a (well-behaved) relay.
+        advertise = client.ask(_solicit(0x7003, 0x7E0003))
+        assert advertise is not None and advertise.name == "ADVERTISE" and advertise.xid == 0x7E0003
+        assert in_range(m.ias(advertise)[0].addresses[0][0], POOL6)
+        forw = m.relay_forw(
+            _solicit(0x7004, 0x7E0004).encode(), link="2001:db8:2::1", peer="fe80::44", relay_msg_last=True
+        )
+        repl = relay.ask(forw, to=str(site.server.ip))
+        assert repl is not None and repl.name == "RELAY-REPL", "no RELAY-REPL to a good RELAY-FORW"
+        inner = repl.inner()
+        assert inner.name == "ADVERTISE" and in_range(m.ias(inner)[0].addresses[0][0], RELAYED_POOL6)
+    stats = server.statistics()
+    assert stats["pkt6-parse-failed"] == bad and stats["pkt6-advertise-sent"] == 2, stats
+    assert server.proc is not None and server.proc.poll() is None
+    no_traceback(server.output())

@@ -63,13 +63,14 @@ EXCHANGES = ("SOLICIT-ADVERTISE", "REQUEST-REPLY")
 
 
 def count_kea_leases6(path: str) -> int:
-    """Leases in a Kea lease6 memfile CSV: the last row per (address, lease_type) counts, released ones
-    (valid lifetime 0) do not."""
-    current: dict[tuple[str, str], str] = {}
+    """Leases in a Kea lease6 memfile CSV as Kea loads it back: the last row per address counts (the address,
+    or a delegated prefix's first address, is its memfile's unique key), released ones (valid lifetime 0)
+    do not."""
+    current: dict[str, str] = {}
     try:
         with open(path, newline="") as handle:
             for row in csv.DictReader(handle):
-                current[(row["address"], row.get("lease_type") or "0")] = row.get("valid_lifetime") or "0"
+                current[row["address"]] = row.get("valid_lifetime") or "0"
     except FileNotFoundError:
         return 0
     return sum(1 for lifetime in current.values() if lifetime != "0")

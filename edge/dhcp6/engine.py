@@ -382,6 +382,15 @@ class Engine6:
         duid = bytes(request.client_id or b"")
         hw = self._hwaddr(request, inbound, duid)
         ctx = _Ctx(request, inbound, view, classes, ias, duid, hw[0], hw[1], hw[2])
+        if d.config.early_global_reservations_lookup and not d.hosts.empty:
+            # Kea #1139: the classes of a global reservation may steer subnet selection
+            early = d.hosts.find(GLOBAL, self._identifiers(ctx))
+            if early is not None:
+                if early.client_classes:
+                    d.classifier.with_reserved(view, classes, early.client_classes, reevaluate=True)
+                d.classifier.mark_known(view, classes)
+                if d.classifier.dropped(classes):
+                    raise _Discard("DROP class (global reservation)")
         ctx.subnet = self._select(request, inbound, classes)
         self._find_host(ctx)
         if fqdn is not None:
@@ -597,18 +606,17 @@ class Engine6:
             return False
         return not self.allocator.reserved_to_other(subnet, lease.address, ctx.host)
 
-    def _allocate(
-        self, ctx: _Ctx, ia: IA, lease_type: int, now: float, commit: bool
+    def _reserved(
+        self,
+        ctx: _Ctx,
+        ia: IA,
+        lease_type: int,
+        subnets: list[Subnet6],
+        lifetimes: tuple[int, int],
+        now: float,
+        commit: bool,
     ) -> list[tuple[Subnet6, Lease6]]:
-        """Kea's allocateLeases6 for one IA: the client's lease, else a reservation, else the hint, else the
-        iterative pick; across the shared network's subnets. Commits when `commit`."""
-        subnets = self._candidates(ctx)
-        hints = self._hints(ia)
-        hint = hints[0] if hints else (0, 0, 0, 0)
-        lifetimes = (hint[2], hint[3])
-        for subnet, lease in self._existing(ctx, ia, lease_type, subnets):
-            if self._still_ours(ctx, subnet, lease, lease_type) and lease.state == STATE_DEFAULT:
-                return [(subnet, self._renewed(ctx, subnet, lease, lifetimes, now, commit))]
+        """The client's reserved address or prefix for this IA, when one is free or already its own."""
         for subnet in subnets:
             if not subnet.params.reservations_in_subnet and not subnet.params.reservations_global:
                 continue
@@ -616,13 +624,42 @@ class Engine6:
                 # a reserved prefix may lie outside the subnet's own prefix, as pd-pools may
                 if (address in subnet or lease_type == TYPE_PD) and address not in ctx.taken:
                     lease = self.store.get(address)
-                    if is_free(lease, now) or (lease is not None and lease.duid == ctx.duid):
-                        return [
-                            (
-                                subnet,
-                                self._new(ctx, subnet, ia, lease_type, address, plen, lifetimes, now, commit),
-                            )
-                        ]
+                    mine = lease is not None and lease.duid == ctx.duid and lease.state == STATE_DEFAULT
+                    if mine and lease is not None and lease.iaid == ia.iaid:
+                        return [(subnet, self._renewed(ctx, subnet, lease, lifetimes, now, commit))]
+                    if mine or is_free(lease, now):
+                        new = self._new(ctx, subnet, ia, lease_type, address, plen, lifetimes, now, commit)
+                        return [(subnet, new)]
+        return []
+
+    def _drop_unreserved(self, ctx: _Ctx, kept: list[tuple[Subnet6, Lease6]], others: list[Lease6]) -> None:
+        """Kea's removeNonreservedLeases6: once the client holds its reserved resource, the IA's other
+        leases go."""
+        keep = {lease.address for _, lease in kept}
+        for lease in others:
+            if lease.address not in keep:
+                self.store.delete(lease.address)
+                ctx.committed = True
+
+    def _allocate(
+        self, ctx: _Ctx, ia: IA, lease_type: int, now: float, commit: bool
+    ) -> list[tuple[Subnet6, Lease6]]:
+        """Kea's allocateLeases6 for one IA: a reservation (which replaces the IA's other leases), else the
+        client's lease, else the hint, else the iterative pick; across the shared network's subnets.
+        Commits when `commit`."""
+        subnets = self._candidates(ctx)
+        hints = self._hints(ia)
+        hint = hints[0] if hints else (0, 0, 0, 0)
+        lifetimes = (hint[2], hint[3])
+        existing = self._existing(ctx, ia, lease_type, subnets)
+        reserved = self._reserved(ctx, ia, lease_type, subnets, lifetimes, now, commit)
+        if reserved:
+            if commit:
+                self._drop_unreserved(ctx, reserved, [lease for _, lease in existing])
+            return reserved
+        for subnet, lease in existing:
+            if self._still_ours(ctx, subnet, lease, lease_type) and lease.state == STATE_DEFAULT:
+                return [(subnet, self._renewed(ctx, subnet, lease, lifetimes, now, commit))]
         if hint[0]:
             for subnet in subnets:
                 plen = self.allocator.usable(
@@ -804,13 +841,21 @@ class Engine6:
             subnets = self._candidates(ctx)
             hints = self._hints(ia)
             lifetimes = (hints[0][2], hints[0][3]) if hints else (0, 0)
-            leased: list[tuple[Subnet6, Lease6]] = []
+            existing = self._existing(ctx, ia, lease_type, subnets)
+            leased = self._reserved(ctx, ia, lease_type, subnets, lifetimes, now, True)
             retired: list[tuple[int, int]] = []
-            for subnet, lease in self._existing(ctx, ia, lease_type, subnets):
-                if lease.state == STATE_DEFAULT and self._still_ours(ctx, subnet, lease, lease_type):
-                    leased.append((subnet, self._renewed(ctx, subnet, lease, lifetimes, now, True)))
-                else:
-                    retired.append((lease.address, lease.prefix_len))
+            if leased:
+                self._drop_unreserved(ctx, leased, [lease for _, lease in existing])
+                held = {lease.address for _, lease in leased}
+                retired = [
+                    (lease.address, lease.prefix_len) for _, lease in existing if lease.address not in held
+                ]
+            else:
+                for subnet, lease in existing:
+                    if lease.state == STATE_DEFAULT and self._still_ours(ctx, subnet, lease, lease_type):
+                        leased.append((subnet, self._renewed(ctx, subnet, lease, lifetimes, now, True)))
+                    else:
+                        retired.append((lease.address, lease.prefix_len))
             if not leased:
                 leased = self._allocate(ctx, ia, lease_type, now, True)
             kept = {lease.address for _, lease in leased}

@@ -256,3 +256,48 @@ def test_the_server_id_is_made_once_and_kept(tmp_path: Path) -> None:
     assert ll == bytes.fromhex("00030001") + mac and not other.exists()
     with pytest.raises(ValueError):
         make_server_id(ServerId(), NOW, b"")
+
+
+def test_a_new_reservation_replaces_the_clients_other_lease_at_renew() -> None:
+    c = Client()
+    before = c.lease(client=3)
+    subnet = dict(
+        id=1,
+        subnet="2001:db8:1::/64",
+        interface="eth0",
+        pools=[{"pool": "2001:db8:1::100-2001:db8:1::103"}],
+        reservations=[{"duid": duid(3).hex(":"), "ip-addresses": ["2001:db8:1::77"]}],
+    )
+    c.engine.reconfigure(config(subnet6=[subnet]))
+    renew = c.msg(m.RENEW, 3, (m.IA_NA, m.ia_na(1, 0, 0, m.iaaddr(before))), server_id=True)
+    reply = c.ask(renew)
+    assert reply is not None
+    got = {str(a): (p, v) for a, p, v in m.ias(reply)[0].addresses}
+    assert got["2001:db8:1::77"][1] > 0 and got[before] == (0, 0)  # the old address with lifetimes 0
+    assert c.store.get(int(ipaddress.IPv6Address(before))) is None
+
+
+def test_global_reservation_classes_steer_subnet_selection() -> None:
+    subnets = [
+        {
+            "id": 1,
+            "subnet": "2001:db8:1::/64",
+            "interface": "eth0",
+            "client-class": "gold",
+            "pools": [{"pool": "2001:db8:1::100-2001:db8:1::1ff"}],
+        },
+        {
+            "id": 2,
+            "subnet": "2001:db8:2::/64",
+            "interface": "eth0",
+            "pools": [{"pool": "2001:db8:2::100-2001:db8:2::1ff"}],
+        },
+    ]
+    extra = {
+        "client-classes": [{"name": "gold"}],
+        "reservations": [{"duid": duid(5).hex(":"), "client-classes": ["gold"]}],
+        "early-global-reservations-lookup": True,
+    }
+    c = Client(config(subnet6=subnets, **extra))
+    assert c.lease(client=5).startswith("2001:db8:1::")
+    assert c.lease(client=6).startswith("2001:db8:2::")

@@ -4,6 +4,11 @@ Prometheus runs in the lab's client namespace with a temporary configuration and
 listening on that namespace's loopback; it scrapes /metrics across the lab link with the listener's
 password. The test then asks Prometheus' query API for the assigned-addresses value and compares it
 with what the control channel reports. Nothing reaches the host's network.
+
+The same `edge-dhcp serve` also serves DHCPv6 (tests/dashboard/lab.py), holding one address and one
+delegated prefix put in with lease6-add: the one scrape carries both families, Prometheus reads the v6
+values under Stork's names, and every panel of the Grafana dashboard in examples/ (its DHCPv6 row too)
+answers with data.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.dashboard.lab import PASSWORD, PORT, USER, start_dashboard_lab
+from tests.dashboard.lab import PASSWORD, PORT, USER, TwoFamilyServer, start_dashboard_lab
 from tests.lab.netns import Lab
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -42,8 +47,17 @@ def _query(lab: Lab, ns: str, expression: str) -> list[dict[str, Any]]:
 def test_prometheus_reads_the_assigned_addresses_the_control_channel_reports(lab: Lab) -> None:
     if not shutil.which("prometheus"):
         pytest.skip("prometheus is not installed (Debian's prometheus package; `make system-deps`)")
-    site = start_dashboard_lab(lab)
+    site = start_dashboard_lab(lab, dhcp6={})
     lease = site.dhclient().obtain()
+    server6 = site.server
+    assert isinstance(server6, TwoFamilyServer)
+    duid = "00:03:00:01:02:00:00:00:06:01"
+    for lease6 in (
+        {"ip-address": "2001:db8:1::100", "iaid": 1},
+        {"ip-address": "2001:db8:8000:100::", "type": "IA_PD", "prefix-len": 56, "iaid": 7},
+    ):
+        added = server6.ctl6("lease6-add", {**lease6, "duid": duid, "subnet-id": 60})
+        assert added["result"] == 0, added
     config = site.lab.tmp / "prometheus.yml"
     config.write_text(
         "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
@@ -87,12 +101,27 @@ def test_prometheus_reads_the_assigned_addresses_the_control_channel_reports(lab
     assert discovers and float(discovers[0]["value"][1]) >= 1
     assert str(lease.address).startswith("192.0.2.1")
 
-    # Every query of the Grafana dashboard in examples/ answers with data (the DHCPv6 row's only parse:
-    # this server has no DHCPv6 family).
-    for title, expression, v6 in grafana_queries():
-        if v6:
-            _query(lab, client_ns, expression)  # a PromQL error would fail the "success" check
-            continue
+    # DHCPv6, from the same scrape: what the v6 family's control channel reports, under Stork's names.
+    for name, stat, expected in (
+        ("na_assigned", "assigned-nas", 1),
+        ("pd_assigned", "assigned-pds", 1),
+        ("pd", "total-pds", 256),
+    ):
+        reported = server6.ctl6("statistic-get", {"name": f"subnet[60].{stat}"})
+        assert reported["arguments"][f"subnet[60].{stat}"][0][0] == expected, reported
+        found = lab.wait_for(
+            lambda n=name: _query(lab, client_ns, f'kea_dhcp6_{n}_total{{subnet_id="60"}}') or None,
+            timeout=30,
+            interval=0.5,
+            what=f"kea_dhcp6_{name}_total in Prometheus",
+        )
+        assert len(found) == 1 and found[0]["metric"]["prefix"] == "2001:db8:1::/64", found
+        assert float(found[0]["value"][1]) == expected, (name, found)
+    families = _query(lab, client_ns, "edge_dhcp_info")
+    assert sorted(item["metric"]["family"] for item in families) == ["dhcp4", "dhcp6"]
+
+    # Every query of the Grafana dashboard in examples/ answers with data, the DHCPv6 row's too.
+    for title, expression, _ in grafana_queries():
         lab.wait_for(
             lambda e=expression: _query(lab, client_ns, e),
             timeout=30,

@@ -8,7 +8,8 @@ Rules this module keeps:
 - The boot partition is where a person edits settings from a laptop, so a file there wins when it is NEW
   OR CHANGED since it was last applied (its sha256 is recorded in /var/lib/edge-dhcp-board/applied.json);
   an unchanged file is not re-applied, so changes made on the Pi itself (say, a key added over SSH) stay.
-- Nothing invalid is applied: edge-dhcp.json must pass `edge-dhcp check`; network.txt, hostname.txt and
+- Nothing invalid is applied: edge-dhcp.json and edge-dhcp6.json must pass `edge-dhcp check` and hold the
+  family their name says (Dhcp4, Dhcp6); network.txt, hostname.txt and
   authorized_keys are parsed and refused line by line with the reason. A refused file leaves the running
   setting as it was, and the reasons are written to `edge-dhcp-errors.txt` on the boot partition (so the
   laptop that wrote the file shows why) and to the console. That file is removed once all is well; the
@@ -19,6 +20,11 @@ Rules this module keeps:
   readable there.
 - Each file is applied by writing a temporary file and renaming it over the old one, so a power cut
   leaves the old or the new setting, never half of one.
+- DHCPv6 is served only while edge-dhcp6.json is on the boot partition: once applied, it is installed as
+  /etc/edge-dhcp/edge-dhcp6.json, which makes edge-dhcp.service start `serve -c <v4 file> -c <v6 file>`
+  (one process, both families; see cross/debian/edge-dhcp.service) and gives eth0 its IPv6 link-local
+  address (a DHCPv6 server answers from it). Deleting the file from the boot partition turns DHCPv6 off
+  again at the next boot (the installed copy is removed); edge-dhcp.json has no such step, it is shipped.
 - First boot only: SSH host keys are generated (the image carries none: every card gets its own), and the
   root partition and its ext4 file system are grown to fill the card.
 
@@ -28,7 +34,8 @@ are relative to `root`, and external commands go through `self.run`, so the host
 it against a directory tree (tests/board/test_bootconfig.py).
 
 Boot-partition files:
-  edge-dhcp.json    the server's configuration (Kea dialect) -> /etc/edge-dhcp/edge-dhcp.json
+  edge-dhcp.json    the server's DHCPv4 configuration (Kea dialect) -> /etc/edge-dhcp/edge-dhcp.json
+  edge-dhcp6.json   (optional) its DHCPv6 configuration (Kea's Dhcp6 dialect) -> /etc/edge-dhcp/edge-dhcp6.json
   network.txt       the Pi's own address: `address=192.168.4.1/24` (or `dhcp`), gateway=, dns=, interface=
   hostname.txt      the host name (one line)
   authorized_keys   SSH public keys for root -> /root/.ssh/authorized_keys
@@ -51,6 +58,8 @@ from pathlib import Path
 STATE = "var/lib/edge-dhcp-board/applied.json"
 ERRORS = "edge-dhcp-errors.txt"
 NETWORK_UNIT = "etc/systemd/network/10-edge-dhcp-lan.network"
+EDGE_CONFIG = "etc/edge-dhcp/edge-dhcp.json"
+EDGE_CONFIG6 = "etc/edge-dhcp/edge-dhcp6.json"
 HOSTNAME_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 KEY_TYPES = (
     "ssh-ed25519",
@@ -145,15 +154,16 @@ def parse_network(text: str) -> dict[str, str]:
     return values
 
 
-def network_unit(values: dict[str, str]) -> str:
-    """The systemd-networkd .network file for parsed network.txt values."""
+def network_unit(values: dict[str, str], dhcp6: bool = False) -> str:
+    """The systemd-networkd .network file for parsed network.txt values. With `dhcp6` (edge-dhcp serves
+    DHCPv6) the interface keeps its IPv6 link-local address: DHCPv6 servers answer from it."""
     lines = [
         "# Written by edge-dhcp-boot-config from network.txt on the boot partition; edit that file instead.",
         "[Match]",
         f"Name={values['interface']}",
         "",
         "[Network]",
-        "LinkLocalAddressing=no",
+        "LinkLocalAddressing=ipv6" if dhcp6 else "LinkLocalAddressing=no",
         "IPv6AcceptRA=no",
     ]
     if values["address"].lower() == "dhcp":
@@ -205,6 +215,51 @@ def parse_authorized_keys(text: str) -> str:
     return "\n".join(keep) + "\n"
 
 
+_FAMILY_KEY_RE = re.compile(r'"(Dhcp4|Dhcp6|DhcpDdns|Control-agent)"\s*:')
+
+
+def strip_comments(text: str) -> str:
+    """Kea-dialect text without its comments (`#` and `//` to the end of the line, `/* ... */`); strings,
+    with their escapes, are kept as they are. Line ends are kept, so positions by line still hold."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i : j + 1])
+            i = j + 1
+        elif char == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            out.append("\n" * text.count("\n", i, n if end < 0 else end))
+            i = n if end < 0 else end + 2
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def config_family(text: str) -> str | None:
+    """Which Kea daemon a configuration (already accepted by `edge-dhcp check`, so one daemon's) is for:
+    "Dhcp4", "Dhcp6", ...; None when no daemon's section is found."""
+    bare = strip_comments(text)
+    try:
+        doc = json.loads(bare)
+    except ValueError:  # e.g. <?include ...?>: the first daemon key in the text
+        match = _FAMILY_KEY_RE.search(bare)
+        return match.group(1) if match else None
+    if isinstance(doc, dict):
+        for key in doc:
+            if _FAMILY_KEY_RE.fullmatch(f'"{key}":'):
+                return key
+    return None
+
+
 # -- applying --------------------------------------------------------------------------------------------
 
 
@@ -213,14 +268,18 @@ class Setting:
     filename: str  # on the boot partition
     handler: str  # BootConfig method name
     track: bool = True  # applied only when new or changed (False: derived every boot)
+    removed: str | None = None  # BootConfig method run once when a file applied before is gone
 
 
+# network.txt comes after the edge-dhcp files: whether eth0 keeps its IPv6 link-local address depends on
+# DHCPv6 being served.
 SETTINGS: tuple[Setting, ...] = (
     Setting("hostname.txt", "apply_hostname"),
-    Setting("network.txt", "apply_network", track=False),
     Setting("authorized_keys", "apply_authorized_keys"),
     Setting("password.txt", "apply_password", track=False),  # one-shot: erased once applied
     Setting("edge-dhcp.json", "apply_edge_config"),
+    Setting("edge-dhcp6.json", "apply_edge_config6", removed="remove_edge_config6"),
+    Setting("network.txt", "apply_network", track=False),
 )
 
 
@@ -271,7 +330,8 @@ class BootConfig:
 
     def apply_network(self, data: bytes | None) -> list[str]:
         values = parse_network(data.decode("utf-8", "replace") if data is not None else "")
-        unit = network_unit(values).encode()
+        dhcp6 = self.path(EDGE_CONFIG6).is_file()
+        unit = network_unit(values, dhcp6).encode()
         target = self.path(NETWORK_UNIT)
         if not target.exists() or target.read_bytes() != unit:
             write_atomic(target, unit)
@@ -286,6 +346,7 @@ class BootConfig:
         return [
             f"{values['interface']}: {how}"
             + (f", gateway {values['gateway']}" if values.get("gateway") else "")
+            + (", IPv6 link-local address (DHCPv6 is served)" if dhcp6 else "")
         ]
 
     def apply_authorized_keys(self, data: bytes) -> list[str]:
@@ -315,19 +376,39 @@ class BootConfig:
         return ["root password set" + (" (from a hash)" if hashed else "") + "; console login enabled"]
 
     def apply_edge_config(self, data: bytes) -> list[str]:
-        candidate = self.path("/etc/edge-dhcp/.edge-dhcp.json.candidate")
+        return self._install_config(data, "edge-dhcp.json", EDGE_CONFIG, "Dhcp4")
+
+    def apply_edge_config6(self, data: bytes) -> list[str]:
+        return self._install_config(data, "edge-dhcp6.json", EDGE_CONFIG6, "Dhcp6")
+
+    def remove_edge_config6(self) -> list[str]:
+        target = self.path(EDGE_CONFIG6)
+        if not target.exists():
+            return []
+        target.unlink()
+        return [f"gone from the boot partition: /{EDGE_CONFIG6} removed, DHCPv6 is not served"]
+
+    def _install_config(self, data: bytes, name: str, inside: str, family: str) -> list[str]:
+        """`name` from the boot partition to /`inside`, once `edge-dhcp check` accepts it as `family`'s."""
+        target = self.path(inside)
+        stays = "the previous configuration stays" if target.exists() else f"{family} is not served"
+        candidate = target.with_name(f".{target.name}.candidate")
         write_atomic(candidate, data)
         result = self.run([*self.check_command, str(candidate)], None)
         if result.returncode != 0:
             candidate.unlink(missing_ok=True)
-            report = (
-                (result.stdout + result.stderr)
-                .decode(errors="replace")
-                .replace(str(candidate), "edge-dhcp.json")
+            report = (result.stdout + result.stderr).decode(errors="replace").replace(str(candidate), name)
+            raise Refused(f"{name} is not valid; {stays}:\n" + report.strip())
+        found = config_family(data.decode("utf-8", "replace"))
+        if found != family:
+            candidate.unlink(missing_ok=True)
+            other = {"Dhcp4": "edge-dhcp.json", "Dhcp6": "edge-dhcp6.json"}.get(found or "")
+            where = f"; a {found} configuration goes in {other}" if other else ""
+            raise Refused(
+                f"{name} holds no {family} configuration (found: {found or 'none'}){where}; {stays}"
             )
-            raise Refused("edge-dhcp.json is not valid; the previous configuration stays:\n" + report.strip())
-        os.replace(candidate, self.path("/etc/edge-dhcp/edge-dhcp.json"))
-        return ["edge-dhcp.json installed as /etc/edge-dhcp/edge-dhcp.json"]
+        os.replace(candidate, target)
+        return [f"{name} installed as /{inside}"]
 
     # -- first boot --
 
@@ -399,6 +480,13 @@ class BootConfig:
                 continue
             if setting.track:
                 if data is None:
+                    if setting.removed and self.applied.pop(setting.filename, None) is not None:
+                        changed = True
+                        try:
+                            for message in getattr(self, setting.removed)():
+                                log(f"{setting.filename}: {message}")
+                        except OSError as exc:
+                            problems.append(f"{setting.filename}: {exc.strerror or exc}")
                     continue
                 digest = hashlib.sha256(data).hexdigest()
                 if self.applied.get(setting.filename) == digest:

@@ -9,6 +9,8 @@ test_image.py) runs the same file with the real programs.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -17,15 +19,18 @@ from pathlib import Path
 import pytest
 
 from board.bootconfig import (
+    EDGE_CONFIG6,
     ERRORS,
     NETWORK_UNIT,
     STATE,
     BootConfig,
     Refused,
+    config_family,
     network_unit,
     parse_authorized_keys,
     parse_hostname,
     parse_network,
+    strip_comments,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +39,12 @@ VALID_CONFIG = """// on the boot partition
 {"Dhcp4": {"interfaces-config": {"interfaces": ["eth0"]},
   "subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.100 - 192.0.2.150"}]}]}}
 """
+VALID_CONFIG6 = """// on the boot partition: "Dhcp4" is named in this comment only
+{"Dhcp6": {"interfaces-config": {"interfaces": ["eth0"]}, /* the Pi's own link */
+  "subnet6": [{"id": 1, "subnet": "2001:db8:1::/64", "interface": "eth0",
+               "pools": [{"pool": "2001:db8:1::100 - 2001:db8:1::1ff"}]}]}}
+"""
+UNIT = REPO / "cross/debian/edge-dhcp.service"
 
 
 class Recorder:
@@ -206,3 +217,121 @@ def test_parsers_refuse_with_reasons() -> None:
         )
     with pytest.raises(Refused, match="no key"):
         parse_authorized_keys("# nothing\n")
+
+
+def test_edge_dhcp6_json_turns_dhcpv6_on_and_its_removal_turns_it_off(tmp_path: Path) -> None:
+    root, boot = make_root(tmp_path)
+    (boot / "network.txt").write_text("address=192.0.2.1/24\n")
+    assert apply(root, boot)[0] == 0
+    assert "LinkLocalAddressing=no" in (root / NETWORK_UNIT).read_text()
+    assert not (root / EDGE_CONFIG6).exists()
+
+    (boot / "edge-dhcp6.json").write_text(VALID_CONFIG6)
+    status, _ = apply(root, boot)
+    assert status == 0, (boot / ERRORS).read_text() if (boot / ERRORS).exists() else ""
+    assert (root / EDGE_CONFIG6).read_text() == VALID_CONFIG6
+    assert json.loads((root / STATE).read_text())["edge-dhcp6.json"]
+    unit = (root / NETWORK_UNIT).read_text()
+    assert "LinkLocalAddressing=ipv6" in unit and "Address=192.0.2.1/24" in unit
+    assert "IPv6AcceptRA=no" in unit
+    assert (root / "etc/edge-dhcp/edge-dhcp.json").read_text() == '{"Dhcp4": {}}  // shipped\n'
+
+    # Next boot, unchanged: nothing re-applied, DHCPv6 still on.
+    assert apply(root, boot)[0] == 0
+    assert (root / EDGE_CONFIG6).read_text() == VALID_CONFIG6
+
+    # Deleted from the boot partition: the installed copy goes, and eth0's link-local address with it.
+    (boot / "edge-dhcp6.json").unlink()
+    assert apply(root, boot)[0] == 0
+    assert not (root / EDGE_CONFIG6).exists()
+    assert "edge-dhcp6.json" not in json.loads((root / STATE).read_text())
+    assert "LinkLocalAddressing=no" in (root / NETWORK_UNIT).read_text()
+    assert (root / "etc/edge-dhcp/edge-dhcp.json").exists()  # the v4 one is never removed
+
+
+def test_edge_dhcp6_json_refused_when_invalid_or_of_the_other_family(tmp_path: Path) -> None:
+    root, boot = make_root(tmp_path)
+    (boot / "edge-dhcp6.json").write_text(
+        '{"Dhcp6": {"subnet6": [{"id": 1, "subnet": "2001:db8:1::/129"}]}}\n'
+    )
+    assert apply(root, boot)[0] == 1
+    report = (boot / ERRORS).read_text()
+    assert "edge-dhcp6.json is not valid; Dhcp6 is not served" in report and "edge-dhcp6.json:1:" in report
+    assert not (root / EDGE_CONFIG6).exists()
+    assert "LinkLocalAddressing=no" in (root / NETWORK_UNIT).read_text()
+    assert not list((root / "etc/edge-dhcp").glob(".*candidate"))
+
+    # A valid DHCPv4 file under the v6 name: `edge-dhcp check` accepts it, the family does not fit.
+    (boot / "edge-dhcp6.json").write_text(VALID_CONFIG)
+    assert apply(root, boot)[0] == 1
+    report = (boot / ERRORS).read_text()
+    assert "edge-dhcp6.json holds no Dhcp6 configuration (found: Dhcp4)" in report
+    assert "a Dhcp4 configuration goes in edge-dhcp.json" in report
+    assert not (root / EDGE_CONFIG6).exists()
+    # And the other way round: a Dhcp6 file as edge-dhcp.json keeps the previous v4 configuration.
+    before = (root / "etc/edge-dhcp/edge-dhcp.json").read_text()
+    (boot / "edge-dhcp.json").write_text(VALID_CONFIG6)
+    (boot / "edge-dhcp6.json").unlink()
+    assert apply(root, boot)[0] == 1
+    assert "a Dhcp6 configuration goes in edge-dhcp6.json" in (boot / ERRORS).read_text()
+    assert (root / "etc/edge-dhcp/edge-dhcp.json").read_text() == before
+
+    # Fixed on the laptop: applied, and the error file goes away.
+    (boot / "edge-dhcp.json").write_text(VALID_CONFIG)
+    (boot / "edge-dhcp6.json").write_text(VALID_CONFIG6)
+    assert apply(root, boot)[0] == 0
+    assert (root / EDGE_CONFIG6).read_text() == VALID_CONFIG6 and not (boot / ERRORS).exists()
+
+
+def test_config_family_reads_past_comments_and_strings() -> None:
+    assert config_family(VALID_CONFIG) == "Dhcp4" and config_family(VALID_CONFIG6) == "Dhcp6"
+    tricky = '# "Dhcp4": a comment\n{"Dhcp6": {"comment": "a // not a comment, \\"Dhcp4\\": nor this"}}'
+    assert config_family(tricky) == "Dhcp6"
+    assert json.loads(strip_comments(tricky)) == {
+        "Dhcp6": {"comment": 'a // not a comment, "Dhcp4": nor this'}
+    }
+    assert strip_comments("{/* a\nb */}").count("\n") == 1  # line numbers kept
+    assert config_family('<?include "other.json"?>\n{"Dhcp6": {}}') == "Dhcp6"
+    assert config_family('{"Logging": {}}') is None
+
+
+def unit_exec_start() -> list[str]:
+    """edge-dhcp.service's ExecStart as systemd hands it to execve: words split as the shell quotes them
+    (the line has no backslash escapes), `$$` unescaped to `$`."""
+    lines = [line for line in UNIT.read_text().splitlines() if line.startswith("ExecStart=")]
+    assert len(lines) == 1
+    value = lines[0].removeprefix("ExecStart=")
+    assert "\\" not in value and not re.search(r"\$(?!\$)[{A-Za-z_]", value.replace("$$", ""))
+    return shlex.split(value.replace("$$", "$"))
+
+
+@pytest.mark.parametrize("with_v6", [False, True])
+def test_the_unit_adds_the_v6_config_when_the_file_exists(tmp_path: Path, with_v6: bool) -> None:
+    """The unit's ExecStart run by a real /bin/sh with /etc/edge-dhcp and the program moved into a temp
+    dir: the program (a stand-in recording its arguments) gets the v6 file only when it exists."""
+    argv = unit_exec_start()
+    assert argv[:2] == ["/bin/sh", "-c"] and len(argv) == 3
+    etc = tmp_path / "etc/edge-dhcp"
+    etc.mkdir(parents=True)
+    (etc / "edge-dhcp.json").write_text(VALID_CONFIG)
+    if with_v6:
+        (etc / "edge-dhcp6.json").write_text(VALID_CONFIG6)
+    program = tmp_path / "edge-dhcp"
+    program.write_text('#!/bin/sh\necho "pid $$"\nprintf \'%s\\n\' "$@"\n')
+    program.chmod(0o755)
+    script = argv[2]
+    assert script.count("/opt/edge-dhcp/bin/edge-dhcp ") == 1 and script.startswith("exec ")
+    script = script.replace("/opt/edge-dhcp/bin/edge-dhcp", str(program)).replace(
+        "/etc/edge-dhcp/", f"{etc}/"
+    )
+    shell = subprocess.Popen(
+        [argv[0], argv[1], script], stdout=subprocess.PIPE, text=True, env={"PATH": "/usr/bin:/bin"}
+    )
+    out, _ = shell.communicate(timeout=30)
+    assert shell.returncode == 0
+    pid, *args = out.splitlines()
+    assert pid == f"pid {shell.pid}", "sh must exec the server: its PID is the unit's main PID (SIGHUP)"
+    expected = ["serve", "-c", f"{etc}/edge-dhcp.json"] + (
+        ["-c", f"{etc}/edge-dhcp6.json"] if with_v6 else []
+    )
+    assert args == expected

@@ -11,7 +11,7 @@ Rules:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 PACKET_COUNTERS = (
     "pkt4-received",
@@ -41,11 +41,16 @@ PACKET_COUNTERS = (
 
 
 class Statistics:
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    """`counters`: the names that exist from the start at 0, as the family's Kea daemon creates them
+    (DHCPv4's PACKET_COUNTERS by default; the DHCPv6 service passes its own, edge/dhcp6/engine.py)."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.time, counters: Iterable[str] = PACKET_COUNTERS
+    ) -> None:
         self._clock = clock
         self._values: dict[str, int] = {}
         self._stamps: dict[str, float] = {}
-        for name in PACKET_COUNTERS:
+        for name in counters:
             self._values[name] = 0
             self._stamps[name] = clock()
 

@@ -261,7 +261,7 @@ class Engine6:
         hosts: Sequence[HostBackend[Reservation6]] | None = None,
     ) -> None:
         self.store = store
-        self.stats = stats if stats is not None else Statistics()
+        self.stats = stats if stats is not None else Statistics(counters=STARTUP_COUNTERS)
         self.server_id = bytes(server_id)
         self._lease_stats = Lease6Statistics(self.stats)
         self._d = _Derived(config, hosts if hosts is not None else [ConfigHosts(config)])

@@ -30,6 +30,7 @@ from edge.netif.datagrams import Transmit
 from edge.netif.manager import SocketManager
 from edge.policy.hosts import HostBackend
 from edge.server.service import FamilyService
+from edge.stats import PACKET_COUNTERS
 from edge.wire.addr import int_to_ip
 
 DHCPACK = 5
@@ -58,6 +59,7 @@ class Dhcp4Service(FamilyService):
     service_name = "dhcp4"
     pkt = "pkt4"
     family_commands = LEASE4_COMMANDS
+    startup_counters = PACKET_COUNTERS
     subject_text = int_to_ip
 
     engine: Engine

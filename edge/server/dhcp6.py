@@ -26,7 +26,7 @@ from edge.control.commands import Family
 from edge.dashboard.events import change_kind
 from edge.dhcp6.config import DIALECT, open_host_backends
 from edge.dhcp6.defaults import load_config
-from edge.dhcp6.engine import Engine6
+from edge.dhcp6.engine import STARTUP_COUNTERS, Engine6
 from edge.dhcp6.exchange import Inbound6, Outbound6
 from edge.dhcp6.lease import Lease6, address_text
 from edge.dhcp6.lease_cmds import LEASE6_COMMANDS
@@ -82,6 +82,7 @@ class Dhcp6Service(FamilyService):
     service_name = "dhcp6"
     pkt = "pkt6"
     family_commands = LEASE6_COMMANDS
+    startup_counters = STARTUP_COUNTERS
     subject_text = _subject
 
     engine: Engine6

@@ -107,6 +107,7 @@ class FamilyService(ABC):
     pkt: str  # the family's packet statistics prefix: pkt4, pkt6
     family_commands: tuple[Command, ...]  # the command rows only this family answers (lease4-*)
     subject_text: Callable[[Any], str] = str  # how the family writes an event's address (v4: dotted quad)
+    startup_counters: tuple[str, ...] = ()  # the statistics that exist at 0 from the start (Kea's per daemon)
 
     def __init__(
         self,
@@ -128,7 +129,7 @@ class FamilyService(ABC):
         self.control_socket = (
             control_socket  # `serve --control-socket`: the unix socket path, whatever the file says
         )
-        self.stats = Statistics(self.clock)
+        self.stats = Statistics(self.clock, type(self).startup_counters)
         self.events = EventRing(self.clock, subject_text=type(self).subject_text)
         self.store = store
         store.use_statistics(self.stats)  # the store counts its write errors (lease-store-write-errors)

@@ -37,6 +37,7 @@ from edge.dhcp6.lease import (
     EMPTY_DUID,
     STATE_DECLINED,
     STATE_DEFAULT,
+    STATE_EXPIRED_RECLAIMED,
     TYPE_NA,
     TYPE_PD,
     Lease6,
@@ -143,6 +144,8 @@ _SANITY = {
 _UNICAST_FORBIDDEN = (wire.SOLICIT, wire.CONFIRM, wire.REBIND, wire.INFORMATION_REQUEST)
 _NOT_FROM_SCOPES = frozenset((1, 2, 3, 4, 5, 9, 13, 14, 18, 25, 26, 39))
 _ZERO16 = bytes(16)
+
+_REUSABLE = (STATE_DEFAULT, STATE_EXPIRED_RECLAIMED)
 
 HWADDR_SOURCE_DUID = 2
 HWADDR_SOURCE_IPV6_LINK_LOCAL = 4
@@ -658,7 +661,8 @@ class Engine6:
                 self._drop_unreserved(ctx, reserved, [lease for _, lease in existing])
             return reserved
         for subnet, lease in existing:
-            if self._still_ours(ctx, subnet, lease, lease_type) and lease.state == STATE_DEFAULT:
+            # an expired-reclaimed lease kept for affinity comes back to its client, as in Kea
+            if self._still_ours(ctx, subnet, lease, lease_type) and lease.state in _REUSABLE:
                 return [(subnet, self._renewed(ctx, subnet, lease, lifetimes, now, commit))]
         if hint[0]:
             for subnet in subnets:
@@ -734,6 +738,7 @@ class Engine6:
         fresh.preferred_lifetime, fresh.valid_lifetime = self._lifetimes(ctx, subnet, *lifetimes)
         fresh.cltt = int(now)
         fresh.subnet_id = subnet.id
+        fresh.state = STATE_DEFAULT
         if ctx.hostname:
             fresh.hostname = ctx.hostname
         if ctx.hwaddr:
@@ -852,7 +857,7 @@ class Engine6:
                 ]
             else:
                 for subnet, lease in existing:
-                    if lease.state == STATE_DEFAULT and self._still_ours(ctx, subnet, lease, lease_type):
+                    if lease.state in _REUSABLE and self._still_ours(ctx, subnet, lease, lease_type):
                         leased.append((subnet, self._renewed(ctx, subnet, lease, lifetimes, now, True)))
                     else:
                         retired.append((lease.address, lease.prefix_len))

@@ -301,3 +301,17 @@ def test_global_reservation_classes_steer_subnet_selection() -> None:
     c = Client(config(subnet6=subnets, **extra))
     assert c.lease(client=5).startswith("2001:db8:1::")
     assert c.lease(client=6).startswith("2001:db8:2::")
+
+
+def test_a_reclaimed_lease_kept_for_affinity_returns_to_its_client() -> None:
+    c = Client()
+    first = c.lease(client=4)
+    address = int(ipaddress.IPv6Address(first))
+    kept = c.store.get(address).copy()
+    kept.state, kept.hostname = 2, ""  # what reclamation with hold-reclaimed-time leaves (expired-reclaimed)
+    c.store.put(kept)
+    c.now += 10_000  # long expired
+    c.lease(client=5)  # another client takes the next free address, not this one
+    assert c.lease(client=4) == first
+    lease = c.store.get(address)
+    assert lease.state == 0 and lease.duid == duid(4)

@@ -228,7 +228,7 @@ def test_sigkill_under_perfdhcp_load_loses_no_committed_lease(lab: Lab) -> None:
 
     # The kill came in the middle of the run: perfdhcp went on soliciting a dead server.
     sent, answered = result.sent("SOLICIT-ADVERTISE"), result.received("SOLICIT-ADVERTISE")
-    assert sent == requests and sent - answered >= rate // 2, result.output[-1500:]
+    assert sent >= requests and sent - answered >= rate // 2, result.output[-1500:]  # (it may send one more)
     # The capture saw every REPLY perfdhcp saw (so "promised" is the whole set, not a sample of it).
     assert replies >= result.received("REQUEST-REPLY") >= 1, result.output[-1500:]
     assert {kind for _, kind in promised} == {"IA_NA", "IA_PD"}

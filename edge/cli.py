@@ -15,6 +15,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from edge.dhcp4.config import DIALECT as DHCP4
     from edge.dhcp4.defaults import builtin_for_check
     from edge.dhcp6.config import DIALECT as DHCP6
+    from edge.ha import config as _ha_checks  # noqa: F401 - registers the HA block's check with Dhcp4
 
     return run_check(args.config, (DHCP4, DHCP6), builtin_for_check)
 

@@ -14,7 +14,7 @@ Rules this module keeps:
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from edge.config import loader
@@ -40,6 +40,11 @@ __all__ = [
 log = logging.getLogger("edge.config")
 
 
+# Checks of hook libraries' parameters that live in higher layers (edge/ha/config.py registers the HA
+# block's when imported): each gets the cleaned Dhcp4 map and the load's IssueLog, and reports by key path.
+HOOK_CHECKS: list[Callable[[dict[str, Any], IssueLog], None]] = []
+
+
 class Dhcp4Dialect:
     """The `Dhcp4` top-level key and how its value becomes a Config4."""
 
@@ -52,6 +57,8 @@ class Dhcp4Dialect:
         if clean is None:
             issues.raise_if_errors()
             raise ConfigError([issues.issue((), "no usable Dhcp4 section")])  # pragma: no cover
+        for hook_check in HOOK_CHECKS:
+            hook_check(clean, issues)
         config = Builder4(issues, source, interfaces_present).build(clean)
         issues.raise_if_errors()
         return _logged(config)

@@ -493,7 +493,8 @@ def class_warnings(cfg: Config4) -> list[str]:
 HA_HOOK = (
     '"hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_ha.so", "parameters": '
     '{"high-availability": [{"this-server-name": "server1", "mode": "load-balancing", '
-    '"peers": [{"name": "server1", "role": "primary"}, {"name": "server2", "role": "secondary"}]}]}}]'
+    '"peers": [{"name": "server1", "url": "http://127.0.0.1:8001/", "role": "primary"}, '
+    '{"name": "server2", "url": "http://127.0.0.1:8002/", "role": "secondary"}]}]}}]'
 )
 
 

@@ -46,9 +46,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             metavar="IFACE",
             help="interface to serve (dhcpd takes these on its command line); may be repeated",
         )
+        if kind == "dhcpd":
+            p.add_argument(
+                "-6",
+                dest="v6",
+                action="store_true",
+                help="the file is a dhcpd -6 configuration (subnet6, range6, prefix6, ...): write Dhcp6",
+            )
 
 
 def convert(kind: str, path: str, interfaces: list[str]) -> Result:
+    if kind == "dhcpd6":
+        from edge.migrate.dhcpd import translate_file6
+
+        return translate_file6(path, interfaces)
     if kind == "dhcpd":
         from edge.migrate.dhcpd import translate_file
 
@@ -60,7 +71,8 @@ def convert(kind: str, path: str, interfaces: list[str]) -> Result:
 
 def run_migrate(args: argparse.Namespace) -> int:
     try:
-        result = convert(args.source_kind, args.file, list(args.interface))
+        kind = "dhcpd6" if getattr(args, "v6", False) else args.source_kind
+        result = convert(kind, args.file, list(args.interface))
     except MigrationError as err:
         print(f"edge-dhcp migrate: {err}", file=sys.stderr)
         return REFUSED

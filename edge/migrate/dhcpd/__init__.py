@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 from edge.migrate.common import Result
 
-__all__ = ["translate_file", "translate_text"]
+__all__ = ["translate_file", "translate_file6", "translate_text", "translate_text6"]
 
 # The passes are imported when a configuration is converted, not with the package: every `edge-dhcp`
 # start imports dhcpd/leases.py (the lease-import table), and that needs only syntax.py and options.py.
@@ -50,3 +50,24 @@ def translate_file(path: str, interfaces: Iterable[str] = ()) -> Result:
     from edge.migrate.dhcpd.write import write_document
 
     return write_document(read_statements(read_file(path), path), interfaces)
+
+
+def translate_text6(text: str, source: str = "<dhcpd.conf>", interfaces: Iterable[str] = ()) -> Result:
+    """A `dhcpd -6` configuration -> a Kea-dialect Dhcp6 document (read6.py, write6.py)."""
+    from edge.migrate.dhcpd.read6 import Reader6
+    from edge.migrate.dhcpd.syntax import read_text
+    from edge.migrate.dhcpd.write6 import write_document6
+
+    reader = Reader6(source)
+    reader.read(read_text(text, source))
+    return write_document6(reader.model(), interfaces)
+
+
+def translate_file6(path: str, interfaces: Iterable[str] = ()) -> Result:
+    from edge.migrate.dhcpd.read6 import Reader6
+    from edge.migrate.dhcpd.syntax import read_file
+    from edge.migrate.dhcpd.write6 import write_document6
+
+    reader = Reader6(path)
+    reader.read(read_file(path))
+    return write_document6(reader.model(), interfaces)

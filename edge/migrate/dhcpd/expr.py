@@ -414,6 +414,8 @@ def _option_ref(
     if info.space == "agent":
         return f"relay4[{info.code}].{suffix}"
     kind, parent = kea_space(info)
+    if kind == "top":  # the packet's own space (dhcp6 in a DHCPv6 configuration)
+        return f"option[{info.code}].{suffix}"
     if kind == "vendor" and parent is not None:
         return f"vendor[{parent}].option[{info.code}].{suffix}"
     if kind == "encapsulated" and parent is not None:

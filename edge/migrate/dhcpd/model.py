@@ -60,10 +60,17 @@ class Scope:
     items: list[Any] = field(default_factory=list)  # child Scopes, Notes and Comments, in order
     option_notes: list[Note] = field(default_factory=list)
     # subnet
-    network: ipaddress.IPv4Network | None = None
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
     subnet_id: int = 0
     ranges: list[tuple[int, int, int]] = field(default_factory=list)  # (low, high, line)
     interface: str = ""
+    # DHCPv6 (read6.py): pools as Kea writes them ("A - B" or "P/len", line, temporary?), prefix pools
+    # (prefix, prefix-len, delegated-len, line), a host's DUID, fixed-address6 and fixed-prefix6 values
+    ranges6: list[tuple[str, int, bool]] = field(default_factory=list)
+    prefixes6: list[tuple[str, int, int, int]] = field(default_factory=list)
+    duid: bytes | None = None
+    fixed6: list[str] = field(default_factory=list)
+    fixed_prefixes6: list[str] = field(default_factory=list)
     # pool permits: (allow?, what, class name, line)
     permits: list[tuple[bool, str, str, int]] = field(default_factory=list)
     # host

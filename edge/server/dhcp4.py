@@ -26,6 +26,7 @@ from edge.dhcp4.lease import Lease
 from edge.dhcp4.lease_cmds import LEASE4_COMMANDS
 from edge.dhcp4.lease_stats import holds_address, recount_statistics
 from edge.dhcp4.model import Config4
+from edge.ha.service import attach as attach_ha
 from edge.netif.datagrams import Transmit
 from edge.netif.manager import SocketManager
 from edge.policy.hosts import HostBackend
@@ -69,6 +70,7 @@ class Dhcp4Service(FamilyService):
         self.names = NameHandler(lambda: self.engine.config)
         super().__init__(*args, **kwargs)
         self.engine.recount(self.clock())
+        self.ha = attach_ha(self)  # the HA hook library's block, if configured (edge/ha)
 
     # ------------------------------------------------------------------ the family's parts
     def load_config(self, path: str | None) -> Config4:

@@ -108,6 +108,7 @@ class FamilyService(ABC):
     family_commands: tuple[Command, ...]  # the command rows only this family answers (lease4-*)
     subject_text: Callable[[Any], str] = str  # how the family writes an event's address (v4: dotted quad)
     startup_counters: tuple[str, ...] = ()  # the statistics that exist at 0 from the start (Kea's per daemon)
+    ha: Any = None  # the HA partner link (edge/ha/service.py HaService) when the family attaches one
 
     def __init__(
         self,
@@ -409,7 +410,12 @@ class FamilyService(ABC):
                 self.stats.inc(f"{pkt}-receive-drop")
                 continue
             try:
+                ha = self.ha
+                if ha is not None:  # HA (edge/ha/service.py) sees the lease changes this packet makes
+                    ha.packet_begin()
                 outbound = self.engine.handle(rx.payload, self.inbound(rx), self.clock())
+                if ha is not None:
+                    outbound = ha.packet_end(outbound)  # None: held until the partner acknowledged
                 if outbound is not None:
                     self._deliver(outbound)
             except Exception as exc:  # the net (module docstring): this packet is lost, the server is not
@@ -498,6 +504,8 @@ class FamilyService(ABC):
         return code
 
     def close(self) -> None:
+        if self.ha is not None:
+            self.ha.close()
         self.control.close()
         if self.ddns is not None:
             self.ddns.close()  # what is still queued stays in its file for the next start

@@ -1,0 +1,182 @@
+"""edge-dhcp as the HA partner of a real Kea 2.2 (kea-dhcp4 + libdhcp_ha.so + libdhcp_lease_cmds.so).
+
+One bridged segment in lab namespaces: Kea (primary, 192.0.2.1) and edge-dhcp (standby, 192.0.2.2) in
+hot-standby, clients in their own namespaces. Kea 2.2 serves its peer URL itself (HA + multi-threading with
+the dedicated listener), so no kea-ctrl-agent is needed; edge-dhcp serves its own peer URL likewise.
+Checked: both reach hot-standby (ha-heartbeat on each peer URL), a real dhclient's lease made by Kea
+appears on edge-dhcp (lease4-get), a release removes it there, and with Kea killed edge-dhcp goes
+partner-down and serves a new client.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.lab import kea
+from tests.lab.clients import Dhclient
+from tests.lab.edge import EdgeServer
+from tests.lab.netns import Lab, LabError
+
+pytestmark = pytest.mark.lab
+
+HOOKS = Path("/usr/lib/x86_64-linux-gnu/kea/hooks")
+KEA_IP, EDGE_IP = "192.0.2.1", "192.0.2.2"
+EDGE_AUTH = ("kea", "partner-secret")
+
+
+def ha_hooks(this: str) -> list[dict[str, Any]]:
+    block = {
+        "this-server-name": this,
+        "mode": "hot-standby",
+        "heartbeat-delay": 1000,
+        "max-response-delay": 3000,
+        "max-ack-delay": 1000,
+        "max-unacked-clients": 0,
+        "sync-timeout": 10000,
+        "multi-threading": {
+            "enable-multi-threading": True,
+            "http-dedicated-listener": True,
+            "http-listener-threads": 2,
+            "http-client-threads": 2,
+        },
+        "peers": [
+            {"name": "kea", "url": f"http://{KEA_IP}:8001/", "role": "primary"},
+            {
+                "name": "edge",
+                "url": f"http://{EDGE_IP}:8001/",
+                "role": "standby",
+                "basic-auth-user": EDGE_AUTH[0],
+                "basic-auth-password": EDGE_AUTH[1],
+            },
+        ],
+    }
+    return [
+        {"library": str(HOOKS / "libdhcp_lease_cmds.so")},
+        {"library": str(HOOKS / "libdhcp_ha.so"), "parameters": {"high-availability": [block]}},
+    ]
+
+
+SUBNET = kea.subnet(1, "192.0.2.0/24", "192.0.2.100 - 192.0.2.150", routers=KEA_IP)
+
+
+def post(
+    lab: Lab,
+    ns: str,
+    url: str,
+    command: str,
+    arguments: dict[str, Any] | None = None,
+    auth: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"command": command, "service": ["dhcp4"]}
+    if arguments is not None:
+        body["arguments"] = arguments
+    argv = ["curl", "-s", "-m", "5", "-H", "Content-Type: application/json", "-d", json.dumps(body), url]
+    if auth is not None:
+        token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+        argv[1:1] = ["-H", f"Authorization: Basic {token}"]
+    done = lab.run(ns, argv, check=False, timeout=10)
+    if done.returncode != 0:
+        raise LabError(f"curl {url} {command}: exit {done.returncode} {done.stderr}")
+    value = json.loads(done.stdout)
+    return dict(value[0] if isinstance(value, list) else value)
+
+
+def wait_state(
+    lab: Lab, ns: str, url: str, wanted: str, timeout: float, auth: tuple[str, str] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = post(lab, ns, url, "ha-heartbeat", auth=auth)
+            if last.get("arguments", {}).get("state") == wanted:
+                return
+        except (LabError, ValueError) as exc:
+            last = exc
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never reached {wanted}: last answer {last}")
+
+
+def test_edge_standby_of_a_kea_primary(lab: Lab) -> None:
+    if not (kea.available() and (HOOKS / "libdhcp_ha.so").exists()):
+        pytest.skip("kea-dhcp4 with libdhcp_ha.so is not installed")
+    lan = lab.add_namespace("lan")
+    kea_ns, edge_ns = lab.add_namespace("kea"), lab.add_namespace("edge")
+    c1, c2 = lab.add_namespace("c1"), lab.add_namespace("c2")
+    lab.ip(lan, "link", "add", "br0", "type", "bridge")
+    lab.ip(lan, "link", "set", "br0", "up")
+    for ns, port, address in (
+        (kea_ns, "pk", f"{KEA_IP}/24"),
+        (edge_ns, "pe", f"{EDGE_IP}/24"),
+        (c1, "p1", None),
+        (c2, "p2", None),
+    ):
+        ifname = "ha0" if address else "cli0"
+        lab.add_link((ns, ifname), (lan, port), a_address=address)
+        lab.ip(lan, "link", "set", port, "master", "br0")
+    kea_url, edge_url = f"http://{KEA_IP}:8001/", f"http://{EDGE_IP}:8001/"
+
+    primary = kea.KeaServer(
+        lab,
+        kea_ns,
+        interfaces=["ha0"],
+        subnets=[SUBNET],
+        extra={
+            "hooks-libraries": ha_hooks("kea"),
+            "multi-threading": {
+                "enable-multi-threading": True,
+                "thread-pool-size": 2,
+                "packet-queue-size": 16,
+            },
+        },
+    )
+    standby = EdgeServer(
+        lab, edge_ns, interfaces=["ha0"], subnets=[SUBNET], extra={"hooks-libraries": ha_hooks("edge")}
+    )
+    primary.start()
+    standby.start()
+
+    wait_state(lab, kea_ns, kea_url, "hot-standby", 20)
+    wait_state(lab, kea_ns, edge_url, "hot-standby", 20, auth=EDGE_AUTH)
+    # edge-dhcp's peer URL refuses a caller without the partner's credentials
+    assert post(lab, kea_ns, edge_url, "ha-heartbeat").get("result") == 401
+    beat = post(lab, kea_ns, edge_url, "ha-heartbeat", auth=EDGE_AUTH)["arguments"]
+    assert beat["scopes"] == [] and beat["unsent-update-count"] == 0
+    assert post(lab, kea_ns, kea_url, "ha-heartbeat")["arguments"]["scopes"] == ["kea"]
+
+    # A lease Kea makes is on edge-dhcp, as the lease4-update Kea sent before its ACK made it.
+    client = Dhclient(lab, c1, "cli0", hostname="ha-one")
+    lease = client.obtain()
+    assert str(lease.server_id) == KEA_IP if hasattr(lease, "server_id") else True
+    on_edge = post(lab, kea_ns, edge_url, "lease4-get", {"ip-address": str(lease.address)}, auth=EDGE_AUTH)
+    assert on_edge["result"] == 0, on_edge
+    assert on_edge["arguments"]["hw-address"] == lab.endpoint(c1, "cli0").mac
+    assert on_edge["arguments"]["hostname"] == "ha-one"
+    client.release()
+    deadline = time.monotonic() + 5
+    while (
+        post(lab, kea_ns, edge_url, "lease4-get", {"ip-address": str(lease.address)}, auth=EDGE_AUTH)[
+            "result"
+        ]
+        == 0
+    ):
+        assert time.monotonic() < deadline, "the release did not reach edge-dhcp"
+        time.sleep(0.1)
+
+    # The primary dies: edge-dhcp goes partner-down and serves a new client with its own server id.
+    primary.proc.send_signal(9)  # type: ignore[union-attr]
+    wait_state(lab, kea_ns, edge_url, "partner-down", 15, auth=EDGE_AUTH)
+    beat = post(lab, kea_ns, edge_url, "ha-heartbeat", auth=EDGE_AUTH)["arguments"]
+    assert beat["scopes"] == ["kea"]
+    second = Dhclient(lab, c2, "cli0")
+    got = second.obtain()
+    served = post(lab, kea_ns, edge_url, "lease4-get", {"ip-address": str(got.address)}, auth=EDGE_AUTH)
+    assert served["result"] == 0 and served["arguments"]["hw-address"] == lab.endpoint(c2, "cli0").mac
+    assert "HA_STATE_TRANSITION" in standby.output() and "PARTNER-DOWN" in standby.output()
+    standby.stop()

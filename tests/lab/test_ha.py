@@ -30,7 +30,8 @@ KEA_IP, EDGE_IP = "192.0.2.1", "192.0.2.2"
 EDGE_AUTH = ("kea", "partner-secret")
 
 
-def ha_hooks(this: str) -> list[dict[str, Any]]:
+def ha_hooks(this: str, kea_role: str = "primary") -> list[dict[str, Any]]:
+    edge_role = "standby" if kea_role == "primary" else "primary"
     block = {
         "this-server-name": this,
         "mode": "hot-standby",
@@ -46,11 +47,11 @@ def ha_hooks(this: str) -> list[dict[str, Any]]:
             "http-client-threads": 2,
         },
         "peers": [
-            {"name": "kea", "url": f"http://{KEA_IP}:8001/", "role": "primary"},
+            {"name": "kea", "url": f"http://{KEA_IP}:8001/", "role": kea_role},
             {
                 "name": "edge",
                 "url": f"http://{EDGE_IP}:8001/",
-                "role": "standby",
+                "role": edge_role,
                 "basic-auth-user": EDGE_AUTH[0],
                 "basic-auth-password": EDGE_AUTH[1],
             },
@@ -103,9 +104,24 @@ def wait_state(
     raise AssertionError(f"{url} never reached {wanted}: last answer {last}")
 
 
-def test_edge_standby_of_a_kea_primary(lab: Lab) -> None:
+def kea_server(lab: Lab, ns: str, role: str) -> kea.KeaServer:
+    mt = {"enable-multi-threading": True, "thread-pool-size": 2, "packet-queue-size": 16}
+    return kea.KeaServer(
+        lab,
+        ns,
+        interfaces=["ha0"],
+        subnets=[SUBNET],
+        extra={"hooks-libraries": ha_hooks("kea", role), "multi-threading": mt},
+    )
+
+
+def need_kea_ha() -> None:
     if not (kea.available() and (HOOKS / "libdhcp_ha.so").exists()):
         pytest.skip("kea-dhcp4 with libdhcp_ha.so is not installed")
+
+
+def segment(lab: Lab) -> tuple[str, str, str, str]:
+    """Kea, edge-dhcp and two clients on one bridge: (kea ns, edge ns, client 1 ns, client 2 ns)."""
     lan = lab.add_namespace("lan")
     kea_ns, edge_ns = lab.add_namespace("kea"), lab.add_namespace("edge")
     c1, c2 = lab.add_namespace("c1"), lab.add_namespace("c2")
@@ -120,22 +136,15 @@ def test_edge_standby_of_a_kea_primary(lab: Lab) -> None:
         ifname = "ha0" if address else "cli0"
         lab.add_link((ns, ifname), (lan, port), a_address=address)
         lab.ip(lan, "link", "set", port, "master", "br0")
+    return kea_ns, edge_ns, c1, c2
+
+
+def test_edge_standby_of_a_kea_primary(lab: Lab) -> None:
+    need_kea_ha()
+    kea_ns, edge_ns, c1, c2 = segment(lab)
     kea_url, edge_url = f"http://{KEA_IP}:8001/", f"http://{EDGE_IP}:8001/"
 
-    primary = kea.KeaServer(
-        lab,
-        kea_ns,
-        interfaces=["ha0"],
-        subnets=[SUBNET],
-        extra={
-            "hooks-libraries": ha_hooks("kea"),
-            "multi-threading": {
-                "enable-multi-threading": True,
-                "thread-pool-size": 2,
-                "packet-queue-size": 16,
-            },
-        },
-    )
+    primary = kea_server(lab, kea_ns, "primary")
     standby = EdgeServer(
         lab, edge_ns, interfaces=["ha0"], subnets=[SUBNET], extra={"hooks-libraries": ha_hooks("edge")}
     )
@@ -153,7 +162,7 @@ def test_edge_standby_of_a_kea_primary(lab: Lab) -> None:
     # A lease Kea makes is on edge-dhcp, as the lease4-update Kea sent before its ACK made it.
     client = Dhclient(lab, c1, "cli0", hostname="ha-one")
     lease = client.obtain()
-    assert str(lease.server_id) == KEA_IP if hasattr(lease, "server_id") else True
+    assert str(lease.server_id) == KEA_IP  # the primary answered
     on_edge = post(lab, kea_ns, edge_url, "lease4-get", {"ip-address": str(lease.address)}, auth=EDGE_AUTH)
     assert on_edge["result"] == 0, on_edge
     assert on_edge["arguments"]["hw-address"] == lab.endpoint(c1, "cli0").mac
@@ -176,7 +185,45 @@ def test_edge_standby_of_a_kea_primary(lab: Lab) -> None:
     assert beat["scopes"] == ["kea"]
     second = Dhclient(lab, c2, "cli0")
     got = second.obtain()
+    assert str(got.server_id) == EDGE_IP  # the standby answered, with its own server id
     served = post(lab, kea_ns, edge_url, "lease4-get", {"ip-address": str(got.address)}, auth=EDGE_AUTH)
     assert served["result"] == 0 and served["arguments"]["hw-address"] == lab.endpoint(c2, "cli0").mac
     assert "HA_STATE_TRANSITION" in standby.output() and "PARTNER-DOWN" in standby.output()
     standby.stop()
+
+
+def test_edge_primary_with_a_kea_standby(lab: Lab) -> None:
+    need_kea_ha()
+    kea_ns, edge_ns, c1, _ = segment(lab)
+    kea_url, edge_url = f"http://{KEA_IP}:8001/", f"http://{EDGE_IP}:8001/"
+    primary = EdgeServer(
+        lab,
+        edge_ns,
+        interfaces=["ha0"],
+        subnets=[SUBNET],
+        extra={"hooks-libraries": ha_hooks("edge", "standby")},
+    )
+    standby = kea_server(lab, kea_ns, "standby")
+    primary.start()
+    standby.start()
+    wait_state(lab, kea_ns, edge_url, "hot-standby", 20, auth=EDGE_AUTH)
+    wait_state(lab, kea_ns, kea_url, "hot-standby", 20)
+    assert post(lab, kea_ns, edge_url, "ha-heartbeat", auth=EDGE_AUTH)["arguments"]["scopes"] == ["edge"]
+    # edge-dhcp answers, and its ACK waited for Kea's answer to the lease4-update: the lease is on Kea.
+    client = Dhclient(lab, c1, "cli0", hostname="ha-two")
+    lease = client.obtain()
+    assert str(lease.server_id) == EDGE_IP
+    on_kea = post(lab, kea_ns, kea_url, "lease4-get", {"ip-address": str(lease.address)})
+    assert on_kea["result"] == 0, on_kea
+    assert on_kea["arguments"]["hw-address"] == lab.endpoint(c1, "cli0").mac
+    assert on_kea["arguments"]["hostname"] == "ha-two"
+    client.release()
+    deadline = time.monotonic() + 5
+    while post(lab, kea_ns, kea_url, "lease4-get", {"ip-address": str(lease.address)})["result"] == 0:
+        assert time.monotonic() < deadline, "the release did not reach Kea"
+        time.sleep(0.1)
+    status = post(lab, kea_ns, edge_url, "status-get", auth=EDGE_AUTH)["arguments"]["high-availability"][0]
+    assert status["ha-mode"] == "hot-standby"
+    assert status["ha-servers"]["local"]["state"] == "hot-standby"
+    assert status["ha-servers"]["remote"]["last-state"] == "hot-standby"
+    primary.stop()

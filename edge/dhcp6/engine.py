@@ -1047,7 +1047,9 @@ class Engine6:
         request = ctx.request
         if ctx.fqdn_reply is not None:
             reply.options.append((39, ctx.fqdn_reply))
-        chain = self._option_chain(ctx)
+        # Kea 2.2 answers RELEASE and DECLINE with the server-id alone (processRelease/processDecline never
+        # append requested options; found by tests/lab/test_parity6.py)
+        chain = self._option_chain(ctx) if request.msg_type not in (wire.RELEASE, wire.DECLINE) else []
         if chain:
             wanted = list(request.oro())
             for scope in chain:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from edge.ha.scopes import lb_hash
 from tests.lab import kea
 from tests.lab.clients import Dhclient
 from tests.lab.edge import EdgeServer
@@ -30,11 +31,14 @@ KEA_IP, EDGE_IP = "192.0.2.1", "192.0.2.2"
 EDGE_AUTH = ("kea", "partner-secret")
 
 
-def ha_hooks(this: str, kea_role: str = "primary") -> list[dict[str, Any]]:
-    edge_role = "standby" if kea_role == "primary" else "primary"
+def ha_hooks(this: str, kea_role: str = "primary", mode: str = "hot-standby") -> list[dict[str, Any]]:
+    edge_role = {"primary": "standby", "standby": "primary"}.get(kea_role, "secondary")
+    if mode == "load-balancing":
+        kea_role, edge_role = "primary", "secondary"
     block = {
         "this-server-name": this,
-        "mode": "hot-standby",
+        "mode": mode,
+        "delayed-updates-limit": 0,
         "heartbeat-delay": 1000,
         "max-response-delay": 3000,
         "max-ack-delay": 1000,
@@ -104,14 +108,16 @@ def wait_state(
     raise AssertionError(f"{url} never reached {wanted}: last answer {last}")
 
 
-def kea_server(lab: Lab, ns: str, role: str) -> kea.KeaServer:
+def kea_server(
+    lab: Lab, ns: str, role: str, mode: str = "hot-standby", subnet: dict[str, Any] | None = None
+) -> kea.KeaServer:
     mt = {"enable-multi-threading": True, "thread-pool-size": 2, "packet-queue-size": 16}
     return kea.KeaServer(
         lab,
         ns,
         interfaces=["ha0"],
-        subnets=[SUBNET],
-        extra={"hooks-libraries": ha_hooks("kea", role), "multi-threading": mt},
+        subnets=[subnet or SUBNET],
+        extra={"hooks-libraries": ha_hooks("kea", role, mode), "multi-threading": mt},
     )
 
 
@@ -227,3 +233,56 @@ def test_edge_primary_with_a_kea_standby(lab: Lab) -> None:
     assert status["ha-servers"]["local"]["state"] == "hot-standby"
     assert status["ha-servers"]["remote"]["last-state"] == "hot-standby"
     primary.stop()
+
+
+LB_SUBNET = {
+    "id": 1,
+    "subnet": "192.0.2.0/24",
+    "pools": [
+        {"pool": "192.0.2.100 - 192.0.2.149", "client-class": "HA_kea"},
+        {"pool": "192.0.2.150 - 192.0.2.199", "client-class": "HA_edge"},
+    ],
+}
+
+
+def mac_hashing_to(index: int, start: int) -> str:
+    """A locally administered MAC whose RFC 3074 hash picks server `index` (0: Kea, the primary)."""
+    for n in range(start, start + 256):
+        mac = bytes([0x02, 0, 0, 0, 0x10, n & 0xFF])
+        if lb_hash(mac) % 2 == index:
+            return mac.hex(":")
+    raise AssertionError("no such MAC")  # pragma: no cover
+
+
+def test_load_balancing_with_kea_answers_by_kea_s_hash(lab: Lab) -> None:
+    need_kea_ha()
+    kea_ns, edge_ns, c1, c2 = segment(lab)
+    kea_url, edge_url = f"http://{KEA_IP}:8001/", f"http://{EDGE_IP}:8001/"
+    first = kea_server(lab, kea_ns, "primary", "load-balancing", LB_SUBNET)
+    second = EdgeServer(
+        lab,
+        edge_ns,
+        interfaces=["ha0"],
+        subnets=[LB_SUBNET],
+        extra={"hooks-libraries": ha_hooks("edge", mode="load-balancing")},
+    )
+    first.start()
+    second.start()
+    wait_state(lab, kea_ns, kea_url, "load-balancing", 20)
+    wait_state(lab, kea_ns, edge_url, "load-balancing", 20, auth=EDGE_AUTH)
+    assert post(lab, kea_ns, edge_url, "ha-heartbeat", auth=EDGE_AUTH)["arguments"]["scopes"] == ["edge"]
+    # One client whose MAC Kea's hash gives to Kea, one it gives to edge-dhcp (dhclient sends no
+    # client-id, so chaddr is the key): each is answered by that server from that server's pool, and
+    # each lease is on both servers.
+    for ns, index, server_ip, start in ((c1, 0, KEA_IP, 0), (c2, 1, EDGE_IP, 0)):
+        mac = mac_hashing_to(index, start)
+        lab.ip(ns, "link", "set", "cli0", "address", mac)
+        got = Dhclient(lab, ns, "cli0").obtain()
+        assert str(got.server_id) == server_ip, (mac, got)
+        low = int(str(got.address).rsplit(".", 1)[1]) < 150
+        assert low == (index == 0), got.address
+        for url, auth in ((kea_url, None), (edge_url, EDGE_AUTH)):
+            found = post(lab, kea_ns, url, "lease4-get", {"ip-address": str(got.address)}, auth=auth)
+            assert found["result"] == 0 and found["arguments"]["hw-address"] == mac, (url, found)
+    first.stop()
+    second.stop()

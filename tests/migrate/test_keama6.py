@@ -38,6 +38,23 @@ def keama6(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return found
 
 
+def dhcpd_preferred(d: dict[str, Any], inherited: int = 3600) -> bool:
+    """Where a valid-lifetime is set and the preferred lifetime in force (Kea's default: 3600) is not
+    below it, we write dhcpd -6's preferred lifetime, 5/8 of the valid one (dhcpv6.c); keama writes
+    nothing, and Kea would then send a preferred lifetime above the valid one (edge-dhcp refuses such a
+    configuration). Applied to every case; True when it changed something."""
+    changed = False
+    preferred = d.get("preferred-lifetime", inherited)
+    valid = d.get("valid-lifetime")
+    if valid is not None and preferred >= valid and "preferred-lifetime" not in d:
+        d["preferred-lifetime"] = preferred = valid // 2 + valid // 8
+        changed = True
+    for key in ("shared-networks", "subnet6"):
+        for child in d.get(key, []):
+            changed = dhcpd_preferred(child, preferred) or changed
+    return changed
+
+
 def _ddns_flags(d: dict[str, Any]) -> None:
     """keama writes dhcp-ddns.enable-updates (and an empty qualifying-suffix); Kea 2.x's per-scope
     ddns-send-updates / ddns-qualifying-suffix are what the v4 converter writes too."""
@@ -67,14 +84,108 @@ def _global_reservations(d: dict[str, Any]) -> None:
         r.pop("hostname", None)
 
 
+def _split_prefix_range(d: dict[str, Any]) -> None:
+    """prefix6 2001:0:0:1:: 2001:0:0:3:: /64 is no single prefix: keama gives up (empty pd-pools); we
+    write the aligned prefixes that cover exactly that range, 2001:0:0:1::/64 and 2001:0:0:2::/63."""
+    d["subnet6"][0]["pd-pools"] = [
+        {"prefix": "2001:0:0:1::", "prefix-len": 64, "delegated-len": 64},
+        {"prefix": "2001:0:0:2::", "prefix-len": 63, "delegated-len": 64},
+    ]
+
+
+def _known_named(d: dict[str, Any]) -> None:
+    """As in v4 (guards.py): a pool guard that is one class names it (KNOWN), not a generated class."""
+    del d["client-classes"]
+    d["subnet6"][0]["pools"][0]["client-class"] = "KNOWN"
+
+
+def _no_unauthenticated_guard(d: dict[str, Any]) -> None:
+    """`deny unauthenticated clients`: every client is unauthenticated to dhcpd, so nobody may use the pool;
+    keama guards it with a class nobody is in, we write a note (as v4 does for `deny all clients`)."""
+    del d["client-classes"]
+    del d["subnet6"][0]["pools"][0]["client-class"]
+
+
+def _record_array(d: dict[str, Any]) -> None:
+    """{ unsigned integer 32, array of boolean } is a Kea record whose last field repeats (Kea 2.2 takes
+    it, and so does edge-dhcp); keama defines it as binary."""
+    for o in d["option-def"]:
+        if o["code"] == 150:
+            o.update({"type": "record", "array": True, "record-types": "uint32, boolean"})
+
+
+def _no_keama_flags(flag: str, undo: Adjust) -> Adjust:
+    def run(d: dict[str, Any]) -> None:
+        undo(d)
+
+    run.__doc__ = f"the case is run with keama's {flag}, which `migrate dhcpd -6` does not offer: " + (
+        undo.__doc__ or ""
+    )
+    return run
+
+
+def _undo_d(d: dict[str, Any]) -> None:
+    """-D writes dhcpd's built-in lease times; we write only what the configuration sets."""
+    for key in ("valid-lifetime", "min-valid-lifetime", "max-valid-lifetime"):
+        del d[key]
+
+
+def _undo_n(d: dict[str, Any]) -> None:
+    """-N drops hosts that are in no subnet; dhcpd's hosts are global, and ours stay reservations."""
+    d["reservations-global"] = True
+    d["reservations-in-subnet"] = False
+    d["reservations"] = [
+        {
+            "hw-address": "00:0b:fd:32:e6:fa",
+            "option-data": [
+                {"space": "dhcp6", "name": "dns-servers", "code": 23, "data": "2a01:e00::2, 2a01:e00::1"}
+            ],
+        }
+    ]
+
+
 ON_PURPOSE: dict[str, Adjust] = {
     "ddnsupdstyle6": _ddns_flags,
     "enableupdates6": _ddns_flags,
     "qualifyingsuffix6": _ddns_flags,
     "temporary6": _no_empty_pools,
     "global6": _global_reservations,
+    "prefix62": _split_prefix_range,
+    "denyunknown6": _known_named,
+    "permitauth6": _no_unauthenticated_guard,
+    "optiondecl6": _record_array,
+    "lifetimedef6": _no_keama_flags("-D", _undo_d),
+    "orphan6": _no_keama_flags("-N", _undo_n),
+}
+
+
+def _untested_class(d: dict[str, Any]) -> None:
+    del d["client-classes"][0]["test"]
+
+
+# Known shortfalls (counted apart, not as differences on purpose): cases we refuse where dhcpd and keama
+# read them, or translate less of. Each must still behave exactly as described here.
+GAPS: dict[str, tuple[str, Adjust | None]] = {
+    "bintadx6": ("binary-to-ascii of a constant is not folded: the class test is a note", _untested_class),
+    "encodedx6": (
+        "encode-int(extract-int(constant)) is not folded: the class test is a note",
+        _untested_class,
+    ),
+    "defaultexpr6": ("a bare `foo;` / `bar(...)` (dhcpd: an eval statement) is refused", None),
+    "nxdomainnx6": ("arithmetic in expressions (%, +) is not read: refused", None),
+    "reversedx6": ("arithmetic in expressions (&) is not read: refused", None),
+    "pickdx6": ("pick-first-value with null is not read: refused", None),
 }
 ERRORS_ON_PURPOSE: dict[str, str] = {}
+# Error cases we accept although keama refuses them (shortfalls, shared with the v4 converter: none of
+# them is in the v4 sample under ../shared/conformance/keama). Counted apart.
+ERROR_GAPS = {
+    "badclass": "a second `match if` in a class is not refused (the last one is used)",
+    "tautologysub": "a class test that folds to a constant (a subclass's 'foo' = 'bar') is not refused",
+    "duidnoid": "`server-duid 9;` (a DUID type by number without an identifier) is noted, not refused",
+    "share0": 'shared-network "" is not refused',
+    "shareempty": "a shared-network without subnets is not refused",
+}
 
 
 def _cases(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -82,20 +193,36 @@ def _cases(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
 
 
 def test_working_cases6(keama6: Path) -> None:
-    equal, on_purpose, failing, load_problems = [], [], [], []
+    equal, on_purpose, gaps, failing, load_problems = [], [], [], [], []
+    preferred_changed: list[str] = []
     for path in _cases(keama6, (".in6", ".inD", ".inN")):
         name = path.stem
         expected = path.with_suffix(".out")
         if not expected.exists():
             continue
+        theirs = parse_text(expected.read_text(), str(expected)).value["Dhcp6"]
         try:
             result = translate_file6(str(path))
         except MigrationError as err:
-            failing.append(f"{name}: refused: {err}")
+            if name in GAPS and GAPS[name][1] is None:
+                gaps.append(name)
+            else:
+                failing.append(f"{name}: refused: {err}")
             continue
         ours = result.data()["Dhcp6"]
-        theirs = parse_text(expected.read_text(), str(expected)).value["Dhcp6"]
-        if name in ON_PURPOSE:
+        plain_equal = ours == theirs
+        if dhcpd_preferred(theirs):
+            preferred_changed.append(name)
+        if name in GAPS:
+            adjust = GAPS[name][1]
+            adjusted = copy.deepcopy(theirs)
+            if adjust is not None:
+                adjust(adjusted)
+            if adjust is not None and adjusted == ours:
+                gaps.append(name)
+            else:
+                failing.append(f"{name}: listed in GAPS, but: ours {json.dumps(ours)}")
+        elif name in ON_PURPOSE:
             adjusted = copy.deepcopy(theirs)
             ON_PURPOSE[name](adjusted)
             if adjusted == ours:
@@ -104,8 +231,10 @@ def test_working_cases6(keama6: Path) -> None:
                 failing.append(
                     f"{name}: beyond the named difference:\n ours   {json.dumps(ours)}\n keama' {json.dumps(adjusted)}"
                 )
-        elif ours == theirs:
+        elif ours == theirs and plain_equal:
             equal.append(name)
+        elif ours == theirs:
+            on_purpose.append(name)
         else:
             failing.append(
                 f"{name}:\n ours  {json.dumps(ours, sort_keys=True)}\n keama {json.dumps(theirs, sort_keys=True)}"
@@ -114,11 +243,18 @@ def test_working_cases6(keama6: Path) -> None:
             load_text(result.text(), f"{name}.json")
         except ConfigError as err:
             load_problems.append(f"{name}: edge-dhcp refuses our output: {err}")
-        problem = kea6_check(result.data())
+        # Kea refuses an empty Dhcp6 map (keama's own test says: empty configs are not accepted by Kea)
+        problem = kea6_check(result.data()) if result.data()["Dhcp6"] else None
         if problem is not None:
             load_problems.append(f"{name}: kea-dhcp6 -t refuses our output: {problem}")
-    FIGURES6["working"] = {"equal": equal, "on purpose": on_purpose, "failing": failing}
-    FIGURES6["reasons"] = {n: " ".join((ON_PURPOSE[n].__doc__ or "").split()) for n in on_purpose}
+    FIGURES6["working"] = {"equal": equal, "on purpose": on_purpose, "gaps": gaps, "failing": failing}
+    FIGURES6["gap reasons"] = {n: GAPS[n][0] for n in gaps}
+    preferred_why = " ".join((dhcpd_preferred.__doc__ or "").split())
+    FIGURES6["reasons"] = {
+        n: " ".join(((ON_PURPOSE[n].__doc__ or "") if n in ON_PURPOSE else preferred_why).split())
+        for n in on_purpose
+    }
+    FIGURES6["preferred"] = preferred_changed
     FIGURES6["load problems"] = load_problems
     assert equal, "no v6 case translated equivalently: the harness found no data it could use"
     assert not failing, "\n\n".join(failing)
@@ -126,7 +262,7 @@ def test_working_cases6(keama6: Path) -> None:
 
 
 def test_error_cases6(keama6: Path) -> None:
-    same, on_purpose, failing = [], [], []
+    same, on_purpose, gaps, failing = [], [], [], []
     for path in _cases(keama6, (".err6", ".err")):
         name = path.stem
         msg = path.with_suffix(".msg")
@@ -139,11 +275,14 @@ def test_error_cases6(keama6: Path) -> None:
             refused_at, ours = None, "accepted"
         except MigrationError as err:
             refused_at, ours = err.line, str(err)
-        if name in ERRORS_ON_PURPOSE:
+        if name in ERROR_GAPS and refused_at is None:
+            gaps.append(name)
+        elif name in ERRORS_ON_PURPOSE:
             on_purpose.append(name)
         elif refused_at == line:
             same.append(name)
         else:
             failing.append(f"{name}: keama says {message!r}; we: {ours}")
-    FIGURES6["errors"] = {"same line": same, "on purpose": on_purpose, "failing": failing}
+    FIGURES6["errors"] = {"same line": same, "on purpose": on_purpose, "gaps": gaps, "failing": failing}
+    FIGURES6["error gap reasons"] = {n: ERROR_GAPS[n] for n in gaps}
     assert not failing, "\n".join(failing)

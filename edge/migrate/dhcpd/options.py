@@ -495,6 +495,9 @@ class _ValueReader:
             raise self.fail(f"expecting an IP address or host name, got {tok.shown()}")
         if kind == "ip6":
             tok = self.take("an IPv6 address")
+            if tok.kind != "word":
+                self.i -= 1
+                raise self.fail("Invalid IPv6 address.")
             try:
                 return ipaddress.IPv6Address(tok.value).packed
             except ValueError:

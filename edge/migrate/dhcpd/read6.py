@@ -66,6 +66,19 @@ class Reader6(Reader):
             return info
         return super().resolve_option(tok)
 
+    def kw_option(self, stmt: Statement, scope: Scope) -> None:
+        toks = self.args(stmt)
+        if toks and toks[0].kind == "word" and not toks[0].is_word("space"):
+            name = toks[0].value
+            if name.lower().startswith("vsio."):
+                # dhcpd -6's vendor space (vendor-opts, 17) is what `vendor.` is in DHCPv4 (vivso, 125)
+                name = "vendor." + name[5:]
+            if len(toks) > 1 and toks[1].is_word("code") and "compressed" in [t.value for t in toks[2:]]:
+                raise self.fail(stmt, "domain list in DHCPv6 MUST NOT be compressed")
+            renamed = Token("word", name, toks[0].line, toks[0].source)
+            stmt = dataclasses.replace(stmt, head=[stmt.head[0], renamed, *toks[1:]])
+        return super().kw_option(stmt, scope)
+
     def option_setting(self, stmt: Statement, toks: list[Token], scope: Scope) -> None:
         if toks:
             info = self.resolve_option(toks[0])
@@ -177,13 +190,14 @@ class Reader6(Reader):
             raise self.fail(stmt, "networks have 0 to 128 bits (exclusive)")
         if low > high:
             low, high = high, low
-        # Kea's pd-pool is one prefix: the smallest one that holds both ends
-        length = delegated
-        while length > 0 and (low >> (128 - length)) != (high >> (128 - length)):
-            length -= 1
-        start = low & ~((1 << (128 - length)) - 1) if length else 0
-        text = toks[0].value if start == low else str(ipaddress.IPv6Address(start))
-        scope.prefixes6.append((text, length, delegated, stmt.line))
+        # A Kea pd-pool is one prefix: the range of delegated prefixes is cut into the aligned prefixes
+        # that cover exactly it (one, when it is a whole prefix; keama gives up otherwise)
+        size = 1 << (128 - delegated)
+        low -= low % size
+        high += size - 1 - high % size
+        blocks = ipaddress.summarize_address_range(ipaddress.IPv6Address(low), ipaddress.IPv6Address(high))
+        for block in blocks:
+            scope.prefixes6.append((str(block.network_address), block.prefixlen, delegated, stmt.line))
 
     def kw_fixed_address6(self, stmt: Statement, scope: Scope) -> None:
         if scope.kind != "host":

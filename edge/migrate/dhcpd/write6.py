@@ -27,6 +27,7 @@ from edge.wire import options6
 
 __all__ = ["Writer6", "write_document6"]
 
+KEA_PREFERRED = 3600  # Kea 2.2's preferred-lifetime when a configuration sets none
 LIFETIME_KEYS = ("valid-lifetime", "min-valid-lifetime", "max-valid-lifetime", "preferred-lifetime")
 
 
@@ -38,7 +39,17 @@ def with_timers(obj: dict[str, Any], preferred: int) -> None:
 
 class OptionWriter6(OptionWriter):
     def kea_space(self, space: str) -> str:
+        if space in self.model.vendor_spaces:
+            return f"vendor-{self.model.vendor_spaces[space]}"
         return space
+
+    def option_list(self, scope: Scope, extra: list[Scope]) -> list[Any]:
+        out = super().option_list(scope, extra)
+        for i, entry in enumerate(out):
+            if isinstance(entry, dict) and entry.get("space") == "dhcp4" and entry.get("code") == 125:
+                # an option in a vendor (vsio) space travels in vendor-opts (17) in DHCPv6
+                out[i] = {"space": "dhcp6", "name": "vendor-opts", "code": 17, "data": entry["data"]}
+        return out
 
     def expr_space(self, info: OptionInfo) -> tuple[str, int | None]:
         if info.space == "dhcp6":
@@ -63,10 +74,11 @@ class OptionWriter6(OptionWriter):
         info = setting.info
         defn = self.kea_def(info)
         std = info.space == "dhcp6" and options6.by_code(info.code) is not None
-        entry: dict[str, Any] = {"space": info.space}
+        entry: dict[str, Any] = {"space": self.kea_space(info.space)}
         entry["name"] = defn.name if defn is not None and std else info.name
         entry["code"] = info.code
         if defn is not None and defn.type == "empty" and not setting.payload:
+            entry["data"] = ""
             return entry
         put_data(entry, defn, setting.payload, setting.as_hex or (std and info.line is not None))
         return entry
@@ -74,7 +86,9 @@ class OptionWriter6(OptionWriter):
     def definition(self, info: OptionInfo) -> dict[str, Any] | None:
         if info.space == "dhcp6" and options6.by_code(info.code) is not None:
             return None
-        out: dict[str, Any] = {"space": info.space, "name": info.name, "code": info.code}
+        if info.dtype.fields == ("encap",) and info.space == "vendor":
+            return None
+        out: dict[str, Any] = {"space": self.kea_space(info.space), "name": info.name, "code": info.code}
         mapped = kea_definition(info.dtype)
         if mapped is None:
             out["type"] = "binary"
@@ -86,7 +100,7 @@ class OptionWriter6(OptionWriter):
         if record:
             out["record-types"] = record
         if info.dtype.encapsulate:
-            out["encapsulate"] = info.dtype.encapsulate
+            out["encapsulate"] = self.kea_space(info.dtype.encapsulate)
         return out
 
 
@@ -116,9 +130,59 @@ class Writer6(Writer):
                 for k in ("duid", "hw-address")
                 if any(isinstance(r, dict) and k in r for r in self.reservations_out)
             ]
+        self.dhcpd_preferred(d, KEA_PREFERRED)
         result.document["Dhcp6"] = d
         result.header[0] = result.header[0].replace("migrate dhcpd", "migrate dhcpd -6")
         return result
+
+    def walk(self, scope: Scope, subnets: list[dict[str, Any]]) -> None:
+        for item in scope.items:
+            if isinstance(item, Scope) and item.kind == "shared":
+                only = self.subnets_of(item)
+                pools = [s for s in item.items if isinstance(s, Scope) and s.kind == "pool"]
+                if len(only) == 1 and not pools:
+                    subnets.append(self.lone_subnet(item, only[0]))
+                    continue
+            self.walk_one(item, subnets)
+
+    def walk_one(self, item: Any, subnets: list[dict[str, Any]]) -> None:
+        holder = Scope("group", 0, None, items=[item])
+        super().walk(holder, subnets)
+
+    def lone_subnet(self, network: Scope, subnet: Scope) -> dict[str, Any]:
+        """A shared network of one subnet is that subnet (as keama writes it): the network's interface,
+        options and parameters go to the subnet, under its own."""
+        obj = self.subnet_out(subnet)
+        self.place(obj, network)
+        groups = network.groups()
+        if network.interface and "interface" not in obj:
+            obj["interface"] = network.interface
+        inherited = self.options.option_list(network, groups)
+        own = {(o.get("space"), o.get("code")) for o in obj.get("option-data", []) if isinstance(o, dict)}
+        extra = [
+            o for o in inherited if not isinstance(o, dict) or (o.get("space"), o.get("code")) not in own
+        ]
+        if extra:
+            obj.setdefault("option-data", []).extend(extra)
+        params: dict[str, Any] = {}
+        self.apply_params(params, self.merged_params(network, groups), "subnet")
+        for key, value in params.items():
+            obj.setdefault(key, value)
+        return obj
+
+    def dhcpd_preferred(self, obj: dict[str, Any], inherited: int) -> None:
+        """dhcpd -6 sends a preferred lifetime of 5/8 the valid one unless one is set below it; Kea would
+        send its own default (3600) even above a shorter valid lifetime. So where a valid-lifetime is set
+        and the preferred lifetime in force is not below it, dhcpd's is written."""
+        preferred = obj.get("preferred-lifetime", inherited)
+        valid = obj.get("valid-lifetime")
+        if valid is not None and preferred >= valid and "preferred-lifetime" not in obj:
+            obj[Comment("dhcpd -6 sends 5/8 of the valid lifetime as the preferred one")] = None
+            obj["preferred-lifetime"] = preferred = valid // 2 + valid // 8
+        for key in ("shared-networks", "subnet6"):
+            for child in obj.get(key, []):
+                if isinstance(child, dict):
+                    self.dhcpd_preferred(child, preferred)
 
     def subnet_out(self, scope: Scope) -> dict[str, Any]:
         assert scope.network is not None

@@ -10,13 +10,16 @@ Rules this module keeps:
 from __future__ import annotations
 
 from edge.dhcp4.lease_csv import IMPORT_FORMATS
+from edge.dhcp6.lease_csv import IMPORT_FORMATS6
 from edge.migrate.dhcpd.leases import parse_dhcpd_leases
+from edge.migrate.dhcpd.leases6 import parse_dhcpd6_leases
 from edge.migrate.dnsmasq.leases import parse_dnsmasq_leases
 
-__all__ = ["parse_dhcpd_leases", "parse_dnsmasq_leases", "register"]
+__all__ = ["parse_dhcpd6_leases", "parse_dhcpd_leases", "parse_dnsmasq_leases", "register"]
 
 
 def register() -> None:
     """Add the two formats to `edge-dhcp leases import` (rows of interchange.IMPORT_FORMATS)."""
     IMPORT_FORMATS.setdefault("dhcpd-leases", parse_dhcpd_leases)
     IMPORT_FORMATS.setdefault("dnsmasq", parse_dnsmasq_leases)
+    IMPORT_FORMATS6.setdefault("dhcpd-leases", parse_dhcpd6_leases)  # dhcpd6.leases, with a Dhcp6 config

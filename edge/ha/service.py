@@ -105,6 +105,7 @@ class HaService:
         self._quiet = 0  # >0: store changes are the partner's or the sync's (not sent back)
         self._heartbeat_out = False
         self._syncing = False
+        self.partner_disabled = False  # DHCP disabled by the partner's dhcp-disable (origin ha-partner)
         self.partner = config.partner
         self.client: PeerClient | None = None
         if self.partner is not None:
@@ -157,6 +158,9 @@ class HaService:
                 state.upper(),
             )
         self.dhcp_enabled = on
+        if on and self.partner_disabled:  # the partner's dhcp-disable (its sync) ends with our normal state
+            self.partner_disabled = False
+            self.service.dhcp_disabled_until = None
         if state in (st.HOT_STANDBY, st.LOAD_BALANCING, st.PARTNER_IN_MAINTENANCE):
             self.unacked.clear()
         if not initial:
@@ -509,8 +513,9 @@ class HaService:
             return answer(SUCCESS, "HA state machine reset.")
 
         def sync_complete(server: Any, args: dict[str, Any]) -> dict[str, Any]:
-            if ha.state != st.PARTNER_DOWN:
+            if ha.state != st.PARTNER_DOWN:  # in partner-down: until the partner is seen ready (Kea)
                 server.dhcp_disabled_until = None  # what the partner's dhcp-disable held
+                ha.partner_disabled = False
             return answer(SUCCESS, "Server successfully notified about the synchronization completion.")
 
         def maintenance_notify(server: Any, args: dict[str, Any]) -> dict[str, Any]:
@@ -599,7 +604,7 @@ class HaService:
             ),
         )
         for name in ("dhcp-disable", "dhcp-enable"):
-            _accept_partner_origin(registry, name)
+            _accept_partner_origin(registry, name, self)
         _with_ha_status(registry, self)
 
     def close(self) -> None:
@@ -623,7 +628,7 @@ def _widen(registry: Any, name: str, extra: tuple[str, ...]) -> None:
         )
 
 
-def _accept_partner_origin(registry: Any, name: str) -> None:
+def _accept_partner_origin(registry: Any, name: str, ha: HaService) -> None:
     """dhcp-disable/-enable with Kea 2.2's `"origin": "ha-partner"`."""
     row = registry.get(name)
     if row is None:
@@ -633,6 +638,7 @@ def _accept_partner_origin(registry: Any, name: str) -> None:
     def run(server: Any, args: dict[str, Any]) -> Any:
         if args.get("origin") == "ha-partner":
             args = {k: v for k, v in args.items() if k != "origin"}
+            ha.partner_disabled = name == "dhcp-disable"
         return handler(server, args)
 
     _replace(registry, Command(row.name, run, row.args, row.summary, row.ignored, row.free_form))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -185,7 +186,9 @@ def test_edge_standby_of_a_kea_primary(lab: Lab) -> None:
         time.sleep(0.1)
 
     # The primary dies: edge-dhcp goes partner-down and serves a new client with its own server id.
-    primary.proc.send_signal(9)  # type: ignore[union-attr]
+    assert primary.proc is not None
+    primary.proc.send_signal(signal.SIGKILL)
+    primary.proc.wait(10)
     wait_state(lab, kea_ns, edge_url, "partner-down", 15, auth=EDGE_AUTH)
     beat = post(lab, kea_ns, edge_url, "ha-heartbeat", auth=EDGE_AUTH)["arguments"]
     assert beat["scopes"] == ["kea"]
@@ -195,6 +198,16 @@ def test_edge_standby_of_a_kea_primary(lab: Lab) -> None:
     served = post(lab, kea_ns, edge_url, "lease4-get", {"ip-address": str(got.address)}, auth=EDGE_AUTH)
     assert served["result"] == 0 and served["arguments"]["hw-address"] == lab.endpoint(c2, "cli0").mac
     assert "HA_STATE_TRANSITION" in standby.output() and "PARTNER-DOWN" in standby.output()
+
+    # The primary back: it syncs from edge-dhcp (dhcp-disable, lease4-get-page, ha-sync-complete-notify on
+    # edge's peer URL), both return to hot-standby, and the lease edge made alone is on Kea too.
+    for pid_file in primary.dir.glob("*.pid"):
+        pid_file.unlink()  # SIGKILL left it behind
+    primary.start()
+    wait_state(lab, kea_ns, kea_url, "hot-standby", 25)
+    wait_state(lab, kea_ns, edge_url, "hot-standby", 10, auth=EDGE_AUTH)
+    synced = post(lab, kea_ns, kea_url, "lease4-get", {"ip-address": str(got.address)})
+    assert synced["result"] == 0 and synced["arguments"]["hw-address"] == lab.endpoint(c2, "cli0").mac
     standby.stop()
 
 

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.lab
 HOOKS = Path("/usr/lib/x86_64-linux-gnu/kea/hooks")
 KEA_IP, EDGE_IP = "192.0.2.1", "192.0.2.2"
 EDGE_AUTH = ("kea", "partner-secret")
+KEA_AUTH = ("edge", "other-secret")
 
 
 def ha_hooks(this: str, kea_role: str = "primary", mode: str = "hot-standby") -> list[dict[str, Any]]:
@@ -52,7 +53,13 @@ def ha_hooks(this: str, kea_role: str = "primary", mode: str = "hot-standby") ->
             "http-client-threads": 2,
         },
         "peers": [
-            {"name": "kea", "url": f"http://{KEA_IP}:8001/", "role": kea_role},
+            {
+                "name": "kea",
+                "url": f"http://{KEA_IP}:8001/",
+                "role": kea_role,
+                "basic-auth-user": KEA_AUTH[0],  # Kea 2.2's dedicated listener checks none; edge-dhcp does
+                "basic-auth-password": KEA_AUTH[1],
+            },
             {
                 "name": "edge",
                 "url": f"http://{EDGE_IP}:8001/",
@@ -158,7 +165,7 @@ def test_edge_standby_of_a_kea_primary(lab: Lab) -> None:
     primary.start()
     standby.start()
 
-    wait_state(lab, kea_ns, kea_url, "hot-standby", 20)
+    wait_state(lab, kea_ns, kea_url, "hot-standby", 20, auth=KEA_AUTH)
     wait_state(lab, kea_ns, edge_url, "hot-standby", 20, auth=EDGE_AUTH)
     # edge-dhcp's peer URL refuses a caller without the partner's credentials
     assert post(lab, kea_ns, edge_url, "ha-heartbeat").get("result") == 401
@@ -226,7 +233,7 @@ def test_edge_primary_with_a_kea_standby(lab: Lab) -> None:
     primary.start()
     standby.start()
     wait_state(lab, kea_ns, edge_url, "hot-standby", 20, auth=EDGE_AUTH)
-    wait_state(lab, kea_ns, kea_url, "hot-standby", 20)
+    wait_state(lab, kea_ns, kea_url, "hot-standby", 20, auth=KEA_AUTH)
     assert post(lab, kea_ns, edge_url, "ha-heartbeat", auth=EDGE_AUTH)["arguments"]["scopes"] == ["edge"]
     # edge-dhcp answers, and its ACK waited for Kea's answer to the lease4-update: the lease is on Kea.
     client = Dhclient(lab, c1, "cli0", hostname="ha-two")
@@ -298,4 +305,32 @@ def test_load_balancing_with_kea_answers_by_kea_s_hash(lab: Lab) -> None:
             found = post(lab, kea_ns, url, "lease4-get", {"ip-address": str(got.address)}, auth=auth)
             assert found["result"] == 0 and found["arguments"]["hw-address"] == mac, (url, found)
     first.stop()
+    second.stop()
+
+
+def test_edge_pair_hot_standby_fails_over(lab: Lab) -> None:
+    # Two edge-dhcp servers, the first in the "kea" namespace and role (the same configuration a Kea
+    # primary would get).
+    first_ns, second_ns, c1, c2 = segment(lab)
+    first_url, second_url = f"http://{KEA_IP}:8001/", f"http://{EDGE_IP}:8001/"
+    first = EdgeServer(
+        lab, first_ns, interfaces=["ha0"], subnets=[SUBNET], extra={"hooks-libraries": ha_hooks("kea")}
+    )
+    second = EdgeServer(
+        lab, second_ns, interfaces=["ha0"], subnets=[SUBNET], extra={"hooks-libraries": ha_hooks("edge")}
+    )
+    first.start()
+    second.start()
+    wait_state(lab, first_ns, first_url, "hot-standby", 20, auth=KEA_AUTH)
+    wait_state(lab, first_ns, second_url, "hot-standby", 20, auth=EDGE_AUTH)
+    lease = Dhclient(lab, c1, "cli0").obtain()
+    assert str(lease.server_id) == KEA_IP
+    on_second = post(
+        lab, first_ns, second_url, "lease4-get", {"ip-address": str(lease.address)}, auth=EDGE_AUTH
+    )
+    assert on_second["result"] == 0 and on_second["arguments"]["hw-address"] == lab.endpoint(c1, "cli0").mac
+    first.kill()
+    wait_state(lab, first_ns, second_url, "partner-down", 15, auth=EDGE_AUTH)
+    got = Dhclient(lab, c2, "cli0").obtain()
+    assert str(got.server_id) == EDGE_IP and got.address != lease.address
     second.stop()

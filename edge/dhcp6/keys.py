@@ -86,6 +86,9 @@ ROWS: tuple[Key, ...] = (
     Key("dhcp-queue-control", (DHCP6,), Map(OPAQUE),
         {"enable-queue": False, "queue-type": "kea-ring6", "capacity": 64}, P),
     Key("allow-address-registration", (DHCP6,), BOOL, status=P, note="Kea >= 3.0 (RFC 9686)"),
+    Key("delegated-prefix-routes", (DHCP6,), BOOL,
+        note="edge-dhcp extension (Kea rejects it): a kernel route per delegated prefix via the router "
+             "it was delegated to (edge/dhcp6/routes.py); default false"),
 
     # ---- scope parameters with DHCPv6's defaults, and those only DHCPv6 has
     Key("preferred-lifetime", SCOPES, Int(), 3600, inherit=True),

@@ -14,12 +14,22 @@ What only DHCPv6 knows in the server (edge/server/service.py holds the rest, sha
 
 DNS updates for DHCPv6 (option 39, AAAA/PTR) come with issue "DHCPv6 II": with `dhcp-ddns.enable-updates`
 on, this service says once that it does not update DNS yet and serves addresses without it.
+
+Routes for delegated prefixes (`"delegated-prefix-routes": true`, an edge-dhcp extension; edge/dhcp6/routes.py
+says what a route is): the service follows the store's change feed and hands each IA_PD change to its
+RouteKeeper. The next hop is known two ways. While the engine handles a datagram (`_RoutingEngine6.handle`)
+the datagram's source on its arrival interface is the next hop of every prefix that datagram commits (the
+requesting router's link-local address, or the relay's address); once the engine is done with it, a lease
+whose user context names another next hop (or none) is written again with this one (`route-via`, a second
+store write, which the reply does not wait for and the event ring does not show). Any other change (a
+reclamation, lease6-*, HA) takes the next hop from the lease's user context, and so does start-up, which
+makes the kernel's routes those of the leases in the store.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from edge.control.commands import Family
@@ -28,10 +38,11 @@ from edge.dhcp6.config import DIALECT, open_host_backends
 from edge.dhcp6.defaults import load_config
 from edge.dhcp6.engine import STARTUP_COUNTERS, Engine6
 from edge.dhcp6.exchange import Inbound6, Outbound6
-from edge.dhcp6.lease import Lease6, address_text
+from edge.dhcp6.lease import TYPE_PD, Lease6, address_text
 from edge.dhcp6.lease_cmds import LEASE6_COMMANDS
 from edge.dhcp6.lease_stats import counted, recount_statistics6
 from edge.dhcp6.model import Config6
+from edge.dhcp6.routes import RouteKeeper, Via, delegated, route_via, with_route_via
 from edge.dhcp6.server_id import load_server_id
 from edge.netif.datagrams6 import RxDatagram6, Transmit6
 from edge.netif.interfaces6 import scan6
@@ -76,6 +87,31 @@ def _hardware_address() -> tuple[bytes, int]:
     return b"", HTYPE_ETHER
 
 
+def _routes_on(config: Config6) -> bool:
+    return config.raw.get("Dhcp6", {}).get("delegated-prefix-routes") is True
+
+
+class _RoutingEngine6(Engine6):
+    """The DHCPv6 engine, telling its service which datagram the lease changes it makes come from (while
+    routes for delegated prefixes are on; otherwise exactly Engine6)."""
+
+    def __init__(self, *args: Any, service: Dhcp6Service, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._service = service
+
+    def handle(self, payload: bytes, inbound: Inbound6, now: float) -> Outbound6 | None:
+        service = self._service
+        if service.routes is None:
+            return super().handle(payload, inbound, now)
+        service.arrival = inbound
+        try:
+            return super().handle(payload, inbound, now)
+        finally:
+            service.arrival = None
+            if service.stamps:
+                service.write_stamps()
+
+
 class Dhcp6Service(FamilyService):
     family = Family("DHCPv6", "Dhcp6", DIALECT)
     prefix = "DHCP6"
@@ -86,13 +122,22 @@ class Dhcp6Service(FamilyService):
     subject_text = _subject
 
     engine: Engine6
+    route_keeper: Callable[[], RouteKeeper] = (
+        RouteKeeper  # what keeps the routes (the tests give a fake kernel)
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._local: dict[str, tuple[bytes, ...]] = {}  # ifname -> our addresses there, for Inbound6
         self.server_id = b""
         self._ddns_said = False
+        self.routes: RouteKeeper | None = None  # while delegated-prefix-routes is on
+        self.arrival: Inbound6 | None = None  # the datagram the engine is handling (routes on only)
+        self.stamps: dict[int, Via] = {}  # prefix -> the next hop to write into its lease's user context
+        self._stamping = False
         super().__init__(*args, **kwargs)
         self.engine.recount(self.clock())
+        self.store.subscribe(self._follow_routes)
+        self._configure_routes(self.config)
 
     # ------------------------------------------------------------------ the family's parts
     def load_config(self, path: str | None) -> Config6:
@@ -102,12 +147,18 @@ class Dhcp6Service(FamilyService):
         hwaddr, htype = _hardware_address()
         self.server_id = load_server_id(config.server_id, config.data_directory, self.clock(), hwaddr, htype)
         log.info("DHCP6_SERVERID_LOADED server-id %s", self.server_id.hex(":"))
-        return Engine6(config, self.store, self.stats, server_id=self.server_id, hosts=hosts)
+        return _RoutingEngine6(
+            config, self.store, self.stats, server_id=self.server_id, hosts=hosts, service=self
+        )
 
     def reconfigure_engine(self, config: Config6, hosts: Sequence[HostBackend]) -> None:
         # The server-id is the server's identity towards its clients: a reload keeps it (Kea reads its file
         # again and finds the same DUID unless server-id changed, which needs a restart here).
         self.engine.reconfigure(config, hosts)
+        try:  # after the swap nothing may fail: the keeper logs its own failures, this is the last net
+            self._configure_routes(config)
+        except Exception as exc:
+            self.loop.unexpected("DHCP6_ROUTE_FAIL", exc, "turning delegated-prefix-routes on or off")
 
     def open_hosts(self, config: Config6) -> Sequence[HostBackend]:
         return open_host_backends(config)
@@ -126,6 +177,8 @@ class Dhcp6Service(FamilyService):
 
     def sockets_changed(self) -> None:
         self._local.clear()
+        if self.routes is not None and self.routes.failed:
+            self.routes.retry()  # interfaces may have come (back)
 
     def inbound(self, rx: RxDatagram6) -> Inbound6:
         ifname = rx.ifname
@@ -149,6 +202,8 @@ class Dhcp6Service(FamilyService):
         return recount_statistics6(self.config, self.store, self.stats)
 
     def lease_event(self, old: Lease6 | None, new: Lease6 | None) -> None:
+        if self._stamping:  # only the next hop in the user context changed: nothing happened to the client
+            return
         kind = change_kind(old, new, _holds, _same_client)
         if kind is None:
             return
@@ -164,3 +219,54 @@ class Dhcp6Service(FamilyService):
         if out.message_type == REPLY:
             self.stats.inc("pkt6-reply-sent", -1)
         self.stats.inc("pkt6-receive-drop")
+
+    # ------------------------------------------------------------------ routes for delegated prefixes
+    def _configure_routes(self, config: Config6) -> None:
+        """Turn the routes on (the kernel's made those the store's leases want) or off (all of them removed)."""
+        if _routes_on(config):
+            if self.routes is None:
+                keeper = type(self).route_keeper()
+                keeper.sync(self.store.all(), self.clock())
+                self.routes = keeper
+        elif self.routes is not None:
+            keeper, self.routes = self.routes, None
+            keeper.clear()
+            keeper.close()
+
+    def _follow_routes(self, old: Lease6 | None, new: Lease6 | None) -> None:
+        keeper = self.routes
+        if keeper is None or self._stamping:
+            return
+        if (old is None or old.lease_type != TYPE_PD) and (new is None or new.lease_type != TYPE_PD):
+            return
+        via = None
+        if delegated(new):
+            assert new is not None
+            arrival = self.arrival
+            if arrival is not None:  # committed by this datagram: its source is the next hop
+                via = Via.of(arrival.src_ip, arrival.ifname)
+                if route_via(new) != via:
+                    self.stamps[new.address] = via
+            else:
+                via = route_via(new)
+        keeper.changed(old, new, via)
+
+    def write_stamps(self) -> None:
+        """Write the next hops the last datagram showed into their leases' user contexts."""
+        stamps, self.stamps = self.stamps, {}
+        for address, via in stamps.items():
+            lease = self.store.get(address)
+            if lease is None or not delegated(lease) or route_via(lease) == via:
+                continue
+            self._stamping = True
+            try:
+                self.store.put(with_route_via(lease, via))
+            except Exception as exc:  # a full disk, a context too big: the route is there, a restart lacks it
+                log.warning("DHCP6_ROUTE_FAIL cannot keep the next hop of %s in its lease: %s", lease, exc)
+            finally:
+                self._stamping = False
+
+    def close(self) -> None:
+        super().close()
+        if self.routes is not None:
+            self.routes.close()  # the routes stay: the prefixes are still delegated

@@ -70,7 +70,11 @@ class Dhcp4Service(FamilyService):
         self.names = NameHandler(lambda: self.engine.config)
         super().__init__(*args, **kwargs)
         self.engine.recount(self.clock())
-        self.ha = attach_ha(self)  # the HA hook library's block, if configured (edge/ha)
+        try:
+            self.ha = attach_ha(self)  # the HA hook library's block, if configured (edge/ha)
+        except Exception:
+            self.loop.services.remove(self)  # e.g. the peer URL's port in use: no half-made service
+            raise
 
     # ------------------------------------------------------------------ the family's parts
     def load_config(self, path: str | None) -> Config4:

@@ -46,12 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             metavar="IFACE",
             help="interface to serve (dhcpd takes these on its command line); may be repeated",
         )
-        if kind == "dhcpd":
+        if kind in ("dhcpd", "dnsmasq"):
             p.add_argument(
                 "-6",
                 dest="v6",
                 action="store_true",
-                help="the file is a dhcpd -6 configuration (subnet6, range6, prefix6, ...): write Dhcp6",
+                help="write Dhcp6: the file is a dhcpd -6 configuration (subnet6, range6, prefix6, ...)"
+                if kind == "dhcpd"
+                else "write Dhcp6 from the DHCPv6 directives (IPv6 dhcp-range, dhcp-host [addresses], option6:)",
             )
 
 
@@ -64,6 +66,10 @@ def convert(kind: str, path: str, interfaces: list[str]) -> Result:
         from edge.migrate.dhcpd import translate_file
 
         return translate_file(path, interfaces)
+    if kind == "dnsmasq6":
+        from edge.migrate.dnsmasq import translate_file6 as dnsmasq_file6
+
+        return dnsmasq_file6(path, interfaces)
     from edge.migrate.dnsmasq import translate_file as dnsmasq_file
 
     return dnsmasq_file(path, interfaces)
@@ -71,7 +77,7 @@ def convert(kind: str, path: str, interfaces: list[str]) -> Result:
 
 def run_migrate(args: argparse.Namespace) -> int:
     try:
-        kind = "dhcpd6" if getattr(args, "v6", False) else args.source_kind
+        kind = args.source_kind + ("6" if getattr(args, "v6", False) else "")
         result = convert(kind, args.file, list(args.interface))
     except MigrationError as err:
         print(f"edge-dhcp migrate: {err}", file=sys.stderr)

@@ -14,7 +14,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 MIGRATE = REPO / "edge" / "migrate"
-ALLOWED_OUTSIDE = ("edge.wire", "edge.config", "edge.leases", "edge.dhcp4", "edge.fsio", "edge.netif")
+# edge.dhcp6 as edge.dhcp4: the lease record and the lease-import table the dhcpd6.leases parser joins
+ALLOWED_OUTSIDE = (
+    "edge.wire",
+    "edge.config",
+    "edge.leases",
+    "edge.dhcp4",
+    "edge.dhcp6",
+    "edge.fsio",
+    "edge.netif",
+)
 
 
 def module_name(path: Path) -> str:

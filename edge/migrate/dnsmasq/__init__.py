@@ -34,7 +34,7 @@ from collections.abc import Iterable
 
 from edge.migrate.common import Result
 
-__all__ = ["local_addresses", "translate_file", "translate_text"]
+__all__ = ["local_addresses", "translate_file", "translate_file6", "translate_text", "translate_text6"]
 
 # The passes are imported when a configuration is converted, not with the package: every `edge-dhcp`
 # start imports dnsmasq/leases.py (the lease-import table), which needs none of them.
@@ -80,3 +80,28 @@ def local_addresses() -> list[tuple[str, ipaddress.IPv4Interface]]:
         return found
     except Exception:  # no netifaces, no permission: the conversion goes on without local knowledge
         return []
+
+
+def translate_text6(
+    text: str,
+    source: str = "<dnsmasq.conf>",
+    interfaces: Iterable[str] = (),
+    local6: Iterable[tuple[str, ipaddress.IPv6Interface]] = (),
+) -> Result:
+    """The DHCPv6 directives of a dnsmasq configuration -> a Kea-dialect Dhcp6 document (read6.py)."""
+    from edge.migrate.dnsmasq.read6 import translate6
+    from edge.migrate.dnsmasq.syntax import read_text
+
+    return translate6(read_text(text, source), source, interfaces, local6)
+
+
+def translate_file6(
+    path: str,
+    interfaces: Iterable[str] = (),
+    local6: Iterable[tuple[str, ipaddress.IPv6Interface]] | None = None,
+) -> Result:
+    from edge.migrate.dnsmasq.read6 import local_addresses6, translate6
+    from edge.migrate.dnsmasq.syntax import read_file
+
+    found = local_addresses6() if local6 is None else local6
+    return translate6(read_file(path), path, interfaces, found)

@@ -202,7 +202,7 @@ def test_working_cases6(keama6: Path) -> None:
             continue
         theirs = parse_text(expected.read_text(), str(expected)).value["Dhcp6"]
         try:
-            result = translate_file6(str(path))
+            result = translate_file6(str(path), local6=())
         except MigrationError as err:
             if name in GAPS and GAPS[name][1] is None:
                 gaps.append(name)
@@ -271,7 +271,7 @@ def test_error_cases6(keama6: Path) -> None:
         message = msg.read_text().strip()
         line = int(message.split(" line ", 1)[1].split(":", 1)[0])
         try:
-            translate_file6(str(path))
+            translate_file6(str(path), local6=())
             refused_at, ours = None, "accepted"
         except MigrationError as err:
             refused_at, ours = err.line, str(err)

@@ -27,6 +27,7 @@ table beside the v4 one -- so that the v4 modules need no edit for it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from edge.migrate.common import Result
 
@@ -52,22 +53,26 @@ def translate_file(path: str, interfaces: Iterable[str] = ()) -> Result:
     return write_document(read_statements(read_file(path), path), interfaces)
 
 
-def translate_text6(text: str, source: str = "<dhcpd.conf>", interfaces: Iterable[str] = ()) -> Result:
-    """A `dhcpd -6` configuration -> a Kea-dialect Dhcp6 document (read6.py, write6.py)."""
+def translate_text6(
+    text: str, source: str = "<dhcpd.conf>", interfaces: Iterable[str] = (), local6: Iterable[Any] = ()
+) -> Result:
+    """A `dhcpd -6` configuration -> a Kea-dialect Dhcp6 document (read6.py, write6.py). `local6`: this
+    machine's (interface, IPv6Interface) addresses, which tie a subnet6 to the interface it is on."""
     from edge.migrate.dhcpd.read6 import Reader6
     from edge.migrate.dhcpd.syntax import read_text
     from edge.migrate.dhcpd.write6 import write_document6
 
     reader = Reader6(source)
     reader.read(read_text(text, source))
-    return write_document6(reader.model(), interfaces)
+    return write_document6(reader.model(), interfaces, local6)
 
 
-def translate_file6(path: str, interfaces: Iterable[str] = ()) -> Result:
+def translate_file6(path: str, interfaces: Iterable[str] = (), local6: Iterable[Any] | None = None) -> Result:
     from edge.migrate.dhcpd.read6 import Reader6
     from edge.migrate.dhcpd.syntax import read_file
     from edge.migrate.dhcpd.write6 import write_document6
+    from edge.migrate.local6 import local_addresses6
 
     reader = Reader6(path)
     reader.read(read_file(path))
-    return write_document6(reader.model(), interfaces)
+    return write_document6(reader.model(), interfaces, local_addresses6() if local6 is None else local6)

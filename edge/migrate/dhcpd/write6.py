@@ -105,9 +105,10 @@ class OptionWriter6(OptionWriter):
 
 
 class Writer6(Writer):
-    def __init__(self, model: Model, interfaces: Iterable[str] = ()) -> None:
+    def __init__(self, model: Model, interfaces: Iterable[str] = (), local6: Iterable[Any] = ()) -> None:
         super().__init__(model, interfaces)
         self.options = OptionWriter6(model)
+        self.local6 = list(local6)
 
     def apply_params(self, obj: dict[str, Any], params: dict[str, tuple[Any, int]], kind: str) -> None:
         preferred = params.get("preferred-lifetime")
@@ -198,7 +199,21 @@ class Writer6(Writer):
         self.walk(scope, [])
         if scope.interface:
             obj["interface"] = scope.interface
+        elif scope.declared_in().kind != "shared" or not scope.declared_in().interface:
+            self.tie_to_interface(obj, scope)
         return obj
+
+    def tie_to_interface(self, obj: dict[str, Any], scope: Scope) -> None:
+        """dhcpd -6 serves a subnet6 on the interface that has an address in it; Kea serves a directly
+        connected client only from a subnet naming its interface. So a subnet with an address of one of
+        the interfaces served (-i, or `interface` statements) on this machine gets that interface."""
+        served = set(self.extra_interfaces + self.model.interfaces)
+        names = sorted(
+            {n for n, i in self.local6 if n in served and scope.network is not None and i.ip in scope.network}
+        )
+        if len(names) == 1:
+            obj[Comment(f"{names[0]} has an address in this subnet here: dhcpd -6 serves it there")] = None
+            obj["interface"] = names[0]
 
     def pools6(self, kea: dict[str, Any], subnet: Scope, scope: Scope, options: list[Any]) -> None:
         assert subnet.network is not None
@@ -303,6 +318,6 @@ class Writer6(Writer):
         return [obj]
 
 
-def write_document6(model: Model, interfaces: Iterable[str] = ()) -> Result:
+def write_document6(model: Model, interfaces: Iterable[str] = (), local6: Iterable[Any] = ()) -> Result:
     """The Kea Dhcp6 document for a configuration read by read6.Reader6, with its notes."""
-    return Writer6(model, interfaces).build()
+    return Writer6(model, interfaces, local6).build()

@@ -26,11 +26,11 @@ from typing import Any
 from edge.migrate.common import Note, Result
 from edge.migrate.dnsmasq.syntax import INFINITE, MAC, Directive, fail, need, parse_time, split_fields
 from edge.migrate.jsonout import Comment
+from edge.migrate.local6 import Local6, local_addresses6
 from edge.wire import options6
 
 __all__ = ["local_addresses6", "translate6"]
 
-Local6 = tuple[str, ipaddress.IPv6Interface]
 RA_MODES = {"slaac", "ra-names", "ra-advrouter", "off-link"}
 MODES = RA_MODES | {"static", "ra-only", "ra-stateless"}
 # dnsmasq's option6 names (dnsmasq --help dhcp6) -> DHCPv6 code
@@ -49,22 +49,6 @@ OPTION6_NAMES = {
     "bootfile-url": 59,
     "bootfile-param": 60,
 }
-
-
-def local_addresses6() -> list[Local6]:
-    """This machine's global IPv6 interface addresses (what dnsmasq's constructor: finds); [] if unknown."""
-    found: list[Local6] = []
-    try:
-        with open("/proc/net/if_inet6") as handle:
-            for line in handle:
-                parts = line.split()
-                if len(parts) != 6 or parts[3] != "00":  # scope 00: global
-                    continue
-                address = ipaddress.IPv6Address(int(parts[0], 16))
-                found.append((parts[5], ipaddress.IPv6Interface((address, int(parts[2], 16)))))
-    except (OSError, ValueError):
-        return []
-    return found
 
 
 @dataclass

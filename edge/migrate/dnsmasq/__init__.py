@@ -20,11 +20,10 @@ Theory of operation, with the data flowing down this list:
               reservations and options; keywords.py lists what has no handler
   write.py    the document, ordering classes so each is defined before a test names it
 
-DHCPv6 (dhcp-range with an IPv6 start or `constructor:`, dhcp-host's [addresses], option6:, enable-ra)
-goes in as a read6/write6 pair beside read.py/write.py: the same directives from syntax.py, read into a
-model of its own by a reader that extends this one (handlers are `do_<name>` methods found by name, so
-it takes over the v6 forms of dhcp-range, dhcp-host and dhcp-option and adds the v6-only directives)
--- so that the v4 modules need no edit for it.
+DHCPv6 (`migrate dnsmasq -6`: dhcp-range with an IPv6 start or `constructor:`, dhcp-host's id: and
+[addresses], option6:, enable-ra) is read6.py: the same directives from syntax.py, read into a Dhcp6
+document of its own by a small reader that looks only at the v6 forms -- so the v4 modules need no edit
+for it. Tags are not carried into v6 (such ranges and options are notes).
 """
 
 from __future__ import annotations

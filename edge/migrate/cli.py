@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         p = sub.add_parser(
             kind,
             help=f"convert an {text}",
-            description=f"Convert an {text} into an edge-dhcp (Kea-dialect Dhcp4) configuration. "
+            description=f"Convert an {text} into an edge-dhcp (Kea-dialect Dhcp4, or Dhcp6 with -6) configuration. "
             "The exit status is the number of things that could not be translated (each is "
             "marked NOT TRANSLATED in the output); 255 when the input is refused.",
         )

@@ -18,7 +18,7 @@ import ipaddress
 
 from edge.migrate.common import Untranslatable
 from edge.migrate.dhcpd.model import Scope
-from edge.migrate.dhcpd.options import BUILTIN_SPACES, HEX_LIST, OptionInfo, encode_value
+from edge.migrate.dhcpd.options import BUILTIN_SPACES, OptionInfo, encode_value
 from edge.migrate.dhcpd.options6 import standard_options6
 from edge.migrate.dhcpd.read import Reader
 from edge.migrate.dhcpd.syntax import Statement, Token
@@ -235,11 +235,7 @@ class Reader6(Reader):
         if len(toks) >= 3 and toks[0].is_word("option"):
             info = self.resolve_option(toks[1])
             if info.space == "dhcp6" and info.code == 1:
-                value = toks[2:]
-                if len(value) == 1 and value[0].kind == "word" and HEX_LIST.match(value[0].value):
-                    scope.duid = encode_value(info.dtype, value, stmt.source, stmt.line)
-                    return None
-                scope.duid = encode_value(info.dtype, value, stmt.source, stmt.line)
+                scope.duid = encode_value(info.dtype, toks[2:], stmt.source, stmt.line)
                 return None
         raise Untranslatable(
             "Kea 2.2 identifies DHCPv6 hosts by duid or hw-address (flex-id needs a hook); "

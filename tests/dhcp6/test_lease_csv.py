@@ -256,7 +256,7 @@ def test_command_line_import_export_and_recount_of_a_dhcp6_configuration(tmp_pat
     assert values["subnet[1].declined-addresses"] == 1 and values["subnet[1].total-nas"] == 256
     assert values["subnet[1].total-pds"] == 256 and not any(n.startswith(("pkt4", "v4-")) for n in values)
     # A v4-only format is refused for a v6 configuration, naming the v6 ones.
-    out = edge("leases", "import", "--format", "dhcpd-leases", str(kea_csv), "-c", str(conf))
+    out = edge("leases", "import", "--format", "dnsmasq", str(kea_csv), "-c", str(conf))
     assert out.returncode == 2 and "not a Dhcp6 lease format" in out.stderr
     # A broken Dhcp6 file is reported with its position, not a traceback.
     conf.write_text('{"Dhcp6": {"subnet6": [{"id": 1, "subnet": "nonsense"}]}}')

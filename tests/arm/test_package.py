@@ -111,7 +111,11 @@ def test_unit_privileges_and_directories_agree_with_the_shipped_config() -> None
     assert set(unit["CapabilityBoundingSet"][0].split()) == wanted
     assert set(unit["AmbientCapabilities"][0].split()) == wanted
     assert unit["NoNewPrivileges"] == ["yes"]
-    assert unit["ExecStart"] == ["/opt/edge-dhcp/bin/edge-dhcp serve -c /etc/edge-dhcp/edge-dhcp.json"]
+    # the v4 file always; the v6 file beside it when present (one process serves both families)
+    assert unit["ExecStart"] == [
+        "/bin/sh -c 'exec /opt/edge-dhcp/bin/edge-dhcp serve -c /etc/edge-dhcp/edge-dhcp.json"
+        " $$(test -f /etc/edge-dhcp/edge-dhcp6.json && echo -c /etc/edge-dhcp/edge-dhcp6.json)'"
+    ]
     assert unit["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
     assert unit["ConditionPathExists"] == ["/etc/edge-dhcp/edge-dhcp.json"]
     config = load_file(str(SHIPPED_CONFIG))

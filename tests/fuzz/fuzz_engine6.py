@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.fuzz.fuzz_engine import EngineTarget, _Socket
 from tests.fuzz.subjects import Dhcp6Server, MemoryLeaseStore6, RxDatagram6, load_file6, pkt6
 
 CONFIG = __file__.rsplit("/", 1)[0] + "/engine6.json"
@@ -26,18 +27,6 @@ SOURCES = (
 MULTICAST = bytes.fromhex("ff020000000000000000000000010002")
 OURS = bytes.fromhex("fe800000000000000000000000000abc")
 SERVER_ID = bytes.fromhex("000100012c3a1b2a020000000abc")
-
-
-class _Socket:
-    def __init__(self) -> None:
-        self.pending: RxDatagram6 | None = None
-
-    def fileno(self) -> int:
-        return -1
-
-    def recv(self) -> RxDatagram6 | None:
-        rx, self.pending = self.pending, None
-        return rx
 
 
 class Engine6Target:
@@ -53,12 +42,8 @@ class Engine6Target:
         manager = self.server.manager
         manager.local_addresses = lambda ifname: [OURS]
         manager.send = lambda ifname, tx: self.sent.append(tx)
-        self.server.loop.unexpected = self._crash  # type: ignore[assignment]
+        self.server.loop.unexpected = EngineTarget._crash  # type: ignore[assignment]
         self.sock = _Socket()
-
-    @staticmethod
-    def _crash(message_id: str, exc: BaseException, what: str) -> None:
-        raise AssertionError(f"{message_id}: {what}: the safety net caught {exc!r}") from exc
 
     def one_input(self, data: bytes) -> None:
         if len(data) < 2:
@@ -69,7 +54,7 @@ class Engine6Target:
         src = SOURCES[how % len(SOURCES)]
         dst = MULTICAST if how & 0x40 else OURS
         port = 547 if how & 0x10 else 546
-        self.sock.pending = RxDatagram6(payload, "eth0", 70000, src, port, dst)
+        self.sock.pending = RxDatagram6(payload, "eth0", 70000, src, port, dst)  # type: ignore[assignment]
         server = self.server
         server._dispatch(self.sock)
         if how & 0x20:

@@ -155,11 +155,20 @@ class OptionsPart(BuildContext):
                 self.error(path + ("data",), err.message)
                 return None
             return self.option_value(opt, code or 0, "", space, payload)
+        ignored: list[str] = []
         try:
-            payload = optiondef.text_to_wire(defn, data, csv)
+            payload = optiondef.text_to_wire(defn, data, csv, ignored)
         except OptionTextError as err:
             self.error(path + ("data",) if "data" in opt else path, err.message)
             return None
+        if ignored:
+            values = ", ".join(f'"{v}"' for v in ignored)
+            self.warning(
+                path + ("data",),
+                f"option {defn.name} ({defn.code}) takes {optiondef.fields_wanted(defn)}; the extra "
+                f"value{'s' if len(ignored) > 1 else ''} {values} {'are' if len(ignored) > 1 else 'is'} "
+                "not sent: Kea 2.2 drops values past the last field too (escape a comma in text as \\\\,)",
+            )
         return self.option_value(opt, defn.code, defn.name, space, payload)
 
     @staticmethod

@@ -19,6 +19,10 @@ then
   - an array option takes zero or more fields, one item each;
   - a record takes one field per record type; with the array flag the last
     record type repeats over the remaining fields (at least one);
+  - more fields than a non-array option has are an error, or, when the
+    caller passes an ``ignored`` list (the config loader does, and warns),
+    dropped unchecked as Kea 2.2's optionFactory drops them: it writes one
+    value per record field (values[0] for a plain option) and no more;
   - "whole text" types (classless-route, vivso) take the unsplit string;
   - an empty-type option takes no text, except that one which encapsulates a
     space (43, 82) also accepts its raw sub-options as hex, so that
@@ -55,6 +59,7 @@ __all__ = [
     "value_to_wire",
     "hex_to_bytes",
     "split_csv",
+    "fields_wanted",
 ]
 
 
@@ -327,8 +332,22 @@ def _item_from_text(codec, field, defn):
         raise OptionTextError("option %s (%d): %s" % (defn.name, defn.code, e.message)) from None
 
 
-def text_to_wire(defn, text, csv_format=True):
-    """Kea ``data`` text for ``defn`` -> option payload bytes (OptionTextError if bad)."""
+def fields_wanted(defn):
+    """What ``defn``'s csv text holds, for messages: "3 fields (uint8, uint16, binary)", "one uint8 value"."""
+    if defn.type == "record":
+        return "%d fields (%s)" % (len(defn.record_types), ", ".join(defn.record_types))
+    return "one %s value" % defn.type
+
+
+def text_to_wire(defn, text, csv_format=True, ignored=None):
+    """Kea ``data`` text for ``defn`` -> option payload bytes (OptionTextError if bad).
+
+    More values than a non-array option has fields is an error unless
+    ``ignored`` is a list: then, as Kea 2.2's OptionDefinition::optionFactory
+    does, each field takes its value, the values past the last field are left
+    out of the payload unchecked, and they are appended to ``ignored`` so the
+    caller can warn.  (An array record repeats its last field over them.)
+    """
     if not isinstance(text, str):
         raise OptionTextError("option %s: data must be a string" % defn.name)
     if not csv_format:
@@ -360,16 +379,25 @@ def text_to_wire(defn, text, csv_format=True):
         if len(fields) == n + 1:
             try:
                 subs = hex_to_bytes(fields[n])
+                fields = fields[:n]
             except OptionTextError as e:
-                raise OptionTextError(
-                    "option %s (%d): the field after its %d value%s must be its raw sub-options as hex (%s)"
-                    % (defn.name, defn.code, n, "s" if n > 1 else "", e.message)
-                ) from None
-            fields = fields[:n]
+                if ignored is None:
+                    raise OptionTextError(
+                        "option %s (%d): the field after its %d value%s must be its raw sub-options as hex (%s)"
+                        % (defn.name, defn.code, n, "s" if n > 1 else "", e.message)
+                    ) from None
+                # not sub-options: a surplus value, left for the code below to drop as Kea does
     if defn.type == "record":
+        n = len(defn._codecs)
+        if ignored is not None and not defn.array and len(fields) > n:
+            ignored.extend(fields[n:])
+            fields = fields[:n]
         return _record_from_fields(defn, fields) + subs
     if defn.array:
         return b"".join([_item_from_text(codec, f, defn) for f in fields])
+    if ignored is not None and len(fields) > 1:
+        ignored.extend(fields[1:])
+        fields = fields[:1]
     if len(fields) > 1:
         raise OptionTextError(
             "option %s (%d) takes one %s value%s, got %d (escape a comma in text as \\\\,)"

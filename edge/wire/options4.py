@@ -1,5 +1,6 @@
 """The DHCPv4 option table (data, not code): Kea's standard dhcp4 options, option 82 sub-options and the
-DOCSIS vendor space, loaded once into the STANDARD registry (edge.wire.optiondef does the rest).
+DOCSIS vendor space (vendor-4491, and Kea's docsis3-v4 name for its definitions), loaded once into the
+STANDARD registry (edge.wire.optiondef does the rest).
 
 Rules this module keeps:
 - One row per option: (code, Kea name, type, array, record field types,
@@ -191,6 +192,10 @@ AGENT_OPTIONS = (
 # DOCSIS 3.0 (CableLabs, enterprise 4491) options carried in vivso (125),
 # the one vendor space Kea defines on its own.
 DOCSIS3_SPACE = "vendor-4491"
+# Kea's own name for the space of these definitions (docsis3_option_defs.h).  Options configured in it
+# load as Kea's do and, as in Kea 2.2, are not what vivso (125) carries: that is vendor-4491's options
+# (Kea files an option under an enterprise number for "vendor-<number>" spaces only).
+DOCSIS3_KEA_SPACE = "docsis3-v4"
 DOCSIS3_OPTIONS = (
     (1, "oro", "uint8", A, "", ""),
     (2, "tftp-servers", "ipv4-address", A, "", ""),
@@ -200,6 +205,7 @@ STANDARD_SPACES = (
     (DHCP4_SPACE, DHCP4_OPTIONS),
     (AGENT_SPACE, AGENT_OPTIONS),
     (DOCSIS3_SPACE, DOCSIS3_OPTIONS),
+    (DOCSIS3_KEA_SPACE, DOCSIS3_OPTIONS),
     (VENDOR_ENCAPSULATED_SPACE, ()),
 )
 

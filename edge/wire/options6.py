@@ -1,5 +1,6 @@
 """The DHCPv6 option tables (data, not code): Kea 2.2's standard dhcp6 options and the option spaces it
-defines for v6 (4o6, the s46-* MAP-E/MAP-T/lightweight 4over6 containers, DOCSIS 3 as vendor-4491), loaded
+defines for v6 (4o6, the s46-* MAP-E/MAP-T/lightweight 4over6 containers, DOCSIS 3 as vendor-4491 and as
+Kea's docsis3-v6), loaded
 once into the STANDARD registry (edge.wire.optiondef does the rest).
 
 Rules this module keeps:
@@ -34,6 +35,12 @@ VENDOR_SPACE_PREFIX = "vendor-"
 VENDOR_SUB_SPACE = "vendor-"  # the sub_space marker of vendor-opts: "vendor-" + its enterprise number
 DOCSIS3_ENTERPRISE = 4491
 DOCSIS3_SPACE = "vendor-4491"
+# Kea's own name for the space of its DOCSIS 3 definitions (docsis3_option_defs.h).  An option-data entry
+# may name it; Kea 2.2 then keeps the option in that space, which nothing sends unless a configuration's
+# option encapsulates it: vendor-opts carries the options of "vendor-4491" only (CfgOption files an
+# option under an enterprise number for "vendor-<number>" spaces alone; observed: kea-dhcp6 2.2 answers
+# a DOCSIS vendor ORO with the vendor-4491 options and none of docsis3-v6's).
+DOCSIS3_KEA_SPACE = "docsis3-v6"
 
 A = True  # array flag, for a table that reads as a table
 _ = False
@@ -146,8 +153,8 @@ LW_OPTIONS = (
 V4V6_RULE_OPTIONS = ((93, "s46-portparams", "record", _, "uint8, psid", ""),)
 V4V6_BIND_OPTIONS = ((93, "s46-portparams", "record", _, "uint8, psid", ""),)
 
-# DOCSIS 3.0 (CableLabs, enterprise 4491) v6 options, carried in vendor-opts (17): Kea's docsis3-v6 space,
-# which its configurations name vendor-4491.
+# DOCSIS 3.0 (CableLabs, enterprise 4491) v6 options, carried in vendor-opts (17) from vendor-4491; the same
+# definitions make Kea's docsis3-v6 space (DOCSIS3_KEA_SPACE).
 DOCSIS3_OPTIONS = (
     (1, "oro", "uint16", A, "", ""),
     (2, "device-type", "string", _, "", ""),
@@ -170,6 +177,7 @@ STANDARD_SPACES = (
     (V4V6_RULE_SPACE, V4V6_RULE_OPTIONS),
     (V4V6_BIND_SPACE, V4V6_BIND_OPTIONS),
     (DOCSIS3_SPACE, DOCSIS3_OPTIONS),
+    (DOCSIS3_KEA_SPACE, DOCSIS3_OPTIONS),
     (RSOO_SPACE, ()),
 )
 

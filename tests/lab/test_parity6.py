@@ -14,6 +14,7 @@ Differences kept on purpose are listed in DIFFERENCES with their reason; the tes
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -154,6 +155,47 @@ def relayed() -> list[Step]:
     ]
 
 
+def prefix_delegation() -> list[Step]:
+    """IA_PD through SOLICIT/REQUEST/RENEW/REBIND/RELEASE in a pd-pool of four /64s: alone, with IA_NA in
+    the same message, with a prefix hint in the pool, a length-only hint (::/64), a hint outside every pool,
+    the pool exhausted (NoPrefixAvail to SOLICIT and REQUEST), and a released prefix handed out again."""
+    return [
+        lambda p, a: p.msg(m.SOLICIT, 1, ia_pd=[(1, [])]),
+        lambda p, a: p.msg(m.REQUEST, 1, server_id=True, ia_pd=[(1, offered(a, 0, m.IA_PD))]),
+        lambda p, a: p.msg(m.RENEW, 1, server_id=True, ia_pd=[(1, offered(a, 1, m.IA_PD))]),
+        lambda p, a: p.msg(m.SOLICIT, 2, ia_na=[(3, [])], ia_pd=[(4, [])]),
+        lambda p, a: p.msg(
+            m.REQUEST, 2, server_id=True, ia_na=[(3, offered(a, 3))], ia_pd=[(4, offered(a, 3, m.IA_PD))]
+        ),
+        lambda p, a: p.msg(m.SOLICIT, 3, ia_pd=[(1, ["2001:db8:8:3::/64"])]),
+        lambda p, a: p.msg(m.REQUEST, 3, server_id=True, ia_pd=[(1, offered(a, 5, m.IA_PD))]),
+        lambda p, a: p.msg(m.SOLICIT, 4, ia_pd=[(1, ["::/64"])]),
+        lambda p, a: p.msg(m.REQUEST, 4, server_id=True, ia_pd=[(1, offered(a, 7, m.IA_PD))]),
+        lambda p, a: p.msg(m.SOLICIT, 5, ia_pd=[(1, [])]),
+        lambda p, a: p.msg(m.REQUEST, 5, server_id=True, ia_pd=[(1, [])]),
+        lambda p, a: p.msg(m.REBIND, 1, ia_pd=[(1, offered(a, 1, m.IA_PD))]),
+        lambda p, a: p.msg(m.RELEASE, 1, server_id=True, ia_pd=[(1, offered(a, 1, m.IA_PD))]),
+        lambda p, a: p.msg(m.SOLICIT, 5, ia_pd=[(1, [])]),
+        lambda p, a: p.msg(
+            m.RELEASE, 2, server_id=True, ia_na=[(3, offered(a, 4))], ia_pd=[(4, offered(a, 4, m.IA_PD))]
+        ),
+        lambda p, a: p.msg(m.SOLICIT, 6, ia_pd=[(1, ["2001:db8:77::/64"])]),
+        lambda p, a: p.msg(m.RENEW, 7, server_id=True, ia_pd=[(1, ["2001:db8:8:2::/64"])]),
+    ]
+
+
+def pd_exclude() -> list[Step]:
+    """RFC 6603: a pd-pool with an excluded prefix; the PD_EXCLUDE option (67) when the ORO asks for it
+    (SOLICIT, REQUEST), not when it does not (RENEW), and the one-prefix pool exhausted."""
+    return [
+        lambda p, a: p.msg(m.SOLICIT, 1, ia_pd=[(1, [])], oro=[67]),
+        lambda p, a: p.msg(m.REQUEST, 1, server_id=True, ia_pd=[(1, offered(a, 0, m.IA_PD))], oro=[67]),
+        lambda p, a: p.msg(m.RENEW, 1, server_id=True, ia_pd=[(1, offered(a, 1, m.IA_PD))]),
+        lambda p, a: p.msg(m.RENEW, 1, server_id=True, ia_pd=[(1, offered(a, 1, m.IA_PD))], oro=[67, 23]),
+        lambda p, a: p.msg(m.SOLICIT, 2, ia_pd=[(1, [])], oro=[67]),
+    ]
+
+
 SCENARIOS: dict[str, tuple[Callable[[], list[Step]], dict[str, Any]]] = {
     "relayed": (
         relayed,
@@ -187,6 +229,44 @@ SCENARIOS: dict[str, tuple[Callable[[], list[Step]], dict[str, Any]]] = {
             "valid_lifetime": 4000,
         },
     ),
+    "prefix-delegation": (
+        prefix_delegation,
+        {
+            "subnets": [
+                kea6.subnet6(
+                    1, NET, [POOL], interface="srv0", pd_pools=[kea6.pd_pool("2001:db8:8::", 62, 64)]
+                )
+            ],
+            "preferred_lifetime": 1000,
+            "valid_lifetime": 4000,
+        },
+    ),
+    "pd-exclude": (
+        pd_exclude,
+        {
+            "subnets": [
+                kea6.subnet6(
+                    1,
+                    NET,
+                    [POOL],
+                    interface="srv0",
+                    pd_pools=[
+                        kea6.pd_pool(
+                            "2001:db8:a::", 56, 56, excluded_prefix="2001:db8:a:ff::", excluded_prefix_len=64
+                        )
+                    ],
+                )
+            ],
+        },
+    ),
+}
+
+
+# What Kea's own transcript must show for a scenario to have tested what it says (a config or message change
+# that stopped exercising it would otherwise still compare equal).
+MUST_SHOW: dict[str, tuple[str, ...]] = {
+    "prefix-delegation": ('"NoPrefixAvail"', '"prefix": "2001:db8:8:3::/64"', '"ia-na"', '"ia-pd"'),
+    "pd-exclude": ('"pd-exclude"', '"NoPrefixAvail"'),
 }
 
 
@@ -258,5 +338,8 @@ def test_transcripts_statistics_and_lease_rows_match_kea(both: Any, name: str) -
             continue
         assert ours == theirs, f"{name} message {i}: edge-dhcp answered differently from Kea 2.2"
     assert any(t is not None for t in kea["transcript"])  # the scenario did exchange messages
+    said = json.dumps(kea["transcript"])
+    for needle in MUST_SHOW.get(name, ()):
+        assert needle in said, f"{name}: Kea's transcript lacks {needle}"
     assert edge["stats"] == kea["stats"]
     assert edge["rows"] == kea["rows"]

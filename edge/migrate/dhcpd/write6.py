@@ -38,6 +38,9 @@ def with_timers(obj: dict[str, Any], preferred: int) -> None:
 
 
 class OptionWriter6(OptionWriter):
+    TOP_SPACE = "dhcp6"
+    standard_def = staticmethod(options6.by_code)
+
     def kea_space(self, space: str) -> str:
         if space in self.model.vendor_spaces:
             return f"vendor-{self.model.vendor_spaces[space]}"
@@ -57,7 +60,7 @@ class OptionWriter6(OptionWriter):
         return super().expr_space(info)
 
     def kea_def(self, info: OptionInfo) -> Any:
-        if info.space == "dhcp6" and options6.by_code(info.code) is not None:
+        if self.is_standard(info):
             return options6.by_code(info.code)
         mapped = kea_definition(info.dtype)
         if mapped is None:
@@ -73,7 +76,7 @@ class OptionWriter6(OptionWriter):
     def option_entry(self, setting: OptSetting) -> dict[str, Any]:
         info = setting.info
         defn = self.kea_def(info)
-        std = info.space == "dhcp6" and options6.by_code(info.code) is not None
+        std = self.is_standard(info)
         entry: dict[str, Any] = {"space": self.kea_space(info.space)}
         entry["name"] = defn.name if defn is not None and std else info.name
         entry["code"] = info.code
@@ -82,26 +85,6 @@ class OptionWriter6(OptionWriter):
             return entry
         put_data(entry, defn, setting.payload, setting.as_hex or (std and info.line is not None))
         return entry
-
-    def definition(self, info: OptionInfo) -> dict[str, Any] | None:
-        if info.space == "dhcp6" and options6.by_code(info.code) is not None:
-            return None
-        if info.dtype.fields == ("encap",) and info.space == "vendor":
-            return None
-        out: dict[str, Any] = {"space": self.kea_space(info.space), "name": info.name, "code": info.code}
-        mapped = kea_definition(info.dtype)
-        if mapped is None:
-            out["type"] = "binary"
-            return out
-        kind, array, record = mapped
-        out["type"] = kind
-        if array:
-            out["array"] = True
-        if record:
-            out["record-types"] = record
-        if info.dtype.encapsulate:
-            out["encapsulate"] = self.kea_space(info.dtype.encapsulate)
-        return out
 
 
 class Writer6(Writer):

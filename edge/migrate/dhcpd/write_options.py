@@ -24,8 +24,15 @@ __all__ = ["OptionWriter"]
 
 
 class OptionWriter:
+    TOP_SPACE = "dhcp"  # dhcpd's name for the family's own option space
+    standard_def = staticmethod(options4.by_code)  # Kea's definition of a code in that space
+
     def __init__(self, model: Model) -> None:
         self.model = model
+
+    def is_standard(self, info: OptionInfo) -> bool:
+        """A code Kea defines in the family's top space: Kea knows it, no option-def is written."""
+        return info.space == self.TOP_SPACE and self.standard_def(info.code) is not None
 
     def kea_space(self, space: str) -> str:
         if space in DHCPD_SPACES:
@@ -101,7 +108,7 @@ class OptionWriter:
         return out
 
     def definition(self, info: OptionInfo) -> dict[str, Any] | None:
-        if info.space == "dhcp" and options4.by_code(info.code) is not None:
+        if self.is_standard(info):
             return None
         if info.dtype.fields == ("encap",) and info.space == "vendor":
             return None

@@ -12,11 +12,16 @@ Rules (each confirmed against kea-dhcp6 2.2 in tests/lab/kea6-observed.md):
   a declined address is held until its probation period ends. Reserved addresses and prefixes go only to
   their host.
 - Cost is flat in the pool's size: the pointer makes the next free candidate the next one tried, and at
-  most MAX_ATTEMPTS candidates are looked at per pick.
+  most MAX_ATTEMPTS candidates are looked at one by one per pick (Kea's order, expired leases reused in
+  place). Past that the pick never gives up while something is free: the next candidate no lease holds
+  is found by binary search over the store's ordered addresses (a run of busy leases costs O(log n), not
+  its length), else an expired lease of the subnet from the expiry index. Memory is the store's: one
+  sorted reference per lease, nothing per pool candidate.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -162,8 +167,83 @@ class Allocator6:
                 continue
             self.pointers[key] = (index, candidate)
             return address, r.prefix_len
+        if total > MAX_ATTEMPTS:
+            found = self._beyond_cap(subnet, rs, index, candidate, now, classes, host, taken)
+            if found is not None:
+                index, address = found
+                r = rs[index]
+                candidate = address + r.step
+                if candidate > r.last:
+                    index = (index + 1) % len(rs)
+                    candidate = rs[index].first
+                self.pointers[key] = (index, candidate)
+                return address, r.prefix_len
         self.pointers[key] = (index, candidate)
         return None
+
+    def _beyond_cap(
+        self,
+        subnet: Subnet6,
+        rs: tuple[Range6, ...],
+        index: int,
+        candidate: int,
+        now: float,
+        classes: Collection[str],
+        host: Reservation6 | None,
+        taken: Collection[int],
+    ) -> tuple[int, int] | None:
+        """(range index, address) of the next free candidate from the pointer on, when MAX_ATTEMPTS
+        candidates in a row were busy: first a candidate no lease holds (found by binary search over the
+        store's ordered addresses: O(log n) a run of busy leases), else an expired lease of the subnet."""
+        order = self.store.ordered_addresses()
+        # every range from the pointer on, then back to the pointer's own range from its first candidate
+        walk = [(index, candidate)]
+        walk += [((index + k) % len(rs), rs[(index + k) % len(rs)].first) for k in range(1, len(rs) + 1)]
+        for i, start in walk:
+            r = rs[i]
+            if not allowed(r.pool, classes):
+                continue
+            address: int | None = start
+            while address is not None:
+                address = _hole(order, address, r)
+                if address is None:
+                    break
+                if address in self.store:  # an address out of step inside the range: step past it
+                    address = address + r.step if address + r.step <= r.last else None
+                    continue
+                if address not in taken and not self.reserved_to_other(subnet, address, host):
+                    return i, address
+                address = address + r.step if address + r.step <= r.last else None
+        for lease in self.store.find_expired(now, subnet_id=subnet.id):
+            if not is_free(lease, now):
+                continue
+            for i, r in enumerate(rs):
+                if lease.address in r and allowed(r.pool, classes):
+                    if lease.address not in taken and not self.reserved_to_other(subnet, lease.address, host):
+                        return i, lease.address
+        return None
+
+
+def _hole(order: list[int], start: int, r: Range6) -> int | None:
+    """The first candidate of `r` at or after `start` (itself a candidate) that no address in `order`
+    (ascending) holds, or None. Assumes the leased addresses inside `r` are candidates of `r`: then the
+    keys from `start` on equal start, start + step, ... exactly as far as the run of busy ones goes."""
+    if start > r.last:
+        return None
+    i = bisect_left(order, start)
+    if i == len(order) or order[i] != start:
+        return start
+    step = r.step
+    # largest j with order[i + j] == start + j * step (true for j = 0)
+    lo, hi = 0, min(len(order) - 1 - i, (r.last - start) // step)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if order[i + mid] == start + mid * step:
+            lo = mid
+        else:
+            hi = mid - 1
+    after = start + (lo + 1) * step
+    return after if after <= r.last else None
 
 
 def reserved_resources(host: Reservation6 | None, lease_type: int) -> Sequence[tuple[int, int]]:

@@ -76,6 +76,10 @@ class LeaseStore(ABC, Generic[L]):
     def all(self) -> Iterator[L]:
         """Every lease, in no particular order."""
 
+    def ordered_addresses(self) -> list[int]:
+        """Every lease's address, ascending (callers only read it; memory: one reference a lease)."""
+        return sorted(self.addresses())
+
     @abstractmethod
     def addresses(self) -> list[int]:
         """Every key, in no particular order."""
@@ -285,6 +289,9 @@ class MemoryLeaseStore(LeaseStore[L]):
         self._added.clear()
         self._removed.clear()
         return self._sorted
+
+    def ordered_addresses(self) -> list[int]:
+        return self._settle_order()
 
     def all(self) -> Iterator[L]:
         records, unpack = self._records, self._unpack

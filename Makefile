@@ -12,7 +12,7 @@ APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 iputi
                 kea-dhcp6-server kea-ctrl-agent openssl \
                 bind9 bind9-dnsutils kea-dhcp-ddns-server \
                 isc-dhcp-server dnsmasq-base \
-                kea-admin \
+                kea-admin postgresql \
                 mtools dosfstools fdisk e2fsprogs xz-utils \
                 mmdebstrap arch-test qemu-user-static binfmt-support gcc-aarch64-linux-gnu \
                 gcc-arm-linux-gnueabihf dpkg-dev lintian file \

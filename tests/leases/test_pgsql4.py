@@ -1,0 +1,178 @@
+"""The PostgreSQL DHCPv4 lease store against a real PostgreSQL server this module starts (initdb into a
+temporary directory, a unix socket only, no TCP) with Kea 2.2's schema made by `kea-admin db-init pgsql`."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+psycopg = pytest.importorskip("psycopg")
+
+from edge.config.model import ip_int  # noqa: E402
+from edge.dhcp4.engine import Engine  # noqa: E402
+from edge.dhcp4.lease import Lease4  # noqa: E402
+from edge.dhcp4.lease_pgsql import PgSqlLeaseStore4, lease_from_row  # noqa: E402
+from edge.leases.errors import LeaseStoreError  # noqa: E402
+from edge.wire import pkt4 as wire  # noqa: E402
+from tests.dhcp4.helpers import client_packet, local_inbound, mac, make_config, u32  # noqa: E402
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+NOW = 1_800_000_000.0
+PASSWORD = "s3cret-Pa55"
+
+pytestmark = pytest.mark.skipif(
+    not (os.path.exists(PG_BIN + "/initdb") and shutil.which("kea-admin")),
+    reason="PostgreSQL 15 server and kea-admin are not installed",
+)
+
+
+def _as_postgres(argv, **kw):
+    """Run argv as the postgres user when we are root (initdb refuses to run as root)."""
+    if os.geteuid() == 0:
+        argv = ["runuser", "-u", "postgres", "--", *argv]
+    return subprocess.run(argv, check=True, capture_output=True, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A PostgreSQL server on a unix socket in a temporary directory; yields its socket directory."""
+    base = tempfile.mkdtemp(prefix="edge-pg-%d-" % os.getpid())
+    data, sock = os.path.join(base, "data"), os.path.join(base, "sock")
+    os.mkdir(sock)
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam("postgres")
+        for path in (base, sock):
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+    started = False
+    try:
+        _as_postgres([PG_BIN + "/initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync"])
+        opts = "-c listen_addresses='' -c unix_socket_directories=%s -c fsync=off" % sock
+        _as_postgres([PG_BIN + "/pg_ctl", "-D", data, "-o", opts, "-w", "-l", os.path.join(base, "log"), "start"])
+        started = True
+        yield sock
+    finally:
+        if started:
+            _as_postgres([PG_BIN + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+_counter = [0]
+
+
+@pytest.fixture
+def database(server):
+    """A fresh database with Kea 2.2's schema (kea-admin db-init pgsql) and a password user; yields the
+    lease-database parameters."""
+    _counter[0] += 1
+    name, user = "kea%d" % _counter[0], "edge%d" % _counter[0]
+    with psycopg.connect(host=server, dbname="postgres", user="postgres", autocommit=True) as admin:
+        admin.execute("CREATE USER %s PASSWORD '%s'" % (user, PASSWORD))
+        admin.execute("CREATE DATABASE %s OWNER %s" % (name, user))
+    subprocess.run(
+        ["kea-admin", "db-init", "pgsql", "-h", server, "-u", user, "-p", PASSWORD, "-n", name],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PGHOST=server),
+    )
+    return {"type": "postgresql", "name": name, "host": server, "user": user, "password": PASSWORD,
+            "connect-timeout": 5}
+
+
+def _rows(params):
+    with psycopg.connect(host=params["host"], dbname=params["name"], user="postgres") as conn:
+        return conn.execute(
+            "SELECT address, hwaddr, client_id, valid_lifetime, extract(epoch from expire)::bigint, subnet_id, "
+            "fqdn_fwd, fqdn_rev, hostname, state, user_context FROM lease4 ORDER BY address"
+        ).fetchall()
+
+
+def _lease(**kw):
+    fields = dict(address=ip_int("192.0.2.10"), hwaddr=mac(1), client_id=b"\x01" + mac(1), valid_lifetime=3600,
+                  cltt=int(NOW), subnet_id=1, hostname="pi.example.org", fqdn_fwd=True, user_context={"a": 1})
+    fields.update(kw)
+    return Lease4(**fields)
+
+
+def test_put_get_update_delete_round_trip_through_the_database(database):
+    store = PgSqlLeaseStore4(database)
+    try:
+        store.put(_lease())
+        store.flush()
+        assert store.durable_seq == store.last_seq == 1
+        [row] = _rows(database)
+        assert lease_from_row(row).to_doc() == _lease().to_doc()
+        store.put(_lease(valid_lifetime=7200, hostname="renamed"))
+        store.put(_lease(address=ip_int("192.0.2.11"), hwaddr=mac(2), client_id=None, user_context=None))
+        store.flush()
+        assert [r[3] for r in _rows(database)] == [7200, 3600]
+        assert store.delete(ip_int("192.0.2.11")) is True
+        store.flush()
+    finally:
+        store.close()
+    # a second store loads what the first one committed
+    again = PgSqlLeaseStore4(database)
+    try:
+        assert len(again) == 1
+        got = again.get(ip_int("192.0.2.10"))
+        assert got is not None and got.hostname == "renamed" and got.valid_lifetime == 7200
+        assert got.cltt == int(NOW) and got.user_context == {"a": 1}
+        assert again.find_by_client_id(b"\x01" + mac(1))[0].address == ip_int("192.0.2.10")
+    finally:
+        again.close()
+
+
+def test_row_is_written_in_keas_encoding(database):
+    store = PgSqlLeaseStore4(database)
+    try:
+        store.put(_lease(client_id=None, user_context=None, fqdn_rev=True))
+        store.put(_lease(address=ip_int("192.0.2.12"), valid_lifetime=0xFFFFFFFF))
+        store.flush()
+    finally:
+        store.close()
+    first, infinite = _rows(database)
+    # address as integer, empty bytea (not NULL) for no client-id, "" for no user context, expire = cltt + valid
+    assert first == (ip_int("192.0.2.10"), mac(1), b"", 3600, int(NOW) + 3600, 1, True, True, "pi.example.org", 0, "")
+    assert infinite[4] == int(NOW)  # Kea: expire = cltt for an infinite lifetime
+    assert infinite[10] == '{"a":1}'
+
+
+def test_unknown_schema_version_is_refused_without_the_password(database):
+    with psycopg.connect(host=database["host"], dbname=database["name"], user="postgres", autocommit=True) as c:
+        c.execute("UPDATE schema_version SET version = 14, minor = 2")
+    with pytest.raises(LeaseStoreError) as info:
+        PgSqlLeaseStore4(database)
+    assert "14.2" in str(info.value) and "13.0" in str(info.value)
+    assert PASSWORD not in str(info.value)
+
+
+def test_wrong_password_error_carries_no_password(database):
+    with pytest.raises(LeaseStoreError) as info:
+        PgSqlLeaseStore4(dict(database, host="127.0.0.1", port=1, password="wrong-" + PASSWORD))
+    assert "cannot connect" in str(info.value) and PASSWORD not in str(info.value)
+
+
+def test_engine_dora_with_the_postgresql_store(database):
+    store = PgSqlLeaseStore4(database)
+    try:
+        engine = Engine(make_config(), store)
+        out = engine.handle(wire.encode(client_packet(wire.DHCPDISCOVER, mac(7))), local_inbound(), NOW)
+        offer = wire.decode(out.payload)
+        request = client_packet(
+            wire.DHCPREQUEST,
+            mac(7),
+            options={wire.OPT_SERVER_ID: offer.get(wire.OPT_SERVER_ID), wire.OPT_REQUESTED_IP: offer.yiaddr},
+        )
+        ack = wire.decode(engine.handle(wire.encode(request), local_inbound(), NOW).payload)
+        assert ack.message_type == wire.DHCPACK
+        store.flush()
+        assert store.durable_seq == store.last_seq >= 1
+    finally:
+        store.close()
+    [row] = _rows(database)
+    assert row[0] == u32(ack.yiaddr) and row[1] == mac(7) and row[4] == int(NOW) + 3600 and row[5] == 1

@@ -302,6 +302,23 @@ class NameHandler:
         if names.reply_code:
             reply.set(names.reply_code, names.reply_data)
 
+    # -- what differs between the families (edge/ddns/names6.py has the DHCPv6 answers)
+    log_prefix = "DHCP4"
+
+    def dhcid_of(self, fqdn: str, lease: Any) -> bytes:
+        """The DHCID of `lease`'s client for `fqdn` (RFC 4701)."""
+        return dhcid_for(fqdn, lease.hwaddr, lease.client_id)
+
+    def address_text(self, address: int) -> str:
+        return int_to_ip(address)
+
+    def same_client(self, old: Any, new: Any) -> bool:
+        return bool(old.hwaddr == new.hwaddr and old.client_id == new.client_id)
+
+    def in_dns(self, lease: Any) -> bool:
+        """Whether this kind of lease gets DNS entries at all."""
+        return True
+
     # -- lease events -> NameChangeRequests
     def lease_granted(self, old: Lease | None, new: Lease, now: float) -> None:
         if self.sink is None:
@@ -311,8 +328,7 @@ class NameHandler:
             old is not None
             and old.state == new.state
             and old.expire > now
-            and old.hwaddr == new.hwaddr
-            and old.client_id == new.client_id
+            and self.same_client(old, new)
             and _norm(old.hostname) == _norm(new.hostname)
             and old.fqdn_fwd == new.fqdn_fwd
             and old.fqdn_rev == new.fqdn_rev
@@ -321,12 +337,14 @@ class NameHandler:
             return
         if not same and old is not None:
             self.lease_removed(old, now)
-        if new.hostname and (new.fqdn_fwd or new.fqdn_rev):
+        if new.hostname and (new.fqdn_fwd or new.fqdn_rev) and self.in_dns(new):
             self._emit(CHG_ADD, new, params)
 
     def lease_removed(self, lease: Lease, now: float = 0.0) -> bool:
         """Queue the removal of what `lease` says is in DNS. True if a request was queued."""
         if self.sink is None or not lease.hostname or not (lease.fqdn_fwd or lease.fqdn_rev):
+            return False
+        if not self.in_dns(lease):
             return False
         return self._emit(CHG_REMOVE, lease, self._params_for(lease.subnet_id))
 
@@ -335,13 +353,13 @@ class NameHandler:
         if not _qualified(fqdn):
             return False
         try:
-            dhcid = dhcid_for(fqdn, lease.hwaddr, lease.client_id)
+            dhcid = self.dhcid_of(fqdn, lease)
             request = NameChangeRequest(
                 change_type=change,
                 forward=lease.fqdn_fwd,
                 reverse=lease.fqdn_rev,
                 fqdn=fqdn,
-                ip_address=int_to_ip(lease.address),
+                ip_address=self.address_text(lease.address),
                 dhcid=dhcid,
                 lease_expires_on=lease.expire,
                 lease_length=ttl_for(lease.valid_lifetime, params),
@@ -349,8 +367,9 @@ class NameHandler:
             )
         except ValueError as exc:
             log.error(
-                "DHCP4_NCR_CREATION_FAILED cannot build a DNS update for %s (%s): %s",
-                int_to_ip(lease.address),
+                "%s_NCR_CREATION_FAILED cannot build a DNS update for %s (%s): %s",
+                self.log_prefix,
+                self.address_text(lease.address),
                 lease.hostname,
                 exc,
             )

@@ -166,7 +166,8 @@ class NameChangeRequest:
 
     def describe(self) -> str:
         what = "add" if self.is_add else "remove"
-        parts = [p for p, on in (("A", self.forward), ("PTR", self.reverse)) if on]
+        kind = "AAAA" if ":" in self.ip_address else "A"
+        parts = [p for p, on in ((kind, self.forward), ("PTR", self.reverse)) if on]
         return f"{what} {'+'.join(parts)} {self.fqdn} {self.ip_address}"
 
 

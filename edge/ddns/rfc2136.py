@@ -7,7 +7,7 @@ Rules this module keeps:
   ends with. A direction with no matching domain is skipped (logged once per request). Servers of a
   domain are tried in order; the request is retried later only if none answered.
 - Conflict resolution (RFC 4703, `check-with-dhcid`, Kea's default), per direction:
-    add, forward:   1. prerequisite "name not in use" -> add A + DHCID;
+    add, forward:   1. prerequisite "name not in use" -> add A (AAAA for an IPv6 address) + DHCID;
                     2. if the name is in use (YXDOMAIN): prerequisite "DHCID is ours" -> replace the A
                        records; if the DHCID is someone else's (NXRRSET) the name belongs to another
                        client: stop, and do not touch the PTR either.
@@ -118,7 +118,7 @@ class Rfc2136Updater:
     ) -> None:
         name = dns.name.from_text(ncr.fqdn)
         ttl = ncr.lease_length
-        address = _rdata("A", ncr.ip_address)
+        address = _rdata(_address_type(ncr), ncr.ip_address)
         dhcid = _dhcid_rdata(ncr.dhcid)
         mode = ncr.conflict_mode
         with_dhcid = mode != "no-check-without-dhcid"
@@ -138,7 +138,7 @@ class Rfc2136Updater:
                         m.present(name, "DHCID")
                         m.delete(name, "DHCID")
                         m.add(name, ttl, dhcid)
-                    m.delete(name, "A")
+                    m.delete(name, address.rdtype)
                     m.add(name, ttl, address)
 
                 rcode = self._send(forward, add_new, "forward add")
@@ -153,7 +153,7 @@ class Rfc2136Updater:
             else:
 
                 def replace_any(m: dns.update.UpdateMessage) -> None:
-                    m.delete(name, "A")
+                    m.delete(name, address.rdtype)
                     m.add(name, ttl, address)
                     if with_dhcid:
                         m.delete(name, "DHCID")
@@ -179,7 +179,7 @@ class Rfc2136Updater:
         reverse_name: dns.name.Name,
     ) -> None:
         name = dns.name.from_text(ncr.fqdn)
-        address = _rdata("A", ncr.ip_address)
+        address = _rdata(_address_type(ncr), ncr.ip_address)
         dhcid = _dhcid_rdata(ncr.dhcid)
         mode = ncr.conflict_mode
         checked = mode in ("check-with-dhcid", "check-exists-with-dhcid")
@@ -275,3 +275,8 @@ def _rdata(kind: str, text: str) -> dns.rdata.Rdata:
 
 def _dhcid_rdata(raw: bytes) -> dns.rdata.Rdata:
     return _rdata("DHCID", base64.b64encode(raw).decode("ascii"))
+
+
+def _address_type(ncr: NameChangeRequest) -> str:
+    """A for a DHCPv4 lease's address, AAAA for a DHCPv6 one (the request's ip-address says which)."""
+    return "AAAA" if ":" in ncr.ip_address else "A"

@@ -31,6 +31,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from edge.ddns.names6 import NameHandler6, generated_name6
 from edge.dhcp6.alloc import Allocator6, is_free, reserved_resources
 from edge.dhcp6.exchange import CLIENT_PORT, SERVER_PORT, Inbound6, Outbound6, View6
 from edge.dhcp6.lease import (
@@ -172,6 +173,11 @@ class _Ctx:
     host: Reservation6 | None = None
     hostname: str = ""
     fqdn_reply: bytes | None = None
+    fqdn_generate: bool = False  # DNS updates on, the name is made from the first IA_NA address
+    fqdn_fwd: bool = False  # DNS updates on: the AAAA and PTR records are ours to manage
+    fqdn_rev: bool = False
+    fqdn_flags: int = 0
+    fqdn_decided: bool = False  # option 39 was answered with DNS updates on
     taken: set[int] = field(default_factory=set)  # addresses given to earlier IAs of this message
     pools: list[object] = field(default_factory=list)  # pools whose options apply
     committed: bool = False
@@ -262,8 +268,11 @@ class Engine6:
         *,
         server_id: bytes,
         hosts: Sequence[HostBackend[Reservation6]] | None = None,
+        names: NameHandler6 | None = None,
     ) -> None:
         self.store = store
+        # DNS names (edge/ddns/names6.py): option 39 with updates on, the lease's fqdn flags, AAAA/PTR changes
+        self.names = names
         self.stats = stats if stats is not None else Statistics(counters=STARTUP_COUNTERS)
         self.server_id = bytes(server_id)
         self._lease_stats = Lease6Statistics(self.stats)
@@ -515,8 +524,24 @@ class Engine6:
             raise _Discard("DROP class")
 
     def _fqdn(self, ctx: _Ctx, fqdn: tuple[int, str, bool]) -> None:
-        """Option 39 with DNS updates off (Kea's answer then): N=1, S=0, O when the client asked for S."""
+        """Option 39 with DNS updates off (Kea's answer then): N=1, S=0, O when the client asked for S.
+        With updates on, the N-S-O table and the name policy of edge/ddns/names6.py."""
         flags, name, full = fqdn
+        names, subnet = self.names, ctx.subnet
+        if names is not None and subnet is not None and names.updates_enabled(subnet.params):
+            reserved = ctx.host.hostname if ctx.host is not None and ctx.host.hostname else None
+            decided = names.decide(flags, name, full, subnet.params, reserved)
+            usable = decided.generate or names.usable(decided.name)
+            ctx.fqdn_flags, ctx.fqdn_decided = decided.flags, True
+            ctx.fqdn_fwd, ctx.fqdn_rev = decided.forward and usable, decided.reverse and usable
+            ctx.fqdn_generate = decided.generate
+            ctx.hostname = decided.name
+            try:
+                ctx.fqdn_reply = build_client_fqdn(decided.flags, decided.name.rstrip("."), True)
+            except EncodeError:
+                ctx.fqdn_reply = build_client_fqdn(decided.flags, "", False)
+                ctx.hostname, ctx.fqdn_fwd, ctx.fqdn_rev = "", False, False
+            return
         if ctx.host is not None and ctx.host.hostname:
             name, full = ctx.host.hostname, True
         reply_flags = FQDN_FLAG_N | (FQDN_FLAG_O if flags & FQDN_FLAG_S else 0)
@@ -561,6 +586,9 @@ class Engine6:
         now: float,
     ) -> Lease6:
         preferred, valid = self._lifetimes(ctx, subnet, *hints)
+        na = lease_type == TYPE_NA
+        if na and ctx.fqdn_generate and not ctx.hostname:
+            ctx.hostname = generated_name6(address, subnet.params)  # Kea: from the first IA_NA address
         return Lease6(
             address,
             duid=ctx.duid,
@@ -575,6 +603,8 @@ class Engine6:
             hwtype=ctx.hwtype,
             hwaddr_source=ctx.hwaddr_source,
             hostname=ctx.hostname,
+            fqdn_fwd=na and ctx.fqdn_fwd,
+            fqdn_rev=na and ctx.fqdn_rev,
             state=STATE_DEFAULT,
         )
 
@@ -643,6 +673,8 @@ class Engine6:
             if lease.address not in keep:
                 self.store.delete(lease.address)
                 ctx.committed = True
+                if self.names is not None:
+                    self.names.lease_removed(lease)
 
     def _allocate(
         self, ctx: _Ctx, ia: IA, lease_type: int, now: float, commit: bool
@@ -719,8 +751,11 @@ class Engine6:
         lease = self._make_lease(ctx, subnet, ia, lease_type, address, plen, lifetimes, now)
         ctx.taken.add(address)
         if commit:
+            old = self.store.get(address)
             self.store.put(lease)
             ctx.committed = True
+            if self.names is not None:
+                self.names.lease_granted(old, lease, now)  # queues DNS adds/removes (edge/ddns)
             log.info(
                 "DHCP6_LEASE_ALLOC %s: %s %s/%d to IAID %d",
                 ctx.duid.hex(":"),
@@ -739,14 +774,21 @@ class Engine6:
         fresh.cltt = int(now)
         fresh.subnet_id = subnet.id
         fresh.state = STATE_DEFAULT
+        if ctx.fqdn_generate and not ctx.hostname and fresh.lease_type == TYPE_NA:
+            ctx.hostname = generated_name6(fresh.address, subnet.params)
         if ctx.hostname:
             fresh.hostname = ctx.hostname
+        if ctx.fqdn_decided:
+            na = fresh.lease_type == TYPE_NA
+            fresh.fqdn_fwd, fresh.fqdn_rev = na and ctx.fqdn_fwd, na and ctx.fqdn_rev
         if ctx.hwaddr:
             fresh.hwaddr, fresh.hwtype, fresh.hwaddr_source = ctx.hwaddr, ctx.hwtype, ctx.hwaddr_source
         ctx.taken.add(lease.address)
         if commit:
             self.store.put(fresh)
             ctx.committed = True
+            if self.names is not None:
+                self.names.lease_granted(lease, fresh, now)
         return fresh
 
     # ------------------------------------------------------------------ IAs
@@ -960,6 +1002,8 @@ class Engine6:
                 else:
                     self.store.delete(address)
                     ctx.committed = True
+                    if self.names is not None:
+                        self.names.lease_removed(lease, now)
                     text = "Lease released. Thank you, please come again."
                     log.info(
                         "DHCP6_RELEASE %s: %s %s/%d of IAID %d released",
@@ -1005,6 +1049,8 @@ class Engine6:
                 declined.state = STATE_DECLINED
                 self.store.put(declined)
                 ctx.committed = True
+                if self.names is not None:
+                    self.names.lease_removed(lease, now)
                 log.info(
                     "DHCP6_DECLINE_LEASE %s: %s declined for %d seconds",
                     ctx.duid.hex(":"),
@@ -1045,6 +1091,8 @@ class Engine6:
 
     def _finish(self, ctx: _Ctx, reply: wire.Packet6) -> Outbound6:
         request = ctx.request
+        if ctx.fqdn_generate and ctx.hostname:  # the name made from the first IA_NA address
+            ctx.fqdn_reply = build_client_fqdn(ctx.fqdn_flags, ctx.hostname.rstrip("."), True)
         if ctx.fqdn_reply is not None:
             reply.options.append((39, ctx.fqdn_reply))
         # Kea 2.2 answers RELEASE and DECLINE with the server-id alone (processRelease/processDecline never

@@ -12,8 +12,9 @@ What only DHCPv6 knows in the server (edge/server/service.py holds the rest, sha
 - the statistic names of a reply counted as sent that never left (a REPLY whose lease could not be made
   durable), and what a lease change means as a dashboard event (a v6 lease's holder is its DUID + IAID).
 
-DNS updates for DHCPv6 (option 39, AAAA/PTR) come with issue "DHCPv6 II": with `dhcp-ddns.enable-updates`
-on, this service says once that it does not update DNS yet and serves addresses without it.
+DNS updates for DHCPv6 (option 39, AAAA/PTR in ip6.arpa): the engine is given a NameHandler6
+(edge/ddns/names6.py) and, with `dhcp-ddns.enable-updates` on, the same DDNS service as DHCPv4 (queue,
+built-in RFC 2136 or Kea D2) is attached to it and to expired-lease reclamation.
 
 Routes for delegated prefixes (`"delegated-prefix-routes": true`, an edge-dhcp extension; edge/dhcp6/routes.py
 says what a route is): the service follows the store's change feed and hands each IA_PD change to its
@@ -34,6 +35,8 @@ from typing import Any
 
 from edge.control.commands import Family
 from edge.dashboard.events import change_kind
+from edge.ddns.names6 import NameHandler6
+from edge.ddns.service import attach, queue_path_for
 from edge.dhcp6.config import DIALECT, open_host_backends
 from edge.dhcp6.defaults import load_config
 from edge.dhcp6.engine import STARTUP_COUNTERS, Engine6
@@ -129,7 +132,7 @@ class Dhcp6Service(FamilyService):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._local: dict[str, tuple[bytes, ...]] = {}  # ifname -> our addresses there, for Inbound6
         self.server_id = b""
-        self._ddns_said = False
+        self.names = NameHandler6(lambda: self.engine.config)
         self.routes: RouteKeeper | None = None  # while delegated-prefix-routes is on
         self.arrival: Inbound6 | None = None  # the datagram the engine is handling (routes on only)
         self.stamps: dict[int, Via] = {}  # prefix -> the next hop to write into its lease's user context
@@ -148,7 +151,13 @@ class Dhcp6Service(FamilyService):
         self.server_id = load_server_id(config.server_id, config.data_directory, self.clock(), hwaddr, htype)
         log.info("DHCP6_SERVERID_LOADED server-id %s", self.server_id.hex(":"))
         return _RoutingEngine6(
-            config, self.store, self.stats, server_id=self.server_id, hosts=hosts, service=self
+            config,
+            self.store,
+            self.stats,
+            server_id=self.server_id,
+            hosts=hosts,
+            names=self.names,
+            service=self,
         )
 
     def reconfigure_engine(self, config: Config6, hosts: Sequence[HostBackend]) -> None:
@@ -191,12 +200,16 @@ class Dhcp6Service(FamilyService):
         self.manager.send(out.ifname, Transmit6(out.payload, out.dst_ip, out.dst_port, out.src_ip))
 
     def attach_ddns(self, deliverer: Any = None) -> None:
-        if self.engine.config.ddns.enable_updates and not self._ddns_said:
-            self._ddns_said = True
-            log.warning(
-                "DHCP6_DDNS_NOT_YET dhcp-ddns.enable-updates is on: DNS updates for DHCPv6 are not "
-                "implemented yet; addresses are served without them"
-            )
+        self.ddns = attach(
+            self.ddns,
+            self.engine.config,
+            self.names,
+            self.loop,
+            queue_path_for(self.store),
+            self.lease_timers.reclaimer.on_reclaim,
+            self.monotonic,
+            deliverer,
+        )
 
     def recount_statistics(self) -> dict[str, dict[str, int]]:
         return recount_statistics6(self.config, self.store, self.stats)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -23,62 +22,13 @@ from typing import Any
 
 from tests.dashboard.helpers import SUBNET6
 from tests.lab.clients import Dhclient
-from tests.lab.edge import REPO_ROOT, EdgeServer
+from tests.lab.edge import EdgeServer, TwoFamilyServer
 from tests.lab.kea import subnet
 from tests.lab.netns import Lab, Site
 
 USER, PASSWORD = "admin", "edge-lab-pw"
 PORT = 8000
 POOL = "192.0.2.100 - 192.0.2.199"
-
-
-class TwoFamilyServer(EdgeServer):
-    """EdgeServer serving its Dhcp4 file and a Dhcp6 file in one `edge-dhcp serve`."""
-
-    def __init__(self, *args: Any, dhcp6: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.config6_path = self.dir / "edge-dhcp6.json"
-        self.control_socket6 = str(self.dir / "control6.sock")
-        subnet = {key: value for key, value in SUBNET6.items() if key != "interface"}
-        self.config6: dict[str, Any] = {
-            "Dhcp6": {
-                "interfaces-config": {"interfaces": []},
-                "data-directory": str(self.dir),
-                "lease-database": {
-                    "type": "memfile",
-                    "persist": True,
-                    "name": str(self.dir / "dhcp6.leases"),
-                },
-                "control-socket": {"socket-type": "unix", "socket-name": self.control_socket6},
-                "subnet6": [subnet],
-                **dhcp6,
-            }
-        }
-
-    def write_config(self, text: str | None = None) -> None:
-        super().write_config(text)
-        self.config6_path.write_text(json.dumps(self.config6, indent=2))
-
-    def argv(self) -> list[str]:
-        # The v4 lease file is named in its configuration: --lease-file names one family's, so not here.
-        return [
-            sys.executable,
-            "-m",
-            "edge",
-            "serve",
-            "-c",
-            str(self.config_path),
-            "-c",
-            str(self.config6_path),
-        ]
-
-    def ctl6(self, command: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
-        """One command to the DHCPv6 family over its own unix socket (`edge-dhcp ctl`)."""
-        argv = [sys.executable, "-m", "edge", "ctl", command, "--socket", self.control_socket6]
-        if arguments is not None:
-            argv += ["--args", json.dumps(arguments)]
-        done = self.lab.run(self.ns, argv, check=True, env={"PYTHONPATH": str(REPO_ROOT)}, timeout=30)
-        return dict(json.loads(done.stdout))
 
 
 @dataclass
@@ -148,7 +98,8 @@ def start_dashboard_lab(
     if dhcp6 is None:
         server = EdgeServer(lab, site.server.ns, **options)
     else:
-        server = TwoFamilyServer(lab, site.server.ns, dhcp6=dhcp6, **options)
+        subnet6 = {key: value for key, value in SUBNET6.items() if key != "interface"}
+        server = TwoFamilyServer(lab, site.server.ns, dhcp6={"subnet6": [subnet6], **dhcp6}, **options)
     control[0]["socket-name"] = str(server.dir / "control.sock")
     server.control_socket = str(server.dir / "control.sock")
     server.start()

@@ -33,7 +33,7 @@ from edge.dhcp4.defaults import builtin_default
 from tests.lab import kea6
 from tests.lab.clients import Dhclient
 from tests.lab.clients6 import Dhclient6
-from tests.lab.edge import REPO_ROOT, EdgeServer
+from tests.lab.edge import TwoFamilyServer
 from tests.lab.netns import Lab, LabError, cleanup_stale
 from tests.lab.netns6 import build6
 
@@ -55,80 +55,38 @@ def show_json(doc: Any) -> None:
         say("  " + line)
 
 
-class BothFamilies(EdgeServer):
-    """One `edge-dhcp serve -c <Dhcp4 file> -c <Dhcp6 file>` in the server namespace.
+def both_families(lab: Lab, ns: str, ifname: str, address: ipaddress.IPv4Interface) -> TwoFamilyServer:
+    """One `edge-dhcp serve -c <Dhcp4 file> -c <Dhcp6 file>` in the server namespace: the DHCPv4 built-in
+    default for `ifname`, and an address pool with a prefix-delegation pool on the same link."""
+    subnet6 = kea6.subnet6(
+        1,
+        "2001:db8:1::/64",
+        [POOL6],
+        pd_pools=[kea6.pd_pool(*PD_POOL)],
+        dns=DNS6,
+        domain_search=DOMAIN6,
+        interface=ifname,
+    )
+    dhcp6 = {
+        "interfaces-config": {"interfaces": [ifname]},
+        "preferred-lifetime": 3000,
+        "valid-lifetime": 4000,
+        "subnet6": [subnet6],
+        "loggers": [{"name": "kea-dhcp6", "output_options": [{"output": "stdout"}], "severity": "INFO"}],
+    }
+    server = TwoFamilyServer(lab, ns, interfaces=[ifname], dhcp6=dhcp6)
+    server.control_socket = str(server.dir / "dhcp4-ctrl.sock")
+    server.config = builtin_default(ifname, str(address.ip), address.network.prefixlen, dns_servers=[])
+    dhcp4 = server.config["Dhcp4"]
+    dhcp4["lease-database"]["name"] = str(server.lease_path)
+    dhcp4["control-socket"] = {"socket-type": "unix", "socket-name": server.control_socket}
+    return server
 
-    With two -c, serve takes no --lease-file or --control-socket (they name one family's files), so each
-    file names its own lease file and control socket."""
 
-    def __init__(self, lab: Lab, ns: str, ifname: str, address: ipaddress.IPv4Interface) -> None:
-        super().__init__(lab, ns, interfaces=[ifname])
-        self.ifname = ifname
-        self.control_socket = str(self.dir / "dhcp4-ctrl.sock")
-        self.config = builtin_default(ifname, str(address.ip), address.network.prefixlen, dns_servers=[])
-        dhcp4 = self.config["Dhcp4"]
-        dhcp4["lease-database"]["name"] = str(self.lease_path)
-        dhcp4["control-socket"] = {"socket-type": "unix", "socket-name": self.control_socket}
-        self.config6_path = self.dir / "edge-dhcp6.json"
-        self.control_socket6 = str(self.dir / "dhcp6-ctrl.sock")
-        self.config6: dict[str, Any] = {
-            "Dhcp6": {
-                "interfaces-config": {"interfaces": [ifname]},
-                "lease-database": {
-                    "type": "memfile",
-                    "persist": True,
-                    "name": str(self.dir / "dhcp6.leases"),
-                },
-                "data-directory": str(self.dir),
-                "control-socket": {"socket-type": "unix", "socket-name": self.control_socket6},
-                "preferred-lifetime": 3000,
-                "valid-lifetime": 4000,
-                "subnet6": [
-                    kea6.subnet6(
-                        1,
-                        "2001:db8:1::/64",
-                        [POOL6],
-                        pd_pools=[kea6.pd_pool(*PD_POOL)],
-                        dns=DNS6,
-                        domain_search=DOMAIN6,
-                        interface=ifname,
-                    )
-                ],
-                "loggers": [
-                    {"name": "kea-dhcp6", "output_options": [{"output": "stdout"}], "severity": "INFO"}
-                ],
-            }
-        }
-
-    def write_config(self, text: str | None = None) -> None:
-        super().write_config(text)
-        self.config6_path.write_text(json.dumps(self.config6, indent=2))
-
-    def argv(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "edge",
-            "serve",
-            "-c",
-            str(self.config_path),
-            "-c",
-            str(self.config6_path),
-        ]
-
-    def start(self, timeout: float = 20.0, wait_for_sockets: bool = True) -> BothFamilies:
-        super().start(timeout, wait_for_sockets)
-        self.wait_log("DHCP6_STARTED", timeout)
-        self.wait_log(rf"DHCPSRV_OPEN_SOCKET udp6 sockets on {self.ifname} ", timeout)
-        return self
-
-    def ctl_on(self, socket_path: str, command: str) -> dict[str, Any]:
-        """`edge-dhcp ctl COMMAND --socket PATH` in the server's namespace; the answer."""
-        argv = [sys.executable, "-m", "edge", "ctl", command, "--socket", socket_path]
-        done = self.lab.run(self.ns, argv, check=False, env={"PYTHONPATH": str(REPO_ROOT)}, timeout=30)
-        if done.returncode not in (0, 3):  # 3: success, nothing found
-            raise LabError(f"edge-dhcp ctl {command} exited {done.returncode}: {done.stdout}{done.stderr}")
-        return dict(json.loads(done.stdout))
+def ctl_on(server: TwoFamilyServer, socket_path: str, command: str) -> dict[str, Any]:
+    """`edge-dhcp ctl COMMAND --socket PATH` in the server's namespace; the answer (an empty result, exit 3,
+    is an answer too)."""
+    return server.ctl(command, check=False, socket=socket_path)
 
 
 def main() -> int:
@@ -153,7 +111,7 @@ def main() -> int:
             f"     client namespace {client_end.ns}, {client_end.ifname} (ifindex {client_end.ifindex}) "
             f"MAC {client_end.mac}, {site6.client.link_local}"
         )
-        server = BothFamilies(lab, server_end.ns, server_end.ifname, SERVER_V4)
+        server = both_families(lab, server_end.ns, server_end.ifname, SERVER_V4)
         say(
             f"starting: edge-dhcp serve -c {server.config_path.name} -c {server.config6_path.name}   "
             "(one process, both families)"
@@ -199,9 +157,9 @@ def main() -> int:
         say("")
         try:
             say(f"control:  edge-dhcp ctl status-get --socket {server.control_socket}   (in {server_end.ns})")
-            show_json(server.ctl_on(server.control_socket, "status-get"))
+            show_json(ctl_on(server, server.control_socket, "status-get"))
             say(f"control:  edge-dhcp ctl lease6-get-all --socket {server.control_socket6}")
-            show_json(server.ctl_on(server.control_socket6, "lease6-get-all"))
+            show_json(ctl_on(server, server.control_socket6, "lease6-get-all"))
         except LabError as exc:
             say(f"demo failed: the control channel did not answer: {exc}")
             return 1

@@ -86,11 +86,19 @@ class EdgeServer:
             argv += ["--control-socket", self.control_socket]
         return argv
 
-    def ctl(self, command: str, arguments: dict[str, Any] | None = None, check: bool = True) -> dict[str, Any]:
-        """Run `edge-dhcp ctl COMMAND` in the server's namespace against its unix socket; the answer."""
-        if not self.control_socket:
+    def ctl(
+        self,
+        command: str,
+        arguments: dict[str, Any] | None = None,
+        check: bool = True,
+        socket: str | None = None,
+    ) -> dict[str, Any]:
+        """Run `edge-dhcp ctl COMMAND` in the server's namespace against its unix socket (or `socket`); the
+        answer."""
+        socket = socket or self.control_socket
+        if not socket:
             raise LabError("this EdgeServer has no control socket (give control_socket=...)")
-        argv = [sys.executable, "-m", "edge", "ctl", command, "--socket", self.control_socket]
+        argv = [sys.executable, "-m", "edge", "ctl", command, "--socket", socket]
         if arguments is not None:
             argv += ["--args", json.dumps(arguments)]
         env = {"PYTHONPATH": str(REPO_ROOT)}
@@ -151,3 +159,57 @@ class EdgeServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class TwoFamilyServer(EdgeServer):
+    """EdgeServer serving its Dhcp4 file and a Dhcp6 file in one `edge-dhcp serve -c v4 -c v6` (as
+    edge/server/main.py runs both families). With two -c, serve takes no --lease-file or --control-socket
+    (they name one family's files), so each file names its own lease file and control socket; `dhcp6` is
+    the rest of the Dhcp6 map (subnet6, lifetimes, interfaces-config...)."""
+
+    def __init__(self, lab: Lab, ns: str, *, dhcp6: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(lab, ns, **kwargs)
+        self.config6_path = self.dir / "edge-dhcp6.json"
+        self.control_socket6 = str(self.dir / "control6.sock")
+        self.config6: dict[str, Any] = {
+            "Dhcp6": {
+                "interfaces-config": {"interfaces": []},
+                "data-directory": str(self.dir),
+                "lease-database": {
+                    "type": "memfile",
+                    "persist": True,
+                    "name": str(self.dir / "dhcp6.leases"),
+                },
+                "control-socket": {"socket-type": "unix", "socket-name": self.control_socket6},
+                **dhcp6,
+            }
+        }
+
+    def write_config(self, text: str | None = None) -> None:
+        super().write_config(text)
+        self.config6_path.write_text(json.dumps(self.config6, indent=2))
+
+    def argv(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "edge",
+            "serve",
+            "-c",
+            str(self.config_path),
+            "-c",
+            str(self.config6_path),
+        ]
+
+    def start(self, timeout: float = 20.0, wait_for_sockets: bool = True) -> TwoFamilyServer:
+        super().start(timeout, wait_for_sockets)
+        self.wait_log("DHCP6_STARTED", timeout)
+        for ifname in self.config6["Dhcp6"]["interfaces-config"]["interfaces"] if wait_for_sockets else ():
+            self.wait_log(rf"DHCPSRV_OPEN_SOCKET udp6 sockets on {re.escape(ifname)} ", timeout)
+        return self
+
+    def ctl6(
+        self, command: str, arguments: dict[str, Any] | None = None, check: bool = True
+    ) -> dict[str, Any]:
+        """One command to the DHCPv6 family over its own unix socket."""
+        return self.ctl(command, arguments, check, socket=self.control_socket6)

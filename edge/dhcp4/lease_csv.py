@@ -16,7 +16,6 @@ Rules:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
@@ -27,9 +26,10 @@ from edge.leases.interchange import (
     Parser,
     Removal,
     Row,
-    RowError,
     Writer,
     kea_escape,
+    kea_json_parser,
+    kea_json_writer,
     parse_bool,
     parse_hex,
     parse_int,
@@ -195,45 +195,14 @@ def lease_from_kea(obj: Any) -> Lease4:
     )
 
 
-def parse_kea_json(stream: TextIO, source: str) -> Iterator[Item]:
-    """Kea's lease4-get-all answer ({"leases": [...]}, the whole answer, or a bare list)"""
-    text = stream.read()
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        yield RowError(getattr(exc, "lineno", 1), "not JSON: %s" % exc)
-        return
-    if isinstance(data, list) and data and isinstance(data[0], dict) and "arguments" in data[0]:
-        data = data[0]  # a ctl answer from Kea's control agent
-    if isinstance(data, dict):
-        data = (data.get("arguments") or data).get("leases")
-    if not isinstance(data, list):
-        yield RowError(1, 'expected {"leases": [...]} or a list of leases')
-        return
-    starts = [m.start() for m in re.finditer(r'"ip-address"', text)]
-    for index, obj in enumerate(data):
-        line = text.count("\n", 0, starts[index]) + 1 if index < len(starts) else 1
-        try:
-            yield Row(line, lease_from_kea(obj))
-        except ValueError as exc:
-            yield RowError(line, "leases[%d]: %s" % (index, exc))
-
-
 IMPORT_FORMATS: dict[str, Parser] = {
     "kea-csv": parse_kea_csv,
     "tinydb": tinydb_parser(LEASE4),
-    "json": parse_kea_json,
+    "json": kea_json_parser(lease_from_kea, "4"),
 }
-
-
-def _export_json(leases: Iterable[Lease4], out: TextIO) -> int:
-    items = [lease_to_kea(lease) for lease in leases]
-    json.dump({"leases": items}, out, indent=1)
-    out.write("\n")
-    return len(items)
 
 
 EXPORT_FORMATS: dict[str, Writer] = {
     "kea-csv": write_kea_csv,
-    "json": _export_json,
+    "json": kea_json_writer(lease_to_kea),
 }

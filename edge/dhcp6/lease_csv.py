@@ -22,7 +22,6 @@ tests/lab/kea6-observed.md):
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
@@ -46,6 +45,8 @@ from edge.leases.interchange import (
     RowError,
     Writer,
     kea_escape,
+    kea_json_parser,
+    kea_json_writer,
     parse_bool,
     parse_hex,
     parse_int,
@@ -269,47 +270,16 @@ def lease6_from_kea(obj: Any) -> Lease6:
     )
 
 
-def parse_kea_json6(stream: TextIO, source: str) -> Iterator[Item]:
-    """Kea's lease6-get-all answer ({"leases": [...]}, the whole answer, or a bare list)"""
-    text = stream.read()
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        yield RowError(getattr(exc, "lineno", 1), "not JSON: %s" % exc)
-        return
-    if isinstance(data, list) and data and isinstance(data[0], dict) and "arguments" in data[0]:
-        data = data[0]  # a ctl answer from Kea's control agent
-    if isinstance(data, dict):
-        data = (data.get("arguments") or data).get("leases")
-    if not isinstance(data, list):
-        yield RowError(1, 'expected {"leases": [...]} or a list of leases')
-        return
-    starts = [m.start() for m in re.finditer(r'"ip-address"', text)]
-    for index, obj in enumerate(data):
-        line = text.count("\n", 0, starts[index]) + 1 if index < len(starts) else 1
-        try:
-            yield Row(line, lease6_from_kea(obj))
-        except ValueError as exc:
-            yield RowError(line, "leases[%d]: %s" % (index, exc))
-
-
 IMPORT_FORMATS6: dict[str, Parser] = {
     "kea-csv": parse_kea_csv6,
     "tinydb": tinydb_parser(LEASE6),
-    "json": parse_kea_json6,
+    "json": kea_json_parser(lease6_from_kea, "6"),
 }
-
-
-def _export_json6(leases: Iterable[Lease6], out: TextIO) -> int:
-    items = [lease6_to_kea(lease) for lease in leases]
-    json.dump({"leases": items}, out, indent=1)
-    out.write("\n")
-    return len(items)
 
 
 EXPORT_FORMATS6: dict[str, Writer] = {
     "kea-csv": write_kea_csv6,
-    "json": _export_json6,
+    "json": kea_json_writer(lease6_to_kea),
 }
 
 __all__ = [

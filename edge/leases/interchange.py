@@ -25,6 +25,7 @@ Rules:
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -176,6 +177,53 @@ def tinydb_parser(format: RecordFormat[Any]) -> Parser:
 
     parse_tinydb.__doc__ = 'a TinyDB JSON file with a "leases" table (an edge-dhcp lease file)'
     return parse_tinydb
+
+
+# ------------------------------------------------------------------------------------------- Kea JSON
+
+
+def kea_json_parser(from_kea: Callable[[dict[str, Any]], LeaseRecord], family: str) -> Parser:
+    """The parser of Kea's lease<family>-get-all answer ({"leases": [...]}, the whole answer, or a bare
+    list); `from_kea` turns one of its lease maps into a lease (ValueError for a bad one)."""
+
+    def parse_kea_json(stream: TextIO, source: str) -> Iterator[Item]:
+        text = stream.read()
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            yield RowError(getattr(exc, "lineno", 1), "not JSON: %s" % exc)
+            return
+        if isinstance(data, list) and data and isinstance(data[0], dict) and "arguments" in data[0]:
+            data = data[0]  # a ctl answer from Kea's control agent
+        if isinstance(data, dict):
+            data = (data.get("arguments") or data).get("leases")
+        if not isinstance(data, list):
+            yield RowError(1, 'expected {"leases": [...]} or a list of leases')
+            return
+        starts = [m.start() for m in re.finditer(r'"ip-address"', text)]
+        for index, obj in enumerate(data):
+            line = text.count("\n", 0, starts[index]) + 1 if index < len(starts) else 1
+            try:
+                yield Row(line, from_kea(obj))
+            except ValueError as exc:
+                yield RowError(line, "leases[%d]: %s" % (index, exc))
+
+    parse_kea_json.__doc__ = (
+        'Kea\'s lease%s-get-all answer ({"leases": [...]}, the whole answer, or a bare list)' % (family)
+    )
+    return parse_kea_json
+
+
+def kea_json_writer(to_kea: Callable[[Any], dict[str, Any]]) -> Writer:
+    """The writer of {"leases": [...]} with each lease as `to_kea` maps it (Kea's lease*-get-all form)."""
+
+    def export_json(leases: Iterable[Any], out: TextIO) -> int:
+        items = [to_kea(lease) for lease in leases]
+        json.dump({"leases": items}, out, indent=1)
+        out.write("\n")
+        return len(items)
+
+    return export_json
 
 
 # ------------------------------------------------------------------------------------------- import

@@ -108,6 +108,9 @@ class LeaseDatabase:
     name: str | None = None  # None: the server's default path
     lfc_interval: int = 3600
     sync: str = "batch"  # edge-dhcp extension: "batch" (group commit fsync), "always", "none" (see README)
+    # type "postgresql": Kea's connection keys as given (name, host, port, user, password, connect-timeout);
+    # kept out of repr so the password never reaches a log line or a traceback
+    params: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,8 @@ from edge.config.model import (
 from edge.config.positions import KeyPath
 from edge.expr.language import ExpressionError, StringExpression, compile_string
 
+_SQL_KEYS = ("name", "host", "port", "user", "password", "connect-timeout")  # what lease_pgsql.py acts on
+
 __all__ = ["SectionsPart"]
 
 
@@ -73,8 +75,10 @@ class SectionsPart(BuildContext):
 
     def lease_database(self, cfg: dict[str, Any], path: KeyPath) -> LeaseDatabase:
         kind = cfg.get("type", "memfile")
+        if kind == "postgresql":
+            return self.sql_lease_database(cfg, path)
         if kind != "memfile":
-            self.error(path + ("type",), f'only "memfile" is supported yet (got "{kind}")')
+            self.error(path + ("type",), f'only "memfile" and "postgresql" are supported yet (got "{kind}")')
             # the database keys' own "not acted on" warnings would only repeat this error
             self.drop_warnings_inside(path)
         name = cfg.get("name")
@@ -87,6 +91,24 @@ class SectionsPart(BuildContext):
             name=name,
             lfc_interval=cfg.get("lfc-interval", 3600),
             sync=cfg.get("sync", "batch"),
+        )
+
+    def sql_lease_database(self, cfg: dict[str, Any], path: KeyPath) -> LeaseDatabase:
+        """Kea's PostgreSQL lease database (edge/dhcp4/lease_pgsql.py): DHCPv4 only in this slice. The keys
+        the store acts on lose their "not acted on" warning; the others (reconnect timers, TLS) keep it."""
+        if self.address_family != "IPv4":
+            self.error(path + ("type",), '"postgresql" lease databases are supported for DHCPv4 only yet')
+            self.drop_warnings_inside(path)
+        name = cfg.get("name")
+        if not name or not str(name).strip():
+            self.error(path + ("name",), 'a "postgresql" lease database needs "name" (the database name)')
+        acted = {format_path(path + (key,)) for key in _SQL_KEYS}
+        self.issues.warnings = [w for w in self.issues.warnings if w.path not in acted]
+        return LeaseDatabase(
+            type="postgresql",
+            persist=True,
+            name=name,
+            params=tuple((key, cfg[key]) for key in _SQL_KEYS if key in cfg),
         )
 
     def hosts_databases(self, g: dict[str, Any], root: KeyPath) -> tuple[HostsDatabase, ...]:

@@ -205,8 +205,25 @@ def status_get(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
 def config_get(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     config = server.config
     arguments = copy.deepcopy(config.raw)
+    _mask_passwords(arguments)
     arguments["hash"] = config_hash(config)
     return answer(SUCCESS, arguments=arguments)
+
+
+def _mask_passwords(doc: Any) -> None:
+    """Replace the database passwords (lease-database, hosts-database(s)) in a config-get answer: credentials
+    never leave the server (issue 21)."""
+    if isinstance(doc, list):
+        for item in doc:
+            _mask_passwords(item)
+    elif isinstance(doc, dict):
+        for key, value in doc.items():
+            if key in ("lease-database", "hosts-database", "hosts-databases"):
+                for db in value if isinstance(value, list) else [value]:
+                    if isinstance(db, dict) and "password" in db:
+                        db["password"] = "*****"
+            elif isinstance(value, (dict, list)):
+                _mask_passwords(value)
 
 
 def config_hash_get(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:

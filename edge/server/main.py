@@ -120,6 +120,10 @@ def open_store(
     which does not know the `sync` key, served in any durability mode)."""
     memory, memfile = family.stores()
     database = config.lease_database
+    if database.type == "postgresql" and not override:
+        from edge.dhcp4.lease_pgsql import PgSqlLeaseStore4  # psycopg is imported only for this
+
+        return PgSqlLeaseStore4(dict(database.params))
     if not database.persist and not override:
         return memory()
     return memfile(

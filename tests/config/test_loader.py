@@ -773,7 +773,7 @@ def test_only_memfile_lease_database() -> None:
         '{"Dhcp4": {"lease-database": {"type": "mysql", "name": "kea", "host": "db"}}}',
         '"mysql"',
         "Dhcp4.lease-database.type",
-        'only "memfile" is supported yet (got "mysql")',
+        'only "memfile" and "postgresql" are supported yet (got "mysql")',
     )
 
 

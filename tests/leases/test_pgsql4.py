@@ -172,6 +172,11 @@ def test_engine_dora_with_the_postgresql_store(database):
         assert ack.message_type == wire.DHCPACK
         store.flush()
         assert store.durable_seq == store.last_seq >= 1
+        # the server loop learns of the commit through wakeup_fd/poll, as it does of the memfile's fsync
+        assert store.wakeup_fd() is not None
+        events = store.poll()
+        assert events and events[-1] == (store.last_seq, True)
+        assert store.poll() == []
     finally:
         store.close()
     [row] = _rows(database)

@@ -32,10 +32,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_ctl(args: argparse.Namespace) -> int:
+    from edge.config.loader import top_level_key
     from edge.control.client import run_ctl
     from edge.dhcp4.defaults import FILES4
+    from edge.dhcp6.defaults import FILES6
 
-    return run_ctl(args, FILES4)
+    # the family: -6, or the top-level key of the -c file (a Dhcp6 file names the DHCPv6 server's socket)
+    six = args.dhcp6 or (
+        args.config is not None and top_level_key(args.config, ("Dhcp4", "Dhcp6")) == "Dhcp6"
+    )
+    return run_ctl(args, FILES6 if six else FILES4)
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:

@@ -178,3 +178,18 @@ def _is_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def top_level_key(path: str, keys: Sequence[str]) -> str | None:
+    """Which of `keys` ("Dhcp4", "Dhcp6") the configuration file at `path` has at its top level; None
+    when it has none of them or cannot be read (the family's own loader then says what is wrong, with its
+    position)."""
+    try:
+        doc = parse_text(read_config_text(path), path).value
+    except Exception:  # noqa: BLE001 - reported by the loader that reads the file for real
+        return None
+    if isinstance(doc, dict):
+        for key in keys:
+            if key in doc:
+                return key
+    return None

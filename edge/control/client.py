@@ -3,7 +3,8 @@
 Rules this module keeps:
 - Speaks exactly what the server speaks (and what Kea speaks): over a Unix socket one JSON command, the
   answer read until the server closes; over HTTP(S) `POST /` with `"service": ["dhcp4"]`, so the same
-  command also works through Kea's Control Agent, and the first answer of the returned list is printed.
+  command also works through Kea's Control Agent (`"service": ["dhcp6"]` for the DHCPv6 family: `-6`, or a
+  Dhcp6 file given with -c), and the first answer of the returned list is printed.
 - The answer is printed as JSON: indented when stdout is a terminal, one line otherwise (for scripts and
   `jq`). The exit status is the answer's `result` (0 success, 1 error, 2 unsupported command, 3 nothing
   found, 4 conflict), and 5 when no answer came (cannot connect, timeout, not JSON), with the reason on
@@ -50,7 +51,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--socket", metavar="PATH", help="the server's unix control socket")
     where.add_argument("--url", metavar="URL", help="an http(s) control socket, e.g. http://127.0.0.1:8000/")
-    parser.add_argument("-c", "--config", help="find the control socket in this configuration file")
+    parser.add_argument(
+        "-c", "--config", help="find the control socket in this configuration file (Dhcp4 or Dhcp6)"
+    )
+    parser.add_argument(
+        "-6",
+        "--dhcp6",
+        action="store_true",
+        help="the DHCPv6 server: its default socket, and service dhcp6 for a Control Agent "
+        "(implied by a Dhcp6 file given with -c)",
+    )
     parser.add_argument("--user", help="basic-authentication user (with --url)")
     parser.add_argument(
         "--password-file", metavar="FILE", help="file holding the basic-authentication password"
@@ -158,13 +168,15 @@ def send_http(
     password: str | None = None,
     timeout: float = 60.0,
     context: ssl.SSLContext | None = None,
+    service: str = "dhcp4",
 ) -> Any:
-    """POST one command to an http(s) control socket (edge-dhcp's, or Kea's Control Agent)."""
+    """POST one command to an http(s) control socket (edge-dhcp's, or Kea's Control Agent, which passes it
+    to the daemon `service` names: dhcp4 or dhcp6)."""
     import base64
     import urllib.error
     import urllib.request
 
-    body = json.dumps({**request, "service": ["dhcp4"]}).encode()
+    body = json.dumps({**request, "service": [service]}).encode()
     headers = {"Content-Type": "application/json"}
     if user is not None:
         secret = f"{user}:{password or ''}".encode()
@@ -239,7 +251,8 @@ def run_ctl(
                 context = _tls_context(ns)
             except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
                 raise CtlError(f"TLS setup: {exc}") from None
-            value = send_http(where, request, ns.user, password, ns.timeout, context)
+            service = family.dialect.root.lower()  # "dhcp4" / "dhcp6", Kea's service names
+            value = send_http(where, request, ns.user, password, ns.timeout, context, service)
     except CtlError as exc:
         print(f"edge-dhcp ctl: {exc}", file=err)
         return NO_ANSWER

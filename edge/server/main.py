@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge.config.errors import ConfigError
-from edge.config.jsonpos import parse_text, read_config_text
+from edge.config.loader import top_level_key
 from edge.dashboard.web import Dashboard
 from edge.leases.store import LeaseStore
 from edge.log import configure_logging
@@ -98,15 +98,8 @@ def family_of(path: str | None) -> FamilyRow:
     default. A file naming no known family is left to the DHCPv4 loader, whose error says what it wants."""
     if path is None:
         return FAMILIES[0]
-    try:
-        doc = parse_text(read_config_text(path), path).value
-    except Exception:  # noqa: BLE001 - the family's own loader reports the problem with its position
-        return FAMILIES[0]
-    if isinstance(doc, dict):
-        for row in FAMILIES:
-            if row.key in doc:
-                return row
-    return FAMILIES[0]
+    key = top_level_key(path, [row.key for row in FAMILIES])
+    return next((row for row in FAMILIES if row.key == key), FAMILIES[0])
 
 
 def open_store(

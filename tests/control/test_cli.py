@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from edge.cli import build_parser
 from edge.control.client import NO_ANSWER, run_ctl
@@ -112,3 +116,63 @@ def test_default_socket_is_the_builtin_defaults(monkeypatch: object) -> None:
 
     args = build_parser().parse_args(["ctl", "status-get"])
     assert _target(args, FILES4) == ("unix", DEFAULT_CONTROL_SOCKET)
+
+
+def _answering_unix(path: Path, got: list[dict[str, Any]]) -> threading.Thread:
+    """A one-shot stand-in control socket: records the command it is sent, answers result 0."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+    listener.settimeout(30)
+
+    def answer() -> None:
+        with listener, listener.accept()[0] as conn:
+            got.append(json.loads(conn.recv(65536)))
+            conn.sendall(b'{"result": 0, "text": "ok"}')
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_dhcp6_file_names_the_dhcpv6_socket(tmp_path: Path) -> None:
+    # Once `ctl -c` read every file as Dhcp4: a Dhcp6 file's control socket was never found.
+    sock = tmp_path / "v6.sock"
+    path = tmp_path / "edge-dhcp6.json"
+    control = {"socket-type": "unix", "socket-name": str(sock)}
+    path.write_text(json.dumps({"Dhcp6": {"control-socket": control, "subnet6": []}}))
+    got: list[dict[str, Any]] = []
+    thread = _answering_unix(sock, got)
+    done = ctl("lease6-get-all", "-c", str(path))
+    thread.join(10)
+    assert done.returncode == 0, done.stderr
+    assert got == [{"command": "lease6-get-all"}]
+
+
+def test_dhcpv6_through_a_control_agent_names_service_dhcp6(tmp_path: Path) -> None:
+    bodies: list[dict[str, Any]] = []
+
+    class Agent(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            answer = b'[{"result": 0, "text": "ok"}]'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    agent = http.server.HTTPServer(("127.0.0.1", 0), Agent)
+    thread = threading.Thread(target=agent.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{agent.server_address[1]}/"
+        assert ctl("status-get", "--url", url, "-6").returncode == 0
+        assert ctl("status-get", "--url", url).returncode == 0
+    finally:
+        agent.shutdown()
+        agent.server_close()
+    assert [body["service"] for body in bodies] == [["dhcp6"], ["dhcp4"]]

@@ -33,7 +33,9 @@ APT_PACKAGES := isc-dhcp-client udhcpc dhcpcd-base isc-dhcp-relay iproute2 iputi
 # port 53 and 53001: system-deps stops and disables those it has just installed, so `make test` leaves no
 # DNS server running on the machine (and the tests never use one).
 HOST_SERVICES_OFF := bind9:named kea-dhcp-ddns-server:kea-dhcp-ddns-server isc-dhcp-server:isc-dhcp-server \
-                     kea-dhcp6-server:kea-dhcp6-server prometheus:prometheus
+                     kea-dhcp6-server:kea-dhcp6-server prometheus:prometheus postgresql:postgresql
+# postgresql: the SQL lease tests (tests/leases/test_pgsql4.py) initdb and start their own server on a unix
+# socket in a temp dir; the package's host cluster is disabled like the services above.
 # isc-dhcp-server and dnsmasq-base are the servers the migration tests switch away from (tests/migrate runs
 # them in lab namespaces). isc-dhcp-server's postinst starts dhcpd through invoke-rc.d; nothing may answer
 # DHCP on the host, so while apt-get installs, a policy-rc.d that denies every start (exit 101, see

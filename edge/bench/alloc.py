@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import random
 import time
+import tracemalloc
 
 from edge.bench import Options, Result, benchmark
+from edge.bench.perf import _table
 from edge.dhcp4.alloc import Allocator, ClientIdentity, Exchange
 from edge.dhcp4.engine import Engine, Inbound
 from edge.dhcp4.lease import Lease
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.dhcp4.model import Config4, Pool4, Reservation4, ScopeParams4, SharedNetwork4, Subnet4
 from edge.dhcp4.select import SubnetSelector
+from edge.dhcp6.alloc import Allocator6
+from edge.dhcp6.lease import TYPE_NA, TYPE_PD, Lease6
+from edge.dhcp6.lease_store import MemoryLeaseStore6
+from edge.dhcp6.model import PdPool6, Pool6, Subnet6
 from edge.policy.hosts import ConfigHosts, HostManager
 from edge.stats import Statistics
 from edge.wire import pkt4 as wire
@@ -281,4 +287,128 @@ def bench_reservation_lookups(options: Options) -> list[Result]:
             done += 1
         per = hosts.address_lookups / max(done, 1)
         results.append(Result(name, per, "lookups/allocation", note + "; %d allocations" % done))
+    return results
+
+
+# ---------------------------------------------------------------------------------------------- DHCPv6
+
+V6_PD_NET = 0x20010DB8 << 96  # 2001:db8::/40 in /56s: 65 536 prefixes
+V6_NA_NET = (0x20010DB8 << 96) | (1 << 80)  # 2001:db8:1::/64
+V6_PD_STEP = 1 << (128 - 56)
+
+
+def _subnet6() -> Subnet6:
+    return Subnet6(
+        id=1,
+        network=V6_PD_NET,
+        prefix_len=32,
+        pools=(Pool6(V6_NA_NET, V6_NA_NET + 2**64 - 1),),
+        pd_pools=(PdPool6(V6_PD_NET, 40, 56),),
+    )
+
+
+def _lease6(address: int, lease_type: int, n: int) -> Lease6:
+    duid = b"\x00\x03\x00\x01" + n.to_bytes(6, "big")
+    length = 56 if lease_type == TYPE_PD else 128
+    return Lease6(address, duid, n, lease_type, length, 1800, 3600, int(NOW), 1)
+
+
+def _pick6(allocator: Allocator6, subnet: Subnet6, lease_type: int, n: int) -> bool:
+    """One allocation as the engine makes it: pick, then record the lease."""
+    found = allocator.pick(subnet, lease_type, NOW + 1, (), None, ())
+    if found is None:
+        return False
+    allocator.store.put(_lease6(found[0], lease_type, n))
+    return True
+
+
+def _store6(addresses: list[int], lease_type: int) -> tuple[MemoryLeaseStore6, int]:
+    """A store holding `addresses` and the bytes it took (tracemalloc, the store alone)."""
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    store = MemoryLeaseStore6()
+    for n, address in enumerate(addresses):
+        store.put(_lease6(address, lease_type, n))
+    store.ordered_addresses()  # the allocator's sorted view, once it needs it
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return store, used
+
+
+def _measure6(
+    subnet: Subnet6, lease_type: int, addresses: list[int], rounds: int
+) -> tuple[float, float, int, int, int]:
+    """(first pick after a restart us, steady us/allocation, allocations done, leases, store bytes)."""
+    store, used = _store6(addresses, lease_type)
+    allocator = Allocator6(store, HostManager([], ["duid"]))
+    started = time.perf_counter()
+    ok = _pick6(allocator, subnet, lease_type, 10**7)
+    first = (time.perf_counter() - started) * 1e6
+    done = 0
+    started = time.perf_counter()
+    for k in range(rounds if ok else 0):
+        if not _pick6(allocator, subnet, lease_type, 2 * 10**7 + k):
+            break
+        done += 1
+    steady = (time.perf_counter() - started) / max(done, 1) * 1e6
+    return first, steady, done, len(addresses), used
+
+
+@benchmark(
+    "alloc6",
+    "DHCPv6 allocation in pools too big to enumerate (65 536 /56 prefixes, a /64): empty and 99% full, store memory",
+)
+def bench_alloc6(options: Options) -> list[Result]:
+    rounds = 200 if options.quick else 600
+    subnet = _subnet6()
+    rng = random.Random(7)
+    prefixes = 1 << 16
+    full_pd = [V6_PD_NET + k * V6_PD_STEP for k in range(prefixes) if rng.random() < 0.99]
+    busy_na = 20_000 if options.quick else 200_000
+    # a /64 cannot be 99% full: its worst case is a long run of busy addresses at the pointer, as after a
+    # restart with the first `busy_na` addresses leased, then 1% of the next ones free, scattered
+    na = [V6_NA_NET + k for k in range(busy_na)]
+    na += [V6_NA_NET + busy_na + k for k in range(busy_na // 10) if rng.random() < 0.99]
+    cases = [
+        ("pd-65536", "empty", TYPE_PD, []),
+        ("pd-65536", "99pct", TYPE_PD, full_pd),
+        ("na-/64", "empty", TYPE_NA, []),
+        ("na-/64", "busy-run", TYPE_NA, na),
+    ]
+    rows = [
+        ["pool", "state", "leases", "first pick us", "us/allocation", "allocations", "store MB", "B/lease"]
+    ]
+    results = []
+    empty: dict[str, float] = {}
+    for pool, state, lease_type, addresses in cases:
+        first, steady, done, leases, used = _measure6(subnet, lease_type, addresses, rounds)
+        per_lease = used / leases if leases else 0.0
+        rows.append(
+            [
+                pool,
+                state,
+                "%d" % leases,
+                "%.0f" % first,
+                "%.1f" % steady,
+                "%d" % done,
+                "%.1f" % (used / 1e6),
+                "%.0f" % per_lease,
+            ]
+        )
+        if state == "empty":
+            empty[pool] = steady
+            note = "pick + record the lease in memory"
+        else:
+            note = "x%.2f of empty; first pick after a restart %.0f us; store %.1f MB (%.0f B/lease)" % (
+                steady / empty[pool] if empty.get(pool) else 0.0,
+                first,
+                used / 1e6,
+                per_lease,
+            )
+        results.append(Result("alloc6/%s-%s" % (state, pool), steady, "us/allocation", note))
+    print()
+    print(_table(rows))
+    print("   store MB: tracemalloc of the store built from the leases (records, indexes, sorted view):")
+    print("   bounded by the leases that exist, nothing per pool candidate.")
+    print()
     return results

@@ -1,4 +1,5 @@
-"""Side by side with Kea 2.2 for DHCPv6: the perfdhcp -6 ladder (address-only), as edge/bench/perf.py's for v4.
+"""Side by side with Kea 2.2 for DHCPv6: the perfdhcp -6 ladders (address-only, and address-and-prefix: an
+IA_NA and an IA_PD per exchange), as edge/bench/perf.py's for v4.
 
 Rules:
 - One configuration file in Kea's Dhcp6 dialect, written once per run, is what Kea 2.2 (`kea-dhcp6`,
@@ -11,6 +12,8 @@ Rules:
   failed rung is played once more before a variant stops climbing), its /proc readings (utime + stime of the
   server process over a step, VmRSS at its end) and its table. Only the lab, the configuration, the lease
   files and perfdhcp's arguments differ.
+- The two modes (MODES) differ only in perfdhcp's `-e` and the configuration: address-and-prefix adds a
+  pd-pool (PD_POOL) to the one subnet; everything else (lab, ladder, measuring, table) is the same code.
 - Every step starts the server on an empty lease directory (lease file, journal and the server-id file of
   `data-directory` alike) and stops it afterwards. Nothing here asserts; it prints figures and ratios.
 - What this machine cannot run is skipped with the reason: not root, no kea-dhcp6 or perfdhcp (Debian's
@@ -57,6 +60,12 @@ LADDER = (1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000, 1000
 QUICK_LADDER = (1000, 2000, 4000, 8000, 16000)
 STEP_SECONDS = 3
 EXCHANGES = ("SOLICIT-ADVERTISE", "REQUEST-REPLY")
+# 2001:db8:100::/40 in /64s: 2^24 prefixes, never run out at a million DUIDs; outside the address pool
+PD_POOL = {"prefix": "2001:db8:100::", "prefix-len": 40, "delegated-len": 64}
+ADDRESS_ONLY = "address-only"
+ADDRESS_AND_PREFIX = "address-and-prefix"
+# mode -> (benchmark / result name, what perfdhcp asks for in one exchange)
+MODES = {ADDRESS_ONLY: ("perf6", "one IA_NA"), ADDRESS_AND_PREFIX: ("perf6-pd", "one IA_NA and one IA_PD")}
 
 
 # ---------------------------------------------------------------------------------------------- lease files
@@ -106,9 +115,12 @@ def lab_unavailable6() -> str | None:
     return None
 
 
-def shared_config6(lease_path: str, data_directory: str, ifname: str) -> dict[str, Any]:
-    """The one Dhcp6 configuration both servers serve (Kea 2.2's dialect; nothing edge-dhcp-only in it)."""
-    return {
+def shared_config6(
+    lease_path: str, data_directory: str, ifname: str, mode: str = ADDRESS_ONLY
+) -> dict[str, Any]:
+    """The one Dhcp6 configuration both servers serve (Kea 2.2's dialect; nothing edge-dhcp-only in it);
+    with a pd-pool too for address-and-prefix."""
+    config: dict[str, Any] = {
         "Dhcp6": {
             "interfaces-config": {"interfaces": [ifname]},
             "lease-database": {"type": "memfile", "persist": True, "name": lease_path, "lfc-interval": 0},
@@ -132,23 +144,31 @@ def shared_config6(lease_path: str, data_directory: str, ifname: str) -> dict[st
             "loggers": [{"name": "kea-dhcp6", "output_options": [{"output": "stdout"}], "severity": "INFO"}],
         }
     }
+    if mode == ADDRESS_AND_PREFIX:
+        config["Dhcp6"]["subnet6"][0]["pd-pools"] = [dict(PD_POOL)]
+    elif mode != ADDRESS_ONLY:
+        raise ValueError("unknown perfdhcp -6 mode %r" % mode)
+    return config
 
 
 class SideBySide6:
     """A v6 lab with one configuration file and the means to run either server on it, fresh leases each
     time; `step()` is what perf.py's `_climb` plays."""
 
-    def __init__(self) -> None:
+    def __init__(self, mode: str = ADDRESS_ONLY) -> None:
         from tests.lab.netns import Lab
         from tests.lab.netns6 import build6
 
+        self.mode = mode
         self.lab = Lab()
         try:
             self.site = build6(self.lab, server_index=SERVER_INDEX, client_index=CLIENT_INDEX)
             self.lease_dir = self.lab.tmp / "leases6"
             self.lease_path = self.lease_dir / "dhcp6.leases"
             self.config_path = self.lab.tmp / "dhcp6.json"
-            config = shared_config6(str(self.lease_path), str(self.lease_dir), self.site.server.ifname)
+            config = shared_config6(
+                str(self.lease_path), str(self.lease_dir), self.site.server.ifname, self.mode
+            )
             self.config_text = json.dumps(config, indent=2)
             self.config_path.write_text(self.config_text)
         except BaseException:
@@ -201,7 +221,7 @@ class SideBySide6:
         return count_kea_leases6(path) if kind == "kea" else count_edge_leases6(path)
 
     def perfdhcp(self, rate: int, seconds: int) -> str:
-        argv = perfdhcp6_argv(self.site.client.ifname, rate, seconds)
+        argv = perfdhcp6_argv(self.site.client.ifname, rate, seconds, self.mode)
         done = self.lab.run(self.site.client.ns, argv, check=False, timeout=seconds + 60)
         if done.returncode not in (0, 3):  # 3: some packets were dropped
             raise PerfdhcpError(
@@ -222,14 +242,16 @@ class SideBySide6:
         return step_from_report(report, rate, cpu, memory, self.leases(variant.kind))
 
 
-def perfdhcp6_argv(ifname: str, rate: int, seconds: int) -> list[str]:
+def perfdhcp6_argv(ifname: str, rate: int, seconds: int, mode: str = ADDRESS_ONLY) -> list[str]:
+    if mode not in MODES:
+        raise ValueError("unknown perfdhcp -6 mode %r" % mode)
     return [
         "perfdhcp",
         "-6",
         "-l",
         ifname,
         "-e",
-        "address-only",
+        mode,
         "-r",
         str(rate),
         "-R",
@@ -262,9 +284,10 @@ def step_from_report(
 # ---------------------------------------------------------------------------------------------- the report
 
 
-def report6(variants: list[Variant], seconds: int) -> tuple[str, list[Result]]:
+def report6(variants: list[Variant], seconds: int, mode: str = ADDRESS_ONLY) -> tuple[str, list[Result]]:
     """The table and the notes under it (text), and one Result per variant that held a rate; the first
-    variant is Kea, the reference of every ratio."""
+    variant is Kea, the reference of every ratio. Result names start with the mode's benchmark name."""
+    name, _ = MODES[mode]
     kea = variants[0]
     reference = kea.held.rate if kea.held else 0
     rows = [
@@ -305,7 +328,7 @@ def report6(variants: list[Variant], seconds: int) -> tuple[str, list[Result]]:
         )
         results.append(
             Result(
-                "perf6/%s" % variant.name.replace(" ", "-"),
+                "%s/%s" % (name, variant.name.replace(" ", "-")),
                 step.rate,
                 "exch/s",
                 "reference" if variant is kea else "edge/Kea %.2f" % ratio,
@@ -322,8 +345,8 @@ def report6(variants: list[Variant], seconds: int) -> tuple[str, list[Result]]:
         )
     lines = [
         _table(rows),
-        "   held: the highest offered rate (SOLICIT-ADVERTISE-REQUEST-REPLY exchanges/s, address-only, %d s"
-        " each, fresh lease file each step) with both drop ratios <= 2.5 %%;" % seconds,
+        "   held: the highest offered rate (SOLICIT-ADVERTISE-REQUEST-REPLY exchanges/s, %s, %d s"
+        " each, fresh lease file each step) with both drop ratios <= 2.5 %%;" % (mode, seconds),
         "   RSS, CPU and leases: the server process at that rate, CPU us per REPLY received. Goal: edge/Kea"
         " >= 1.0 (sync none is Kea's durability class).",
     ]
@@ -346,7 +369,7 @@ def report6(variants: list[Variant], seconds: int) -> tuple[str, list[Result]]:
         if len(costs) > 1 and base:
             results.append(
                 Result(
-                    "perf6/cpu-ratio-at-%d" % common,
+                    "%s/cpu-ratio-at-%d" % (name, common),
                     costs[1][1] / base,
                     "x Kea",
                     "%s CPU per exchange / Kea's at the same offered rate" % costs[1][0].name,
@@ -360,6 +383,19 @@ def report6(variants: list[Variant], seconds: int) -> tuple[str, list[Result]]:
     "DHCPv6 side by side with Kea 2.2 under perfdhcp -6 (address-only): highest rate held, delays, RSS, CPU",
 )
 def bench_perf6(options: Options) -> list[Result]:
+    return run6(options, ADDRESS_ONLY)
+
+
+@benchmark(
+    "perf6-pd",
+    "DHCPv6 side by side with Kea 2.2 under perfdhcp -6 -e address-and-prefix (IA_NA + IA_PD): held rate, RSS, CPU",
+)
+def bench_perf6_pd(options: Options) -> list[Result]:
+    return run6(options, ADDRESS_AND_PREFIX)
+
+
+def run6(options: Options, mode: str) -> list[Result]:
+    """One mode's ladder, both servers, and its table."""
     why = lab_unavailable6()
     if why:
         print("   skipped: " + why)
@@ -367,17 +403,17 @@ def bench_perf6(options: Options) -> list[Result]:
     ladder = QUICK_LADDER if options.quick else LADDER
     seconds = 2 if options.quick else STEP_SECONDS
     say = lambda text: print(text, flush=True)  # noqa: E731
-    say("   machine: %s" % machine_line())
+    say("   machine: %s; perfdhcp -6 -e %s (%s an exchange)" % (machine_line(), mode, MODES[mode][1]))
     variants = [
         Variant("Kea 2.2 (memfile)", "kea", note="no fsync"),
         Variant("edge-dhcp sync none", "edge", "none", note="comparable to Kea: no fsync"),
         Variant("edge-dhcp sync batch", "edge", "batch", note="default: REPLY after group fsync"),
     ]
     started = time.monotonic()
-    with SideBySide6() as bench:
+    with SideBySide6(mode) as bench:
         _climb(bench, variants, ladder, seconds, say)  # it uses only step(), which SideBySide6 has too
     say("   machine: %s; ladder took %.0f s" % (machine_line(), time.monotonic() - started))
-    text, results = report6(variants, seconds)
+    text, results = report6(variants, seconds, mode)
     print()
     print(text)
     print()

@@ -160,3 +160,26 @@ def test_the_report_rates_edge_against_kea_and_compares_cpu_at_the_common_rate()
     ratio = {r.name: r for r in results}["perf6/cpu-ratio-at-1000"]
     assert ratio.value == pytest.approx(1.5)  # 300 us / 200 us per exchange
     assert "at 1000/s" in text
+
+
+def test_address_and_prefix_mode_asks_for_both_and_serves_a_pd_pool() -> None:
+    argv = perf6.perfdhcp6_argv("cli0", 4000, 3, perf6.ADDRESS_AND_PREFIX)
+    assert dict(zip(argv[2::2], argv[3::2], strict=True))["-e"] == "address-and-prefix"
+    with pytest.raises(ValueError):
+        perf6.perfdhcp6_argv("cli0", 4000, 3, "prefix-only-typo")
+    plain = perf6.shared_config6("/l", "/d", "srv0")["Dhcp6"]["subnet6"][0]
+    both = perf6.shared_config6("/l", "/d", "srv0", perf6.ADDRESS_AND_PREFIX)["Dhcp6"]["subnet6"][0]
+    assert "pd-pools" not in plain
+    assert both["pd-pools"] == [{"prefix": "2001:db8:100::", "prefix-len": 40, "delegated-len": 64}]
+    assert {k: v for k, v in both.items() if k != "pd-pools"} == plain  # nothing else differs
+
+
+def test_the_address_and_prefix_report_names_its_results_by_mode() -> None:
+    kea = perf.Variant("Kea 2.2 (memfile)", "kea", note="no fsync")
+    kea.steps = [_step(1000, True, 0.2)]
+    none = perf.Variant("edge-dhcp sync none", "edge", "none", note="comparable")
+    none.steps = [_step(1000, True, 0.4)]
+    text, results = perf6.report6([kea, none], 3, perf6.ADDRESS_AND_PREFIX)
+    names = {r.name for r in results}
+    assert names == {"perf6-pd/Kea-2.2-(memfile)", "perf6-pd/edge-dhcp-sync-none", "perf6-pd/cpu-ratio-at-1000"}
+    assert "address-and-prefix" in text

@@ -123,7 +123,7 @@ def parse_perfdhcp(
         if current is None:
             continue
         match = re.match(
-            r"(sent packets|received packets|drops ratio|avg delay|max delay): ([0-9.eE+-]+|n/a)", line
+            r"(sent packets|received packets|drops ratio|avg delay|max delay): (-?[0-9][0-9.eE+-]*|n/a)", line
         )
         if match and match.group(2) != "n/a":
             key = {"sent packets": "sent", "received packets": "received"}.get(match.group(1), match.group(1))
@@ -845,4 +845,52 @@ def bench_footprint(options: Options) -> list[Result]:
         " its imports)." % idle_seconds
     )
     print()
+    return results
+
+
+SYNC_LADDER = (1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 11000, 12000, 14000)
+
+
+@benchmark(
+    "perf-sync",
+    "edge-dhcp sync batch against sync none (and Kea 2.2) under perfdhcp, one ladder: the default mode's ratio",
+)
+def bench_perf_sync(options: Options) -> list[Result]:
+    """The perfdhcp ladder without the preloaded store: what the default durability mode costs."""
+    why = lab_unavailable()
+    if why:
+        print("   skipped: " + why)
+        return []
+    say = lambda text: print(text, flush=True)  # noqa: E731
+    say("   machine: %s" % machine_line())
+    kea = Variant("Kea 2.2 (memfile)", "kea", note="no fsync")
+    none = Variant("edge-dhcp sync none", "edge", "none", note="no fsync")
+    batch = Variant("edge-dhcp sync batch", "edge", "batch", note="default: ACK after group fsync")
+    variants = [kea, none, batch]
+    with SideBySide() as bench:
+        _climb(bench, variants, QUICK_LADDER if options.quick else SYNC_LADDER, STEP_SECONDS, say)
+    results = []
+    rows = [["server", "held/s", "/ sync none", "avg delay D-O/R-A ms", "CPU us/exch"]]
+    base = none.held.rate if none.held else 0
+    for variant in variants:
+        step = variant.held
+        if step is None:
+            rows.append([variant.name, "none", "-", "-", "-"])
+            continue
+        ratio = step.rate / base if base else 0.0
+        rows.append(
+            [
+                variant.name,
+                "%d" % step.rate,
+                "%.2f" % ratio,
+                "%.2f / %.2f" % step.avg_ms,
+                "%.0f" % (step.cpu_s / max(step.acks, 1) * 1e6),
+            ]
+        )
+        results.append(
+            Result("perf-sync/%s" % variant.name.replace(" ", "-"), step.rate, "exch/s", "/none %.2f" % ratio)
+        )
+    print()
+    print(_table(rows))
+    print("   goal: sync batch >= 0.9 of sync none (held: both drop ratios <= %.1f %%)" % DROP_LIMIT)
     return results

@@ -15,15 +15,19 @@ Rules:
   offset, because dropping leases silently is worse than not starting.
 - Sync modes: "none" (durable once in the kernel: survives a crash of edge-dhcp, not a power cut — what Kea's
   memfile does), "always" (fsync inside every append), "batch" (group commit: a background thread fsyncs
-  at most once per window, covering every record written meanwhile; `GroupCommit` reports which records
+  once per group, covering every record written meanwhile; `GroupCommit` reports which records
   are durable through a wake-up pipe the server loop watches).
 
-Theory of operation of the group commit: the loop thread appends and calls `request(seq)`. The thread
-sleeps until asked, waits the window (a few ms) so that records arriving together share one fsync, takes
-the highest requested seq, fsyncs, and queues (seq, ok). It writes a byte to the wake-up pipe; the loop
-reads the queue with `events()` and releases the replies held for those records. Under load an fsync is
-always in flight, so throughput is bounded by how many records the loop can write, not by fsync latency;
-on an SD card this also turns hundreds of tiny flash writes into a few.
+Theory of operation of the group commit: the loop thread appends and calls `request(seq)`. If the sync
+thread is idle, the loop hands it a run (one item on a queue); otherwise it only raises the wanted seq. A
+run fsyncs up to the highest seq wanted, queues (seq, ok) and writes a byte to the wake-up pipe the loop
+watches, and fsyncs again at once if more was wanted meanwhile: the next group is whatever the loop wrote
+while the disk worked, so groups grow with the load and no timer holds a reply. The loop reads the results
+with `events()` and releases the replies held for those records. Under load an fsync is always in flight,
+so throughput is bounded by how many records the loop can write, not by fsync latency; on an SD card this
+also turns hundreds of tiny flash writes into a few. The thread takes no lock the loop waits on (an older
+version shared a Condition and slept a 4 ms window before each fsync: under a busy machine the loop then
+stalled on the lock whenever the thread holding it was not scheduled, and every ACK waited the window).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import threading
 import time
 import zlib
@@ -43,7 +48,7 @@ from edge.leases.errors import JournalCorrupt, LeaseStoreError
 log = logging.getLogger("edge.leases")
 
 SYNC_MODES = ("batch", "always", "none")
-GROUP_COMMIT_WINDOW = 0.004  # seconds between the first record of a group and its fsync
+GROUP_COMMIT_WINDOW = 0.0  # seconds from an idle thread's first request to its fsync (0: at once)
 
 
 _compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -157,7 +162,11 @@ class Journal:
 
 
 class GroupCommit:
-    """A thread that fsyncs the current journal for whoever asks, a window's worth of records at a time."""
+    """A thread that fsyncs the current journal for the loop, one group of records at a time (see above).
+
+    The loop thread owns every field but the result queue: the thread reads `_fd` and `_wanted` (plain
+    attribute reads) and never takes a lock the loop could wait on, so the loop is never held up by a
+    thread that is waiting for the disk, the GIL or a CPU."""
 
     def __init__(
         self,
@@ -168,80 +177,88 @@ class GroupCommit:
         self._wake_fd = wake_fd
         self._window = window
         self._fsync = fsync
-        self._cond = threading.Condition()
         self._fd = -1
         self._wanted = 0  # highest seq someone waits for
         self._done = 0  # highest seq the thread has finished with (synced or failed)
-        self._busy = False
-        self._stopping = False
+        self._running = False  # a run was handed to the thread and it has not said it ended
+        self._asks: queue.SimpleQueue[bool] = queue.SimpleQueue()  # True: start a run; False: leave
+        self._results: queue.SimpleQueue[tuple[int, bool, str, bool]] = queue.SimpleQueue()
         self._events: deque[tuple[int, bool, str]] = deque()
         self.fsyncs = 0
         self._thread = threading.Thread(target=self._run, name="edge-lease-sync", daemon=True)
         self._thread.start()
 
     def set_fd(self, fd: int, done: int) -> None:
-        """Sync `fd` from now on; every seq up to `done` is already taken care of. Waits for an fsync in
-        flight on the previous descriptor to finish first."""
-        with self._cond:
-            while self._busy:
-                self._cond.wait()
-            self._fd = fd
-            self._done = max(self._done, done)
-            self._wanted = max(self._wanted, done)
+        """Sync `fd` from now on; every seq up to `done` is already taken care of. Waits for a run in
+        flight on the previous descriptor to end first."""
+        while self._running:
+            self._take(self._results.get())
+        self._fd = fd
+        self._done = max(self._done, done)
+        self._wanted = max(self._wanted, done)
 
     def request(self, seq: int) -> None:
-        with self._cond:
-            if seq > self._wanted:
-                self._wanted = seq
-                self._cond.notify_all()
+        if seq > self._wanted:
+            self._wanted = seq
+            if not self._running:
+                self._running = True
+                self._asks.put(True)
 
     def wait_idle(self) -> int:
         """Wait until nothing is in flight and nothing is asked for; return the last seq finished."""
-        with self._cond:
-            while self._busy or self._wanted > self._done:
-                self._cond.wait()
-            return self._done
+        while self._running or self._wanted > self._done:
+            if not self._running:
+                self._running = True
+                self._asks.put(True)
+            self._take(self._results.get())
+        return self._done
 
     def events(self) -> list[tuple[int, bool, str]]:
-        out = []
-        with self._cond:
-            while self._events:
-                out.append(self._events.popleft())
+        while True:
+            try:
+                result = self._results.get_nowait()
+            except queue.Empty:
+                break
+            self._take(result)
+        out = list(self._events)
+        self._events.clear()
         return out
 
+    def _take(self, result: tuple[int, bool, str, bool]) -> None:
+        target, ok, error, last = result
+        self._done = max(self._done, target)
+        self._events.append((target, ok, error))
+        if last:
+            self._running = False
+            if self._wanted > self._done:  # asked for after the thread last looked: the next run
+                self._running = True
+                self._asks.put(True)
+
     def stop(self) -> None:
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
+        self._asks.put(False)
         self._thread.join(10)
 
     def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._wanted <= self._done and not self._stopping:
-                    self._cond.wait()
-                if self._wanted <= self._done:
-                    return
-                self._busy = True
-            try:
-                if self._window > 0:
-                    time.sleep(self._window)
-                with self._cond:
-                    target, fd = self._wanted, self._fd
+        # A run: fsync up to the highest seq asked for, and again while more was asked for meanwhile (the
+        # next group formed while the disk worked); the last result of a run says so, and only then may
+        # the loop start another. Nothing here touches the lease tables, only the descriptor.
+        while self._asks.get():
+            if self._window > 0:
+                time.sleep(self._window)
+            target = 0
+            while True:
+                target, fd = self._wanted, self._fd
                 ok, error = True, ""
                 try:
                     self._fsync(fd)
                     self.fsyncs += 1
                 except OSError as exc:
                     ok, error = False, str(exc.strerror or exc)
-                with self._cond:
-                    self._done = max(self._done, target)
-                    self._events.append((target, ok, error))
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
-            try:
-                os.write(self._wake_fd, b"s")
-            except (BlockingIOError, OSError):
-                pass  # the pipe is full of wake-ups already, or closing: the loop will look anyway
+                last = self._wanted <= target or not ok
+                self._results.put((target, ok, error, last))
+                try:
+                    os.write(self._wake_fd, b"s")
+                except (BlockingIOError, OSError):
+                    pass  # the pipe is full of wake-ups already, or closing: the loop will look anyway
+                if last:
+                    break

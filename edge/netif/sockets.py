@@ -43,6 +43,7 @@ import errno
 import logging
 import socket
 import struct
+from typing import Any
 
 from edge.netif import bpf
 from edge.netif.datagrams import RxDatagram, Transmit
@@ -70,6 +71,7 @@ _PKTINFO = struct.Struct("=I4s4s")  # struct in_pktinfo: ipi_ifindex, ipi_spec_d
 _AUX_SPACE = socket.CMSG_SPACE(_AUXDATA.size)
 _PKTINFO_SPACE = socket.CMSG_SPACE(_PKTINFO.size)
 RECV_BUFSIZE = 65535
+SKIP_LIMIT = 64  # frames not for us read past in one recv() before it gives the loop its turn back
 # Plain ints: the socket module's MSG_* constants are IntFlag members, and `flags & socket.MSG_TRUNC` goes
 # through enum code on every packet.
 MSG_TRUNC = int(socket.MSG_TRUNC)
@@ -119,13 +121,24 @@ class RawSocket:
         return self._sock.fileno()
 
     def recv(self) -> RxDatagram | None:
-        try:
-            data, ancdata, flags, address = self._sock.recvmsg(RECV_BUFSIZE, _AUX_SPACE)
-        except (BlockingIOError, InterruptedError):
-            return None
-        except OSError as exc:
-            self._note_failure(exc)
-            return None
+        """The next datagram for us, or None once the socket is empty. Frames that are not for us (our own
+        replies, seen as PACKET_OUTGOING when they go to port 67 of a relay; VLAN-tagged or damaged ones)
+        are read past here, a bounded number per call: returning None for them would end the loop's drain
+        of the socket after the first of them, one wake-up per packet again."""
+        for _ in range(SKIP_LIMIT):
+            try:
+                data, ancdata, flags, address = self._sock.recvmsg(RECV_BUFSIZE, _AUX_SPACE)
+            except (BlockingIOError, InterruptedError):
+                return None
+            except OSError as exc:
+                self._note_failure(exc)
+                return None
+            rx = self._datagram(data, ancdata, flags, address)
+            if rx is not None:
+                return rx
+        return None
+
+    def _datagram(self, data: bytes, ancdata: list[Any], flags: int, address: Any) -> RxDatagram | None:
         if flags & MSG_TRUNC or address[2] == PACKET_OUTGOING:
             return None
         verify = True

@@ -25,9 +25,10 @@ watches, and fsyncs again at once if more was wanted meanwhile: the next group i
 while the disk worked, so groups grow with the load and no timer holds a reply. The loop reads the results
 with `events()` and releases the replies held for those records. Under load an fsync is always in flight,
 so throughput is bounded by how many records the loop can write, not by fsync latency; on an SD card this
-also turns hundreds of tiny flash writes into a few. The thread takes no lock the loop waits on (an older
-version shared a Condition and slept a 4 ms window before each fsync: under a busy machine the loop then
-stalled on the lock whenever the thread holding it was not scheduled, and every ACK waited the window).
+also turns hundreds of tiny flash writes into a few. The thread takes no lock the loop waits on. (An older
+version shared a Condition with the loop and slept a 4 ms window before each fsync: every ACK waited the
+window, and the loop could wait on the lock while the thread holding it was not scheduled. That the lock
+cost throughput was a suspicion, not a profiled fact; both are gone.)
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Switching a DHCPv6 server, proven with the real ones: ISC dhcpd -6 hands a real dhclient -6 an address
+"""Switching a DHCPv6 server, proven with the real ones. First ISC dhcpd -6 hands a real dhclient -6 an address
 (IA_NA) and a delegated prefix (IA_PD); dhcpd is stopped, its dhcpd.conf goes through `edge-dhcp migrate
 dhcpd -6` and its dhcpd6.leases through `edge-dhcp leases import --format dhcpd-leases`, and edge-dhcp
 takes over on the result. The client, started again on its saved lease, sends REBIND (dhclient does for
@@ -6,6 +6,12 @@ IA_PD) and must keep the very address and prefix it had. The imported leases are
 control channel before the client speaks (a REBIND's hints alone could land on the same free address).
 
     client ns cli0 ---- srv0 2001:db8:1::1/64 server ns (dhcpd -6, then edge-dhcp)
+
+Then Kea 2.2's kea-dhcp6: the same client runs on (dhclient -6 -N -P in the background) while kea-dhcp6 is
+stopped, its lease6 CSV goes through `edge-dhcp leases import --format kea-csv`, and edge-dhcp serves from
+Kea's configuration file unchanged (its lease-database path, its data directory with kea-dhcp6-serverid,
+its control socket). The client's RENEW at T1 still carries Kea's server-id: edge-dhcp answers it only
+because it took that DUID over, with the same address and prefix.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from tests.lab.clients6 import Dhclient6
 from tests.lab.edge import REPO_ROOT
 from tests.lab.edge6 import Edge6Server
 from tests.lab.fixtures import require
+from tests.lab.kea6 import Kea6Server, pd_pool, subnet6
 from tests.lab.netns import Lab
 from tests.lab.netns6 import Site6, build6
 from tests.migrate.servers import IscDhcpd, unconfined_binary
@@ -130,4 +137,69 @@ def test_dhclient6_keeps_address_and_prefix_from_dhcpd6_to_edge(lab: Lab, site: 
     answer = server.command("lease6-get-all")
     held = {(lease["ip-address"], lease["type"]) for lease in answer["arguments"]["leases"]}
     assert held == {(str(address), "IA_NA"), (str(prefix.network_address), "IA_PD")}
+    assert "Traceback" not in server.output()
+
+
+def test_dhclient6_renews_address_and_prefix_from_kea6_with_edge(lab: Lab, site: Site6) -> None:
+    require("kea-dhcp6", "dhclient")
+    kea = Kea6Server(
+        lab,
+        site.server.ns,
+        interfaces=[site.server.ifname],
+        subnets=[
+            subnet6(
+                1,
+                "2001:db8:1::/64",
+                ["2001:db8:1::100-2001:db8:1::1ff"],
+                pd_pools=[pd_pool("2001:db8:8::", 56, 64)],
+                dns="2001:db8:1::53",
+                interface=site.server.ifname,
+            )
+        ],
+        renew_timer=10,  # the RENEW comes while edge-dhcp serves; retransmitted until T2 if it is early
+        rebind_timer=60,
+        preferred_lifetime=90,
+        valid_lifetime=120,
+    ).start()
+    client = Dhclient6(lab, site.client.ns, site.client.ifname, ia_na=1, ia_pd=1)
+    before = client.obtain(background=True)  # dhclient -6 -N -P stays running, as on a real router
+    (address,) = before.addresses
+    (prefix,) = before.prefixes
+    kea_duid = kea.server_id()
+    assert kea_duid and before.server_id == kea_duid.replace(":", ""), (kea_duid, before)
+    kea.stop()
+
+    # the operator keeps Kea's CSV aside and imports it into the file Kea's configuration names
+    kea_csv = kea.lease_path.with_name("kea-leases6.csv.kea-2.2")
+    kea.lease_path.rename(kea_csv)
+    assert f"{address}," in kea_csv.read_text() and f"{prefix.network_address}," in kea_csv.read_text()
+    kea_config = kea.config_path.read_text()
+    imported = edge("leases", "import", "--format", "kea-csv", str(kea_csv), "-c", str(kea.config_path))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert "2 lease(s) imported" in imported.stdout, imported.stdout + imported.stderr
+
+    server = Edge6Server(lab, site.server.ns, interfaces=[site.server.ifname])
+    server.config = json.loads(kea_config)  # Kea's file, every key as Kea had it
+    server.config_path = kea.config_path
+    server.socket_path = kea.socket_path
+    server.start()
+    assert json.loads(kea.config_path.read_text()) == json.loads(kea_config)
+    assert kea.server_id() == kea_duid  # edge-dhcp kept Kea's DUID file as it was
+    leases = {
+        (x["ip-address"], x["type"]): x for x in server.command("lease6-get-all")["arguments"]["leases"]
+    }
+    assert set(leases) == {(str(address), "IA_NA"), (str(prefix.network_address), "IA_PD")}
+    iaids = {b.type: int(b.iaid, 16) for b in before.bindings}
+    for (_, kind), lease in leases.items():
+        assert lease["duid"].replace(":", "") == before.client_id
+        assert lease["iaid"] == iaids["na" if kind == "IA_NA" else "pd"]
+        assert lease["valid-lft"] == 120 and lease["subnet-id"] == 1
+
+    renewed = client.wait_renewal(timeout=60)  # one "renew" event per IA, answered by edge-dhcp
+    assert {e["event"] for e in renewed} == {"renew"}
+    after = client.lease
+    assert after is not None and after.addresses == [address] and after.prefixes == [prefix], (before, after)
+    assert after.server_id == before.server_id
+    assert server.statistics().get("pkt6-renew-received", 0) >= 1  # a RENEW (to Kea's DUID), not a REBIND
+    # dhclient is left to the lab's teardown (SIGTERM by pid): `dhclient -x` once hung 30 s mid-renewal here
     assert "Traceback" not in server.output()

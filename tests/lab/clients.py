@@ -461,9 +461,15 @@ class Dhcpcd(DhcpClient):
 
     def stop(self) -> None:
         if self.running():
-            self._ctl("-x")
-            assert self.proc is not None
-            self.proc.wait(self.timeout)
+            try:
+                self._ctl("-x")
+            except LabError:
+                # `dhcpcd -x` gives up when the daemon is slow to exit ("pid N failed to exit", seen once on a
+                # loaded CI machine, in teardown): the daemon is ours, and super().stop() ends it by PID.
+                pass
+            else:
+                assert self.proc is not None
+                self.proc.wait(self.timeout)
         super().stop()
 
 

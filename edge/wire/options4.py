@@ -158,7 +158,14 @@ DHCP4_OPTIONS = (
     (156, "dhcp-state", "uint8", _, "", ""),
     (157, "data-source", "uint8", _, "", ""),
     (159, "v4-portparams", "record", _, "uint8, psid", ""),  # RFC 7618
-    (162, "v4-dnr", "record", _, "uint16, uint16, uint8, fqdn, binary", ""),  # RFC 9463
+    (
+        162,
+        "v4-dnr",
+        "dnr",
+        _,
+        "",
+        "",
+    ),  # RFC 9463; Kea >= 2.5 (its table says record, its parser is Option4Dnr)
     (212, "option-6rd", "record", A, "uint8, uint8, ipv6-address, ipv4-address", ""),  # RFC 5969
     (213, "v4-access-domain", "fqdn", _, "", ""),  # RFC 5986
     # Not in Kea's standard list: the de-facto WPAD URL option (private-use code).
@@ -210,7 +217,7 @@ STANDARD_SPACES = (
 )
 
 # dhcp4 codes in our table that Kea 2.2's standard table lacks; a custom option-def may replace them.
-NOT_IN_KEA = (150, 252)
+NOT_IN_KEA = (150, 162, 252)
 
 
 def make_def(code, name, space=DHCP4_SPACE, type="binary", array=False, record_types=(), encapsulate=""):

@@ -127,6 +127,7 @@ DHCP6_OPTIONS = (
     # replace it.
     (136, "v6-sztp-redirect", "tuple", A, "", ""),
     (143, "ipv6-address-andsf", "ipv6-address", A, "", ""),  # RFC 6153
+    (144, "v6-dnr", "dnr", _, "", ""),  # RFC 9463; Kea >= 2.5 (Option6Dnr)
 )
 
 # Kea's ISC_V6_OPTION_DEFINITIONS: DHCPv4-over-DHCPv6 inter-process options.
@@ -192,7 +193,7 @@ SUB_SPACES = {
 }
 
 # dhcp6 codes in our table that Kea 2.2's standard table lacks; a custom option-def may replace them.
-NOT_IN_KEA = (136,)
+NOT_IN_KEA = (136, 144)
 
 
 def make_def(

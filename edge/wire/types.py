@@ -828,6 +828,364 @@ class Vivso(DataType):
         return ", ".join(out)
 
 
+# ---------------------------------------------------------------- DNR (RFC 9463)
+
+# SvcParamKeys (RFC 9460 s14.3.2, RFC 9461): the registry's names, and the three DNR carries.
+_SVC_KEYS = {
+    "mandatory": 0,
+    "alpn": 1,
+    "no-default-alpn": 2,
+    "port": 3,
+    "ipv4hint": 4,
+    "ech": 5,
+    "ipv6hint": 6,
+    "dohpath": 7,
+    "ohttp": 8,
+}
+_SVC_NAMES = {}
+for _k in _SVC_KEYS:
+    _SVC_NAMES[_SVC_KEYS[_k]] = _k
+_SVC_DNR = (1, 3, 7)  # alpn, port, dohpath, in the increasing order the wire wants
+# IANA TLS ALPN protocol ids (the registry Kea checks alpn values against)
+_ALPN_IDS = (
+    "http/0.9 http/1.0 http/1.1 spdy/1 spdy/2 spdy/3 stun.turn stun.nat-discovery h2 h2c webrtc "
+    "c-webrtc ftp imap pop3 managesieve coap xmpp-client xmpp-server acme-tls/1 mqtt dot ntske/1 "
+    "sunrpc h3 smb irc nntp nnsp doq sip/2 tds/8.0 dicom"
+).split(" ")
+
+
+def _split_escaped(text, sep):
+    """Split on ``sep`` unless written "\\" + sep (which becomes sep); other backslashes stay."""
+    out = []
+    cur = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n and text[i + 1] == sep:
+            cur.append(sep)
+            i += 2
+            continue
+        if c == sep:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def _svc_key_check(key, where):
+    """SvcParamKey number -> its name, or OptionTextError when DNR cannot carry it."""
+    name = _SVC_NAMES.get(key)
+    if name is None:
+        raise OptionTextError("%s: SvcParamKey %d is not in the SvcParamKeys registry" % (where, key))
+    if key in (4, 6):
+        raise OptionTextError("%s: SvcParam %s must not be used in DNR (RFC 9463 s3.1.8)" % (where, name))
+    if key not in _SVC_DNR:
+        raise OptionTextError(
+            "%s: SvcParam %s is not supported in DNR (alpn, port, dohpath are)" % (where, name)
+        )
+    return name
+
+
+def _svc_check(params, where):
+    """Cross-parameter rules on [(key, value bytes)] in wire order (RFC 9460 s2.2, RFC 9461 s5)."""
+    http = False
+    keys = [k for k, v in params]
+    for k, v in params:
+        if k == 1:
+            for alpn in _alpn_ids(v, where):
+                if alpn not in _ALPN_IDS:
+                    raise OptionTextError(
+                        "%s: alpn id %r is not in the TLS ALPN protocol ids registry" % (where, alpn)
+                    )
+                if alpn[:1] == "h":
+                    http = True
+        elif k == 3:
+            if len(v) != 2:
+                raise OptionTextError("%s: port value is %d bytes, not 2" % (where, len(v)))
+        elif k == 7:
+            try:
+                path = v.decode("utf-8")
+            except UnicodeError:
+                raise OptionTextError("%s: dohpath is not UTF-8" % where) from None
+            for c in path:
+                if c in " \t\r\n":
+                    raise OptionTextError(
+                        "%s: dohpath %r holds a blank (a URI template has none)" % (where, path)
+                    )
+            if "{?dns}" not in path:
+                raise OptionTextError("%s: dohpath %r has no {?dns} variable (RFC 9461 s5)" % (where, path))
+    if http and 7 not in keys:
+        raise OptionTextError(
+            "%s: alpn names an HTTP protocol, so dohpath must be given (RFC 9461 s5)" % where
+        )
+
+
+def _alpn_ids(v, where):
+    ids = []
+    i = 0
+    while i < len(v):
+        n = v[i]
+        if n == 0 or i + 1 + n > len(v):
+            raise OptionTextError("%s: alpn value is malformed" % where)
+        ids.append(v[i + 1 : i + 1 + n].decode("utf-8", "replace"))
+        i += 1 + n
+    if not ids:
+        raise OptionTextError("%s: alpn needs at least one protocol id" % where)
+    return ids
+
+
+class Dnr(DataType):
+    """RFC 9463 encrypted DNS: v4-dnr (162, ``Dnr(4)``) and v6-dnr (144, ``Dnr(6)``).
+
+    Value: a list of instances (priority, adn, [addresses], [(svc key, value bytes)]); v6 has
+    exactly one.  ``adn`` is the name without its trailing dot; an instance with no addresses
+    is ADN-only (and then has no SvcParams).  Wire, per instance:
+      v4: instance-len(2) priority(2) adn-len(1) adn [addr-len(1) addrs svcparams]
+      v6:                 priority(2) adn-len(2) adn [addr-len(2) addrs svcparams]
+    SvcParams are key(2) length(2) value, keys increasing.  Text is Kea's (>= 2.5) notation:
+      "100, dot.example., 192.0.2.1 192.0.2.2, alpn=dot\\,h2 port=853 dohpath=/q{?dns} | 200, b.example."
+    instances split on "|" (v4 only), fields on ",", addresses and SvcParams on blanks, and
+    "\\," / "\\|" keep a literal comma / bar.
+    """
+
+    name = "dnr"
+    whole_text = True
+    arrayable = False
+
+    def __init__(self, family):
+        self.family = family
+        self._alen = 4 if family == 4 else 16
+        self._lfmt = "!B" if family == 4 else "!H"
+        self._lsize = 1 if family == 4 else 2
+
+    # -- wire
+
+    def _where(self, i):
+        return "DNR instance %d" % i if self.family == 4 else "DNR"
+
+    def read(self, buf, pos, end):
+        instances = []
+        i = 0
+        while pos < end or not instances:
+            i += 1
+            if self.family == 4:
+                if end - pos < 2:
+                    raise _bad("v4-dnr instance %d: length is cut short" % i)
+                iend = pos + 2 + struct.unpack_from("!H", buf, pos)[0]
+                pos += 2
+                if iend > end:
+                    raise _bad("v4-dnr instance %d runs past the option" % i)
+            else:
+                iend = end
+            inst, pos = self._read_one(buf, pos, iend, i)
+            if pos != iend:
+                raise _bad("DNR instance %d: %d bytes left over" % (i, iend - pos))
+            instances.append(inst)
+            if self.family == 6:
+                break
+        return instances, pos
+
+    def _read_one(self, buf, pos, end, i):
+        ls = self._lsize
+        if end - pos < 2 + ls:
+            raise _bad("DNR instance %d is shorter than priority and ADN length" % i)
+        prio = struct.unpack_from("!H", buf, pos)[0]
+        n = struct.unpack_from(self._lfmt, buf, pos + 2)[0]
+        pos += 2 + ls
+        if n <= 1:
+            raise _bad("DNR instance %d has no authentication domain name" % i)
+        if pos + n > end:
+            raise _bad("DNR instance %d: ADN runs past the instance" % i)
+        raw = bytes(buf[pos : pos + n])
+        adn, after = FQDN().read(raw, 0, n)
+        if after != n or FQDN().to_wire(adn) != raw:
+            raise _bad("DNR instance %d: ADN is not one uncompressed name" % i)
+        pos += n
+        if pos == end:
+            return (prio, adn, [], []), pos
+        if end - pos < ls:
+            raise _bad("DNR instance %d: address length is cut short" % i)
+        n = struct.unpack_from(self._lfmt, buf, pos)[0]
+        pos += ls
+        if n == 0 or n % self._alen or pos + n > end:
+            raise _bad(
+                "DNR instance %d: address length %d is not a positive multiple of %d inside the instance"
+                % (i, n, self._alen)
+            )
+        addrs = []
+        while n:
+            b = bytes(buf[pos : pos + self._alen])
+            addrs.append(ipv4_bytes_to_text(b) if self.family == 4 else ipv6_bytes_to_text(b))
+            pos += self._alen
+            n -= self._alen
+        params = []
+        last = -1
+        while pos < end:
+            if end - pos < 4:
+                raise _bad("DNR instance %d: SvcParam header is cut short" % i)
+            key, vlen = struct.unpack_from("!HH", buf, pos)
+            pos += 4
+            if pos + vlen > end:
+                raise _bad("DNR instance %d: SvcParam %d runs past the instance" % (i, key))
+            if key <= last:
+                raise _bad("DNR instance %d: SvcParamKeys are not in increasing order" % i)
+            last = key
+            params.append((key, bytes(buf[pos : pos + vlen])))
+            pos += vlen
+        try:
+            for key, _v in params:
+                _svc_key_check(key, self._where(i))
+            _svc_check(params, self._where(i))
+        except OptionTextError as e:
+            raise _bad(e.message) from None
+        return (prio, adn, addrs, params), pos
+
+    def to_wire(self, value):
+        out = bytearray()
+        for prio, adn, addrs, params in value:
+            body = bytearray(struct.pack("!H", prio))
+            name = FQDN().to_wire(adn)
+            body += struct.pack(self._lfmt, len(name))
+            body += name
+            if addrs:
+                raw = bytearray()
+                for a in addrs:
+                    raw += ipv4_text_to_bytes(a) if self.family == 4 else ipv6_text_to_bytes(a)
+                body += struct.pack(self._lfmt, len(raw))
+                body += raw
+                for key, v in sorted(params):
+                    body += struct.pack("!HH", key, len(v))
+                    body += v
+            if self.family == 4:
+                out += struct.pack("!H", len(body))
+            out += body
+        return bytes(out)
+
+    # -- text
+
+    def from_text(self, text):
+        parts = _split_escaped(text, "|") if self.family == 4 else [text]
+        instances = []
+        for i in range(len(parts)):
+            instances.append(self._one_from_text(parts[i], i + 1))
+        return instances
+
+    def _one_from_text(self, text, i):
+        where = self._where(i)
+        if text.strip() == "":
+            raise OptionTextError("%s is empty (instances are separated by '|')" % where)
+        fields = [f.strip() for f in _split_escaped(text, ",")]
+        if len(fields) < 2:
+            raise OptionTextError(
+                "%s: needs at least 'service priority, ADN', got %r" % (where, text.strip())
+            )
+        if len(fields) > 4:
+            raise OptionTextError(
+                "%s: has %d fields; at most 4: service priority, ADN, addresses, SvcParams"
+                " (escape a comma inside alpn as \\\\,)" % (where, len(fields))
+            )
+        prio = parse_int(fields[0], 0, 0xFFFF, "%s service priority" % where)
+        if fields[1] in ("", "."):
+            raise OptionTextError("%s: the authentication domain name (ADN) is missing" % where)
+        try:
+            adn = FQDN().from_text(fields[1])
+        except OptionTextError as e:
+            raise OptionTextError("%s: ADN: %s" % (where, e.message)) from None
+        addrs = []
+        params = []
+        if len(fields) > 2:
+            kind = "IPv4" if self.family == 4 else "IPv6"
+            for a in fields[2].split():
+                b = ipv4_text_to_bytes(a) if self.family == 4 else ipv6_text_to_bytes(a)
+                if b is None:
+                    raise OptionTextError("%s: %r is not an %s address" % (where, a, kind))
+                addrs.append(ipv4_bytes_to_text(b) if self.family == 4 else ipv6_bytes_to_text(b))
+            if not addrs:
+                raise OptionTextError(
+                    "%s: the addresses field is empty (give at least one %s address,"
+                    " or only 'priority, ADN' for ADN-only mode)" % (where, kind)
+                )
+        if len(fields) > 3:
+            params = self._params_from_text(fields[3], where)
+        self._check_lengths(addrs, params, where)
+        return (prio, adn, addrs, params)
+
+    def _params_from_text(self, text, where):
+        got = {}
+        for item in text.split():
+            if "=" not in item:
+                raise OptionTextError("%s: SvcParam %r is not key=value" % (where, item))
+            key, val = item.split("=", 1)
+            if key not in _SVC_KEYS:
+                raise OptionTextError(
+                    "%s: unknown SvcParam key %r (DNR takes alpn, port, dohpath)" % (where, key)
+                )
+            num = _SVC_KEYS[key]
+            _svc_key_check(num, where)
+            if num in got:
+                raise OptionTextError("%s: SvcParam %s is given twice" % (where, key))
+            if val == "":
+                raise OptionTextError("%s: SvcParam %s has an empty value" % (where, key))
+            if num == 1:
+                raw = bytearray()
+                for alpn in val.split(","):
+                    b = _utf8(alpn)
+                    if len(b) == 0 or len(b) > 255:
+                        raise OptionTextError("%s: alpn id %r must be 1..255 bytes" % (where, alpn))
+                    raw.append(len(b))
+                    raw += b
+                got[num] = bytes(raw)
+            elif num == 3:
+                got[num] = struct.pack("!H", parse_int(val, 0, 0xFFFF, "%s port" % where))
+            else:
+                got[num] = _utf8(val)
+        if not got:
+            raise OptionTextError("%s: the SvcParams field is empty" % where)
+        params = [(k, got[k]) for k in sorted(got.keys())]
+        _svc_check(params, where)
+        return params
+
+    def _check_lengths(self, addrs, params, where):
+        # v4: addr-len is one octet; instance-len, v6 addr-len and SvcParam lengths two
+        if len(addrs) * self._alen > (255 if self.family == 4 else 0xFFFF):
+            raise OptionTextError(
+                "%s: %d addresses do not fit the address length field" % (where, len(addrs))
+            )
+        for k, v in params:
+            if len(v) > 0xFFFF:
+                raise OptionTextError("%s: SvcParam %s is longer than 65535 bytes" % (where, _SVC_NAMES[k]))
+
+    def to_text(self, value):
+        out = []
+        for prio, adn, addrs, params in value:
+            name = adn + "."
+            if self.family == 4:
+                name = name.replace("|", "\\|")
+            fields = ["%d" % prio, name]
+            if addrs:
+                fields.append(" ".join(addrs))
+            if params:
+                ps = []
+                for key, v in params:
+                    if key == 1:
+                        t = ",".join(_alpn_ids(v, "DNR"))
+                    elif key == 3:
+                        t = "%d" % struct.unpack("!H", v)[0]
+                    else:
+                        t = v.decode("utf-8")
+                    t = t.replace(",", "\\,")
+                    if self.family == 4:
+                        t = t.replace("|", "\\|")
+                    ps.append(_SVC_NAMES[key] + "=" + t)
+                fields.append(" ".join(ps))
+            out.append(", ".join(fields))
+        return " | ".join(out)
+
+
 # ---------------------------------------------------------------- registry
 
 TYPES = {}
@@ -857,6 +1215,7 @@ for _t in (
     _Int("int32", "!i", 4, -0x80000000, 0x7FFFFFFF),
     ClasslessRoute(),
     Vivso(),
+    Dnr(4),
 ):
     register(_t)
 
@@ -869,3 +1228,4 @@ TYPES6 = {}
 for _name in TYPES:
     TYPES6[_name] = TYPES[_name]
 TYPES6["tuple"] = Tuple(2)
+TYPES6["dnr"] = Dnr(6)

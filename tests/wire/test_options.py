@@ -63,6 +63,25 @@ def route_values(draw):
     return out
 
 
+@st.composite
+def dnr_instance(draw, family=4):
+    """One RFC 9463 instance (priority, adn, addresses, SvcParams) that Kea's rules accept."""
+    adn = T._labels_to_text(draw(st.lists(_label, min_size=1, max_size=4)))
+    addr = ipv4_values if family == 4 else ipv6_values
+    addrs = draw(st.lists(addr, min_size=0, max_size=3))
+    params = []
+    if addrs:
+        ids = draw(st.lists(st.sampled_from(["dot", "doq", "h2", "h3", "http/1.1"]), max_size=3, unique=True))
+        if ids:
+            params.append((1, b"".join(bytes([len(i)]) + i.encode() for i in ids)))
+        if draw(st.booleans()):
+            params.append((3, draw(st.integers(0, 0xFFFF)).to_bytes(2, "big")))
+        if any(i[0] == "h" for i in ids) or draw(st.booleans()):
+            path = draw(st.sampled_from(["/dns-query{?dns}", "/q,|{?dns}", "/a=b{?dns}"]))
+            params.append((7, path.encode()))
+    return (draw(st.integers(0, 0xFFFF)), adn, addrs, params)
+
+
 VALUES = {
     "binary": st.binary(max_size=40),
     "boolean": st.booleans(),
@@ -82,6 +101,7 @@ VALUES = {
     "int32": st.integers(-0x80000000, 0x7FFFFFFF),
     "classless-route": route_values(),
     "vivso": st.lists(st.tuples(st.integers(0, 0xFFFFFFFF), st.binary(max_size=20)), min_size=1, max_size=3),
+    "dnr": st.lists(dnr_instance(), min_size=1, max_size=3),
 }
 
 

@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 from edge.wire import optiondef, options6
 from edge.wire import types as T
 from edge.wire.errors import DecodeError, OptionTextError
-from tests.wire.test_options import VALUES, text_values
+from tests.wire.test_options import VALUES, dnr_instance, text_values
 
 wire_settings = settings(deadline=None, max_examples=200)
 
 # DHCPv6 values: the DHCPv4 strategies, but a tuple may be longer than 255 octets (16-bit length).
 VALUES6 = dict(VALUES)
+VALUES6["dnr"] = dnr_instance(6).map(lambda i: [i])
 VALUES6["tuple"] = st.one_of(text_values, st.text(alphabet="ab", min_size=250, max_size=400))
 
 
@@ -113,7 +114,7 @@ def test_table_rows_are_unique_and_sorted():
         assert codes == sorted(set(codes))
         names = [r[1] for r in rows]
         assert len(names) == len(set(names))
-    assert len(options6.STANDARD.defs("dhcp6")) == len(options6.DHCP6_OPTIONS) == 73
+    assert len(options6.STANDARD.defs("dhcp6")) == len(options6.DHCP6_OPTIONS) == 74
 
 
 def test_v4_table_unaffected_by_v6():

@@ -304,7 +304,11 @@ def _check_captured(vec):
     eq(p.max_message_size(), e.get("max_message_size", 576), "max_message_size")
     texts = e.get("text", {})
     for code in texts:
-        eq(optiondef.wire_to_text(options4.by_code(code), p.get(code)), texts[code], "text of option %d" % code)
+        eq(
+            optiondef.wire_to_text(options4.by_code(code), p.get(code)),
+            texts[code],
+            "text of option %d" % code,
+        )
     # re-encoding keeps the decoded meaning (53 first, padded to 300 at least)
     again = P.decode(P.encode(p))
     eq(again.options, p.options, "options after encode/decode")
@@ -550,8 +554,12 @@ def v_encode_fast_paths():
     p.options[1] = bytearray(h("ffffff00"))
     p.set(12, bytearray(b"host"))
     raw = P.encode(p)
-    eq(raw[240:], h("350102" + "0604c0000235" + "0c04" + hx(b"host") + "0104ffffff00" + "0304c0000201" + "ff")
-       + bytes(300 - 240 - 28), "hand-put options last, by code")
+    eq(
+        raw[240:],
+        h("350102" + "0604c0000235" + "0c04" + hx(b"host") + "0104ffffff00" + "0304c0000201" + "ff")
+        + bytes(300 - 240 - 28),
+        "hand-put options last, by code",
+    )
     q = P.Packet(xid=7, ciaddr=bytearray(h("c0000209")), chaddr=h("aabbccddeeff"))
     eq(P.encode(q)[12:16], h("c0000209"), "bytearray field")
     eq(P.encode(q)[28:44], h("aabbccddeeff") + bytes(10), "short chaddr padded")
@@ -560,8 +568,9 @@ def v_encode_fast_paths():
         setattr(bad, field, value)
         e = raises(EncodeError, P.encode, bad)
         eq(e.reason, "bad-field", "%s=%r refused" % (field, value))
-    top = P.Packet(op=255, htype=255, hlen=16, hops=255, xid=0xFFFFFFFF, secs=0xFFFF, flags=0xFFFF,
-                   chaddr=bytes(16))
+    top = P.Packet(
+        op=255, htype=255, hlen=16, hops=255, xid=0xFFFFFFFF, secs=0xFFFF, flags=0xFFFF, chaddr=bytes(16)
+    )
     eq(P.encode(top)[:12], h("ffff10ffffffffffffffffff"), "largest values")
 
 
@@ -585,6 +594,14 @@ def v_ip_helpers():
 TEXT_VECTORS = [
     # ipv4-address
     ("subnet-mask", "255.255.255.0", "ffffff00", "255.255.255.0"),
+    # dnr (RFC 9463 s5.1, worked by hand): per instance a length, priority, ADN length + name, address length +
+    # addresses, SvcParams in key order; the second instance is ADN-only
+    (
+        "v4-dnr",
+        "10, a.example., 192.0.2.1, alpn=dot | 20, b.example.",
+        "001b 000a 0b 0161076578616d706c6500 04 c0000201 0001000403646f74 000e 0014 0b 0162076578616d706c6500",
+        "10, a.example., 192.0.2.1, alpn=dot | 20, b.example.",
+    ),
     ("routers", "192.0.2.1,  192.0.2.2", "c0000201 c0000202", "192.0.2.1, 192.0.2.2"),
     ("routers", "", "", ""),
     # int32 (RFC 2132 s3.4: two's complement)
@@ -690,7 +707,13 @@ TEXT_VECTORS = [
 # custom definitions for the types no standard option uses on its own
 CUSTOM_DEFS = [
     ("int8", options4.make_def(224, "my-int8", "dhcp4", "int8"), "-1", "ff", "-1"),
-    ("int8-array", options4.make_def(224, "my-int8s", "dhcp4", "int8", True), "-128, 127", "807f", "-128, 127"),
+    (
+        "int8-array",
+        options4.make_def(224, "my-int8s", "dhcp4", "int8", True),
+        "-128, 127",
+        "807f",
+        "-128, 127",
+    ),
     ("int16", options4.make_def(225, "my-int16", "dhcp4", "int16"), "-2", "fffe", "-2"),
     (
         "ipv6-address",
@@ -821,7 +844,11 @@ def v_rfc3397_compression():
     # RFC 3397 s3's example: eng.apple.com and marketing.apple.com, the second
     # ending in a pointer to offset 4 ("apple.com").
     wire = h("03656e67 056170706c65 03636f6d 00 096d61726b6574696e67 c004")
-    eq(optiondef.wire_to_text(options4.by_code(119), wire), "eng.apple.com, marketing.apple.com", "compressed domain-search")
+    eq(
+        optiondef.wire_to_text(options4.by_code(119), wire),
+        "eng.apple.com, marketing.apple.com",
+        "compressed domain-search",
+    )
     eq(T.TYPES["fqdn"].read(wire, 15, len(wire))[1], len(wire), "pointer ends the name")
 
 

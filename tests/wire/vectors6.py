@@ -844,7 +844,7 @@ def v_table_shape():
     ):
         eq(options6.by_code(code).name, name, "dhcp6 option %d" % code)
         eq(options6.by_name(name).code, code, "by name %s" % name)
-    eq(len(options6.STANDARD.defs("dhcp6")), 73, "Kea 2.2's 72 dhcp6 options + v6-sztp-redirect")
+    eq(len(options6.STANDARD.defs("dhcp6")), 74, "Kea 2.2's 72 dhcp6 options + v6-sztp-redirect + v6-dnr")
     eq(options6.by_code(56), None, "no NTP (56) in Kea 2.2")
     eq(options6.by_code(60000, "4o6").name, "4o6-interface", "4o6 space")
     eq(options6.by_code(89, "s46-cont-mape-options").encapsulate, "s46-rule-options", "s46-rule")
@@ -897,6 +897,17 @@ TEXT_VECTORS = (
         "example.com, lab.example",
     ),
     ("sntp-servers", "dhcp6", "2001:db8::123", "20010db8000000000000000000000123", None),
+    # RFC 9463 s4.1, worked by hand: priority, ADN length + name, address length + address, SvcParams in
+    # key order (alpn=1 "dot", port=3 853); an ADN-only instance stops after the name
+    (
+        "v6-dnr",
+        "dhcp6",
+        "100, resolver.example., 2001:db8::1, alpn=dot port=853",
+        "0064 0012 087265736f6c766572076578616d706c6500 0010 20010db8000000000000000000000001"
+        " 0001000403646f74 000300020355",
+        None,
+    ),
+    ("v6-dnr", "dhcp6", "200, resolver.example.", "00c8 0012 087265736f6c766572076578616d706c6500", None),
     ("information-refresh-time", "dhcp6", "3600", "00000e10", None),
     ("preference", "dhcp6", "255", "ff", None),
     ("elapsed-time", "dhcp6", "0x64", "0064", "100"),

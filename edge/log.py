@@ -505,7 +505,9 @@ def prepare_logging(loggers: tuple[Logger, ...] = (), default_level: int = loggi
     return LoggingPlan(lambda: _install(built, default_level, formatter), opened)
 
 
-def _install(built: list[tuple[Logger, list[logging.Handler]]], default_level: int, formatter: KeaFormatter) -> None:
+def _install(
+    built: list[tuple[Logger, list[logging.Handler]]], default_level: int, formatter: KeaFormatter
+) -> None:
     root = logging.getLogger("edge")
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -100,7 +100,9 @@ class ReservationsPart(ClassesPart):
         hostname = r.get("hostname", "")
         if hostname and not hostname.isascii():
             self.error(path + ("hostname",), not_ascii_name(hostname))
-        elif hostname and (len(hostname) > 255 or any(ch.isspace() or not ch.isprintable() for ch in hostname)):
+        elif hostname and (
+            len(hostname) > 255 or any(ch.isspace() or not ch.isprintable() for ch in hostname)
+        ):
             self.error(path + ("hostname",), f'"{hostname[:40]}" is not a valid host name')
         return hostname or None
 

@@ -123,8 +123,12 @@ class ScopesPart(BuildContext):
             text = obj.get(key)
             if text and not text.isascii():
                 self.error(path + (key,), not_ascii_name(text))
-            elif key != "hostname-char-replacement" and text and (
-                len(text) > 253 or any(not part or len(part) > 63 for part in text.strip(".").split("."))
+            elif (
+                key != "hostname-char-replacement"
+                and text
+                and (
+                    len(text) > 253 or any(not part or len(part) > 63 for part in text.strip(".").split("."))
+                )
             ):
                 self.error(path + (key,), f'"{text}" is not a valid domain name part')
 

@@ -56,6 +56,7 @@ class Lease(LeaseRecord, Protocol):
 
     client_id: bytes | None
 
+
 __all__ = ["NameHandler", "Names", "generated_name", "qualify", "sanitize", "ttl_for"]
 
 OPT_HOSTNAME = 12

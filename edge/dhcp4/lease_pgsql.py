@@ -187,7 +187,8 @@ class PgSqlLeaseStore4(MemoryLeaseStore4):
             shown = "%d.%d" % found if found else "none"
             raise LeaseStoreError(
                 "the %s has Kea schema version %s; edge-dhcp uses Kea 2.2's %d.%d "
-                "(`kea-admin db-upgrade pgsql` to upgrade an older one)" % ((self._where, shown) + SCHEMA_VERSION)
+                "(`kea-admin db-upgrade pgsql` to upgrade an older one)"
+                % ((self._where, shown) + SCHEMA_VERSION)
             )
 
     def _load(self, conn: Any) -> None:
@@ -197,12 +198,18 @@ class PgSqlLeaseStore4(MemoryLeaseStore4):
                 rows = cur.fetchall()
             conn.rollback()
         except Exception as exc:  # noqa: BLE001
-            raise LeaseStoreError("cannot read the leases of the %s: %s" % (self._where, self._scrub(exc))) from None
+            raise LeaseStoreError(
+                "cannot read the leases of the %s: %s" % (self._where, self._scrub(exc))
+            ) from None
         for row in rows:
             try:
                 MemoryLeaseStore4.put(self, lease_from_row(row))
             except ValueError as exc:
-                log.warning("DHCPSRV_PGSQL_LEASE_SKIPPED lease4 row %s is not a lease edge-dhcp can keep: %s", row[0], exc)
+                log.warning(
+                    "DHCPSRV_PGSQL_LEASE_SKIPPED lease4 row %s is not a lease edge-dhcp can keep: %s",
+                    row[0],
+                    exc,
+                )
 
     # -- writes
     def _enqueue(self, op: str, row: tuple[Any, ...]) -> int:

@@ -57,7 +57,9 @@ def context_bytes(user_context: Any) -> bytes:
     if not isinstance(user_context, dict):
         raise ValueError("user_context must be a JSON object, not %s" % type(user_context).__name__)
     try:
-        return json.dumps(user_context, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+        return json.dumps(user_context, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+            "utf-8"
+        )
     except (ValueError, TypeError, UnicodeEncodeError) as exc:
         raise ValueError("user_context is not plain JSON: %s" % exc) from None
 

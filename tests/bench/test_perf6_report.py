@@ -181,5 +181,9 @@ def test_the_address_and_prefix_report_names_its_results_by_mode() -> None:
     none.steps = [_step(1000, True, 0.4)]
     text, results = perf6.report6([kea, none], 3, perf6.ADDRESS_AND_PREFIX)
     names = {r.name for r in results}
-    assert names == {"perf6-pd/Kea-2.2-(memfile)", "perf6-pd/edge-dhcp-sync-none", "perf6-pd/cpu-ratio-at-1000"}
+    assert names == {
+        "perf6-pd/Kea-2.2-(memfile)",
+        "perf6-pd/edge-dhcp-sync-none",
+        "perf6-pd/cpu-ratio-at-1000",
+    }
     assert "address-and-prefix" in text

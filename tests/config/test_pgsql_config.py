@@ -9,8 +9,15 @@ from edge.control.commands import config_get
 from edge.dhcp6.config import load_text as load_text6
 from tests.config.helpers import config, expect_error
 
-DB = {"type": "postgresql", "name": "kea", "host": "db.example", "port": 5432, "user": "kea",
-      "password": "hunter2-secret", "connect-timeout": 7}
+DB = {
+    "type": "postgresql",
+    "name": "kea",
+    "host": "db.example",
+    "port": 5432,
+    "user": "kea",
+    "password": "hunter2-secret",
+    "connect-timeout": 7,
+}
 
 
 def _doc(db):

@@ -28,7 +28,9 @@ def setup(updates: bool = True, **params: object) -> tuple[Engine, list[NameChan
     )  # type: ignore[arg-type]
     config: Config4 = replace(make_config(scope), ddns=DdnsSettings(enable_updates=updates))
     sent: list[NameChangeRequest] = []
-    engine = Engine(config, MemoryLeaseStore4(), names=NameHandler(lambda: config, sent.append if updates else None))
+    engine = Engine(
+        config, MemoryLeaseStore4(), names=NameHandler(lambda: config, sent.append if updates else None)
+    )
     return engine, sent
 
 

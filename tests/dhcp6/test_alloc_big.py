@@ -100,7 +100,9 @@ def test_a_slash_64_with_a_long_busy_run_gives_the_addresses_after_it() -> None:
 
 def test_a_full_address_pool_answers_nothing() -> None:
     store = MemoryLeaseStore6()
-    small = Subnet6(id=1, network=NA_NET, prefix_len=64, pools=(Pool6(NA_NET, NA_NET + 2 * MAX_ATTEMPTS - 1),))
+    small = Subnet6(
+        id=1, network=NA_NET, prefix_len=64, pools=(Pool6(NA_NET, NA_NET + 2 * MAX_ATTEMPTS - 1),)
+    )
     for k in range(2 * MAX_ATTEMPTS):
         store.put(_lease(NA_NET + k, TYPE_NA, k))
     allocator = _allocator(store)

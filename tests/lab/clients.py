@@ -256,7 +256,11 @@ class Dhclient(DhcpClient):
         if self.hostname:
             lines.append(f'send host-name "{self.hostname}";')
         if self.fqdn:  # DNS wire format (E=1); a name ending in "." is sent fully qualified
-            lines += [f'send fqdn.fqdn "{self.fqdn}";', "send fqdn.encoded on;", "send fqdn.server-update on;"]
+            lines += [
+                f'send fqdn.fqdn "{self.fqdn}";',
+                "send fqdn.encoded on;",
+                "send fqdn.server-update on;",
+            ]
         if self.client_id is not None:
             lines.append(f"send dhcp-client-identifier {self.client_id.hex(':')};")
         self.conf.write_text("\n".join(lines) + "\n")

@@ -52,7 +52,9 @@ def server():
     try:
         _as_postgres([PG_BIN + "/initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync"])
         opts = "-c listen_addresses='' -c unix_socket_directories=%s -c fsync=off" % sock
-        _as_postgres([PG_BIN + "/pg_ctl", "-D", data, "-o", opts, "-w", "-l", os.path.join(base, "log"), "start"])
+        _as_postgres(
+            [PG_BIN + "/pg_ctl", "-D", data, "-o", opts, "-w", "-l", os.path.join(base, "log"), "start"]
+        )
         started = True
         yield sock
     finally:
@@ -80,8 +82,14 @@ def database(server):
         text=True,
         env=dict(os.environ, PGHOST=server),
     )
-    return {"type": "postgresql", "name": name, "host": server, "user": user, "password": PASSWORD,
-            "connect-timeout": 5}
+    return {
+        "type": "postgresql",
+        "name": name,
+        "host": server,
+        "user": user,
+        "password": PASSWORD,
+        "connect-timeout": 5,
+    }
 
 
 def _rows(params):
@@ -93,8 +101,17 @@ def _rows(params):
 
 
 def _lease(**kw):
-    fields = dict(address=ip_int("192.0.2.10"), hwaddr=mac(1), client_id=b"\x01" + mac(1), valid_lifetime=3600,
-                  cltt=int(NOW), subnet_id=1, hostname="pi.example.org", fqdn_fwd=True, user_context={"a": 1})
+    fields = dict(
+        address=ip_int("192.0.2.10"),
+        hwaddr=mac(1),
+        client_id=b"\x01" + mac(1),
+        valid_lifetime=3600,
+        cltt=int(NOW),
+        subnet_id=1,
+        hostname="pi.example.org",
+        fqdn_fwd=True,
+        user_context={"a": 1},
+    )
     fields.update(kw)
     return Lease4(**fields)
 
@@ -137,13 +154,27 @@ def test_row_is_written_in_keas_encoding(database):
         store.close()
     first, infinite = _rows(database)
     # address as integer, empty bytea (not NULL) for no client-id, "" for no user context, expire = cltt + valid
-    assert first == (ip_int("192.0.2.10"), mac(1), b"", 3600, int(NOW) + 3600, 1, True, True, "pi.example.org", 0, "")
+    assert first == (
+        ip_int("192.0.2.10"),
+        mac(1),
+        b"",
+        3600,
+        int(NOW) + 3600,
+        1,
+        True,
+        True,
+        "pi.example.org",
+        0,
+        "",
+    )
     assert infinite[4] == int(NOW)  # Kea: expire = cltt for an infinite lifetime
     assert infinite[10] == '{"a":1}'
 
 
 def test_unknown_schema_version_is_refused_without_the_password(database):
-    with psycopg.connect(host=database["host"], dbname=database["name"], user="postgres", autocommit=True) as c:
+    with psycopg.connect(
+        host=database["host"], dbname=database["name"], user="postgres", autocommit=True
+    ) as c:
         c.execute("UPDATE schema_version SET version = 14, minor = 2")
     with pytest.raises(LeaseStoreError) as info:
         PgSqlLeaseStore4(database)

@@ -43,8 +43,10 @@ import pytest
 from board.assemble import ext4_extract, fat_files, fat_read, fat_write, partitions
 from board.qemu import QEMU, BootFiles, QemuBoard, boot_files
 from tests.lab.clients import ClientError, ClientLease, Dhclient
+from tests.lab.clients6 import Dhclient6
 from tests.lab.fixtures import lab_unavailable_reason
 from tests.lab.netns import Lab, Proc, cleanup_stale
+from tests.lab.netns6 import dad_off, wait_settled
 
 pytestmark = [pytest.mark.lab, pytest.mark.image, pytest.mark.slow]
 
@@ -57,6 +59,9 @@ BOARD_ADDRESS = "192.0.2.1/24"
 HOSTNAME = "edge-pi-test"
 CONFIG = "/etc/edge-dhcp/edge-dhcp.json"
 CTL = f"edge-dhcp ctl -c {CONFIG}"
+CONFIG6 = "/etc/edge-dhcp/edge-dhcp6.json"
+LAB_NET6 = ipaddress.IPv6Network("2001:db8:1::/64")
+POOL6 = (ipaddress.IPv6Address("2001:db8:1::100"), ipaddress.IPv6Address("2001:db8:1::1ff"))
 FIGURES: list[str] = []
 
 EDGE_CONFIG = """// edge-dhcp.json written on the boot partition by tests/board/test_image.py
@@ -79,6 +84,28 @@ EDGE_CONFIG = """// edge-dhcp.json written on the boot partition by tests/board/
       }
     ],
     "loggers": [ { "name": "kea-dhcp4", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ]
+  }
+}
+"""
+
+
+EDGE_CONFIG6 = """// edge-dhcp6.json written on the boot partition by tests/board/test_image.py
+{
+  "Dhcp6": {
+    "interfaces-config": { "interfaces": [ "eth0" ] },
+    "lease-database": { "type": "memfile", "persist": true, "name": "/var/lib/edge-dhcp/dhcp6.leases" },
+    "control-socket": { "socket-type": "unix", "socket-name": "/run/edge-dhcp/dhcp6-ctrl.sock" },
+    "preferred-lifetime": 3000,
+    "valid-lifetime": 4000,
+    "subnet6": [
+      {
+        "id": 61,
+        "subnet": "2001:db8:1::/64",
+        "interface": "eth0",
+        "pools": [ { "pool": "2001:db8:1::100 - 2001:db8:1::1ff" } ]
+      }
+    ],
+    "loggers": [ { "name": "kea-dhcp6", "output_options": [ { "output": "stdout" } ], "severity": "INFO" } ]
   }
 }
 """
@@ -191,12 +218,13 @@ class Card:
 
 @pytest.fixture(scope="module")
 def card(image: dict[str, object], tmp_path_factory: pytest.TempPathFactory) -> Card:
-    return flash_card(image, tmp_path_factory.mktemp("card"))
+    return flash_card(image, tmp_path_factory.mktemp("card"), dhcp6=True)
 
 
-def flash_card(image: dict[str, object], workdir: Path, interface: str = "eth0") -> Card:
+def flash_card(image: dict[str, object], workdir: Path, interface: str = "eth0", dhcp6: bool = False) -> Card:
     """The image flashed onto a 2 GiB card file, its FAT partition edited: edge-dhcp.json serving the lab on
-    `interface` (eth0 on `virt`, usb0 on `raspi3b`), network.txt giving the board 192.0.2.1/24 there, ..."""
+    `interface` (eth0 on `virt`, usb0 on `raspi3b`), network.txt giving the board 192.0.2.1/24 there, ...;
+    with `dhcp6`, edge-dhcp6.json too (the unit then serves DHCPv6 on the same interface)."""
     path = workdir / "sdcard.img"
     with open(path, "wb") as handle:
         handle.truncate(CARD_SIZE)  # an erased 2 GiB card
@@ -218,6 +246,9 @@ def flash_card(image: dict[str, object], workdir: Path, interface: str = "eth0")
     config = EDGE_CONFIG.replace('"interfaces": [ "eth0" ]', f'"interfaces": [ "{interface}" ]')
     assert f'"interfaces": [ "{interface}" ]' in config
     fat_write(path, start, "edge-dhcp.json", config.encode(), workdir)
+    if dhcp6:
+        config6 = EDGE_CONFIG6.replace('"eth0"', f'"{interface}"')
+        fat_write(path, start, "edge-dhcp6.json", config6.encode(), workdir)
     network = f"interface={interface}\naddress={BOARD_ADDRESS}\n"
     fat_write(path, start, "network.txt", network.encode(), workdir)
     fat_write(path, start, "password.txt", (password + "\n").encode(), workdir)
@@ -358,6 +389,7 @@ def lab_site(card: Card, **board: object) -> Iterator[Site]:
     cleanup_stale()
     with Lab() as lab:
         lan = lab.add_namespace("lan")
+        dad_off(lab, lan)  # before any link exists: the bridge, tap and ports start without DAD
         lab.ip(lan, "link", "add", "br0", "type", "bridge")
         lab.ip(lan, "link", "set", "br0", "up")
         lab.run(lan, ["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"])
@@ -518,6 +550,56 @@ def test_ssh_takes_the_key_and_refuses_passwords(site: Site) -> None:
     )
     assert refused.returncode == 255 and "Permission denied" in refused.stderr, refused.stderr
     client.stop()
+
+
+def test_dhcp6_from_the_boot_partition_serves_a_real_dhclient6(site: Site) -> None:
+    """edge-dhcp6.json on the boot partition: the unit runs `serve -c <v4> -c <v6>`, a real dhclient -6 on
+    the LAN gets an address from the pool, and the lease is in the board's v6 store."""
+    if not Dhclient6.available():
+        pytest.skip("dhclient not installed here")
+    # (1) the one process serves both files.
+    status, out = site.console(
+        "pid=$(systemctl show -p MainPID --value edge-dhcp); echo mainpid: $pid; "
+        "tr '\\0' '\\n' < /proc/$pid/cmdline | sed 's/^/arg: /'; "
+        "journalctl -b -u edge-dhcp-boot-config -o cat --no-pager | grep edge-dhcp6.json"
+    )
+    assert status == 0, out
+    args = [line[len("arg: ") :] for line in out.splitlines() if line.startswith("arg: ")]
+    assert "serve" in args, out
+    files = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "-c"]
+    assert files == [CONFIG, CONFIG6], f"main process argv {args}"
+    assert "edge-dhcp6.json installed as /etc/edge-dhcp/edge-dhcp6.json" in out, out
+    note(f"edge-dhcp main process: {' '.join(args)}")
+
+    # (2) a real DHCPv6 client on the LAN bridge, in a namespace of its own, DAD off before its link is up.
+    ns = site.lab.add_namespace("v6c")
+    dad_off(site.lab, ns)
+    site.lab.add_link((site.lan, "p6"), (ns, "eth0"))
+    site.lab.ip(site.lan, "link", "set", "p6", "master", "br0")
+    wait_settled(site.lab, [ns])
+    client = Dhclient6(site.lab, ns, "eth0", timeout=120)
+    lease = client.obtain()
+    (address,) = lease.addresses
+    assert address in LAB_NET6 and POOL6[0] <= address <= POOL6[1], address
+    (binding,) = lease.bindings
+    assert (binding.preferred, binding.valid) == (3000, 4000), binding
+    assert lease.client_id, "dhclient -6 sends a client id (DUID)"
+    note(f"dhclient -6 on the LAN got {address} from the board (preferred {binding.preferred} s)")
+
+    # (3) the lease is in the board's v6 store.
+    status, out = site.console(f"edge-dhcp ctl -c {CONFIG6} lease6-get-all")
+    assert status == 0, out
+    answer = json.loads(out)
+    assert answer["result"] == 0, answer
+    leases = answer["arguments"]["leases"]
+    duid = lease.client_id.replace(":", "").lower()
+    mine = [x for x in leases if x["ip-address"] == str(address)]
+    assert len(mine) == 1, f"{address} not in the v6 store: {leases}"
+    assert mine[0]["duid"].replace(":", "").lower() == duid, mine[0]
+    assert mine[0]["type"] == "IA_NA" and mine[0]["subnet-id"] == 61, mine[0]
+    status, journal = site.console("journalctl -b -u edge-dhcp -o cat --no-pager | tail -n 40")
+    print(journal)
+    note(f"lease6-get-all over the console: {len(leases)} lease(s), {address} for DUID {mine[0]['duid']}")
 
 
 def test_power_cut_while_clients_take_leases_keeps_every_acked_lease(site: Site) -> None:

@@ -60,6 +60,7 @@ HOSTNAME = "edge-pi-test"
 CONFIG = "/etc/edge-dhcp/edge-dhcp.json"
 CTL = f"edge-dhcp ctl -c {CONFIG}"
 CONFIG6 = "/etc/edge-dhcp/edge-dhcp6.json"
+SOCKET6 = "/run/edge-dhcp/dhcp6-ctrl.sock"
 LAB_NET6 = ipaddress.IPv6Network("2001:db8:1::/64")
 POOL6 = (ipaddress.IPv6Address("2001:db8:1::100"), ipaddress.IPv6Address("2001:db8:1::1ff"))
 FIGURES: list[str] = []
@@ -587,7 +588,7 @@ def test_dhcp6_from_the_boot_partition_serves_a_real_dhclient6(site: Site) -> No
     note(f"dhclient -6 on the LAN got {address} from the board (preferred {binding.preferred} s)")
 
     # (3) the lease is in the board's v6 store.
-    status, out = site.console(f"edge-dhcp ctl -c {CONFIG6} lease6-get-all")
+    status, out = site.console(f"edge-dhcp ctl lease6-get-all --socket {SOCKET6}")
     assert status == 0, out
     answer = json.loads(out)
     assert answer["result"] == 0, answer

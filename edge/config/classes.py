@@ -25,7 +25,7 @@ from typing import Any
 
 from edge.config.context import close_match
 from edge.config.errors import format_path
-from edge.config.model import ClientClass
+from edge.config.model import ClientClass, OptionDef
 from edge.config.options import OptionsPart
 from edge.config.positions import KeyPath
 from edge.expr import classes as builtin
@@ -82,9 +82,10 @@ class ClassesPart(OptionsPart):
                     item_path, 'give "only-if-required" (Kea 2.2) or "only-in-additional-list", not both'
                 )
             registry = self.registry
+            class_defs: tuple[OptionDef, ...] = ()
             if c.get("option-def"):  # a class's own definitions (DHCPv4 only: the key table says where)
                 registry = self.registry.copy()
-                self.option_defs(c, item_path, registry)
+                class_defs = self.option_defs(c, item_path, registry, over_custom=True)
             lifetimes = {k: c.get(k) for k in LIFETIMES}
             self.check_lifetime_order(lifetimes, item_path)
             fields: dict[str, Any] = {
@@ -96,6 +97,7 @@ class ClassesPart(OptionsPart):
                 "min_valid_lifetime": lifetimes["min-valid-lifetime"],
                 "max_valid_lifetime": lifetimes["max-valid-lifetime"],
                 "expression": expression,
+                "option_defs": class_defs,
             }
             classes.append(self.make_class(c, item_path, fields))
         return tuple(classes)

@@ -79,6 +79,9 @@ class ClientClass:
     valid_lifetime: int | None = None
     min_valid_lifetime: int | None = None
     max_valid_lifetime: int | None = None
+    # The class's own `option-def` entries (DHCPv4 only, as Kea 2.2): its option-data is encoded with them,
+    # and an option they define as encapsulating a space carries the class's options of that space.
+    option_defs: tuple[OptionDef, ...] = ()
     # The compiled `test`, made once by the loader; None when there is no test (or the class was built in
     # code: the classifier compiles `test` then).
     expression: Expression | None = field(default=None, compare=False, repr=False)

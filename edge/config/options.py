@@ -53,8 +53,14 @@ class OptionsPart(BuildContext):
         return any(d.encapsulate == space for s in registry.spaces() for d in registry.defs(s))
 
     def option_defs(
-        self, cfg: dict[str, Any], path: KeyPath, registry: optiondef.OptionRegistry
+        self,
+        cfg: dict[str, Any],
+        path: KeyPath,
+        registry: optiondef.OptionRegistry,
+        over_custom: bool = False,
     ) -> tuple[OptionDef, ...]:
+        """`over_custom`: the entries are a client class's, which may redefine a global custom definition
+        (Kea keeps a class's definitions apart from the global ones) but not a standard one."""
         defs: list[OptionDef] = []
         for item_path, d in self.items(cfg, "option-def", path):
             try:
@@ -67,7 +73,12 @@ class OptionsPart(BuildContext):
                     d.get("record-types", ""),
                     d.get("encapsulate", ""),
                 )
-                registry.add(defn)
+                standard = self.option_rules.standard
+                replace = over_custom and (
+                    standard.by_code(defn.code, defn.space) is None
+                    and standard.by_name(defn.name, defn.space) is None
+                )
+                registry.add(defn, replace=replace)
             except ValueError as err:
                 self.error(item_path, str(err))
                 continue

@@ -27,7 +27,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable, Sequence
 
-from edge.config.model import OptionData
+from edge.config.model import OptionData, OptionDef
 from edge.dhcp4.model import Config4, Subnet4
 from edge.wire import optiondef, options4
 from edge.wire import pkt4 as wire
@@ -99,12 +99,17 @@ def build_scope(options: Iterable[OptionData], registry: optiondef.OptionRegistr
     return scope
 
 
-def registry_for(config: Config4) -> optiondef.OptionRegistry:
-    registry = options4.STANDARD.copy()
-    for d in config.option_defs:
+def registry_for(
+    config: Config4, base: optiondef.OptionRegistry | None = None, defs: Sequence[OptionDef] | None = None
+) -> optiondef.OptionRegistry:
+    """The configuration's definitions over the standard table; with `base` and `defs`, a client class's
+    own definitions over the configuration's (they replace a global custom one, as Kea keeps them apart)."""
+    registry = (base or options4.STANDARD).copy()
+    for d in config.option_defs if defs is None else defs:
         try:
             registry.add(
-                options4.make_def(d.code, d.name, d.space, d.type, d.array, d.record_types, d.encapsulate)
+                options4.make_def(d.code, d.name, d.space, d.type, d.array, d.record_types, d.encapsulate),
+                replace=base is not None and options4.by_code(d.code, d.space) is None,
             )
         except ValueError:
             continue
@@ -117,7 +122,8 @@ class OptionPlanner:
         self.global_scope = build_scope(config.option_data, registry)
         self.class_scopes: dict[str, Scope] = {}
         for cls in config.client_classes:
-            scope = build_scope(cls.option_data, registry)
+            own = registry_for(config, registry, cls.option_defs) if cls.option_defs else registry
+            scope = build_scope(cls.option_data, own)
             if scope:
                 self.class_scopes[cls.name] = scope
         networks = {net.name: build_scope(net.option_data, registry) for net in config.shared_networks}

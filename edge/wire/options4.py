@@ -217,7 +217,7 @@ STANDARD_SPACES = (
 )
 
 # dhcp4 codes in our table that Kea 2.2's standard table lacks; a custom option-def may replace them.
-NOT_IN_KEA = (150, 162, 252)
+NOT_IN_KEA = (43, 150, 162, 252)
 
 
 def make_def(code, name, space=DHCP4_SPACE, type="binary", array=False, record_types=(), encapsulate=""):

@@ -142,6 +142,59 @@ def test_encapsulated_spaces_option_43_and_a_custom_space() -> None:
     assert reply.get(226) == bytes((1, 1, 7))
 
 
+def test_option_43_redefined_globally_as_binary_and_per_class_with_sub_options() -> None:
+    # Kea's own examples (advanced.json, vendor-specific.json): option 43 is Kea 2.2's "last resort"
+    # definition, not a standard one, so a configuration may redefine it globally (here as binary) and a
+    # class may redefine it again as encapsulating its vendor's space; the class's option 43 then carries
+    # the class's options of that space, and other clients get the global binary 43.
+    engine = engine_for(
+        {
+            "option-def": [
+                {"name": "vendor-encapsulated-options", "code": 43, "type": "binary"},
+                {"name": "vlanid", "code": 2, "space": "339", "type": "uint32"},
+                {"name": "dls", "code": 3, "space": "339", "type": "string"},
+            ],
+            "option-data": [{"name": "vendor-encapsulated-options", "data": "CAFE"}],
+            "client-classes": [
+                {
+                    "name": "VENDOR_CLASS_339",
+                    "option-def": [
+                        {
+                            "name": "vendor-encapsulated-options",
+                            "code": 43,
+                            "type": "empty",
+                            "encapsulate": "339",
+                        }
+                    ],
+                    "option-data": [
+                        {"name": "vendor-encapsulated-options"},
+                        {"name": "vlanid", "space": "339", "data": "123", "always-send": True},
+                        {"name": "dls", "space": "339", "data": "sdlp://x", "always-send": True},
+                    ],
+                }
+            ],
+            "subnet4": [{**SUBNET, "interface": "eth0"}],
+        }
+    )
+    phone = ask(engine, 1, bytes((43,)), o60=b"339")
+    assert phone.get(43) == bytes((2, 4, 0, 0, 0, 123, 3, 8)) + b"sdlp://x"
+    other = ask(engine, 2, bytes((43,)), o60=b"acme")
+    assert other.get(43) == bytes((0xCA, 0xFE))
+
+
+def test_a_class_may_not_redefine_a_standard_option() -> None:
+    bad = {
+        "client-classes": [{"name": "c", "option-def": [{"name": "routers", "code": 3, "type": "binary"}]}],
+        "subnet4": [{**SUBNET, "interface": "eth0"}],
+    }
+    try:
+        engine_for(bad)
+    except Exception as err:  # the loader's error names the entry
+        assert "already defined" in str(err) and "client-classes[0].option-def[0]" in str(err)
+    else:
+        raise AssertionError("a class redefining routers (3) was accepted")
+
+
 def test_vendor_125_for_docsis_with_its_option_request_list() -> None:
     engine = engine_for(
         {

@@ -14,8 +14,10 @@ Rules this module keeps:
   passive-backup a primary only and backups; wait-backup-ack false outside passive-backup; URLs
   http(s)://<IP literal>[:port]/, https only with the TLS keys; TLS keys all or none;
   basic-auth-password and basic-auth-password-file not both.
-- One rule of edge-dhcp's own, as the control channel has it: this server's own URL on a non-loopback
-  address must carry basic-auth-user (the partner must authenticate), else `check` refuses it.
+- One warning of edge-dhcp's own: this server's own URL on a non-loopback address without basic-auth-user
+  (or https with client certificates) lets anyone who reaches it change leases. Kea serves it so, and a
+  Kea configuration must load unchanged, so `check` warns instead of refusing. "require-client-certs" in a
+  peer entry (where Kea's own example puts it and Kea ignores it) is warned about too.
 - Every problem is reported with its key path (`report(path, message)`), so `edge-dhcp check` shows the
   file, line and column. `read_ha` reads the block of a configuration that loaded (no reporting).
 
@@ -86,6 +88,8 @@ _PEER_KEYS = frozenset(
     | {"basic-auth-password-file", "comment", "user-context"}
     | set(_TLS)
 )
+# Relationship keys Kea's own examples also write in a peer entry, where Kea does not read them.
+_RELATIONSHIP_ONLY = frozenset({"require-client-certs"})
 _MT_KEYS = (
     "enable-multi-threading",
     "http-dedicated-listener",
@@ -183,7 +187,7 @@ def check_document(doc: Any, issues: Any, root: str = "Dhcp4") -> None:
         return
     index, parameters = found
     path = (root, "hooks-libraries", index)
-    parse_block(parameters, path, issues.error)
+    parse_block(parameters, path, issues.error, issues.warning)
 
 
 def read_ha(raw: dict[str, Any], root: str = "Dhcp4") -> HaConfig | None:
@@ -200,9 +204,12 @@ def read_ha(raw: dict[str, Any], root: str = "Dhcp4") -> HaConfig | None:
 # ----------------------------------------------------------------------------------------- parsing
 
 
-def parse_block(parameters: Any, path: tuple[Any, ...], report: Report) -> HaConfig | None:
-    """The HaConfig of a libdhcp_ha.so entry's `parameters` at `path`; None after reporting problems."""
-    counter = _Counter(report)
+def parse_block(
+    parameters: Any, path: tuple[Any, ...], report: Report, warn: Report | None = None
+) -> HaConfig | None:
+    """The HaConfig of a libdhcp_ha.so entry's `parameters` at `path`; None after reporting problems.
+    `warn` gets what is accepted but worth saying (it does not make the parse fail)."""
+    counter = _Counter(report, warn)
     config = _parse(parameters, path, counter)
     return config if counter.count == 0 else None
 
@@ -210,9 +217,10 @@ def parse_block(parameters: Any, path: tuple[Any, ...], report: Report) -> HaCon
 class _Counter:
     """Counts what it reports (a parse that reported anything returns None)."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, warn: Report | None = None) -> None:
         self.report = report
         self.count = 0
+        self.warn: Report = warn or (lambda path, message: None)
 
     def __call__(self, path: tuple[Any, ...], message: str) -> None:
         self.count += 1
@@ -385,7 +393,7 @@ def _pauses(c: dict[str, Any], path: tuple[Any, ...], report: Report) -> dict[st
     return out
 
 
-def _peers(c: dict[str, Any], path: tuple[Any, ...], report: Report) -> tuple[Peer, ...] | None:
+def _peers(c: dict[str, Any], path: tuple[Any, ...], report: _Counter) -> tuple[Peer, ...] | None:
     if "peers" not in c:
         report(path, "'peers' parameter missing in HA configuration")
         return None
@@ -404,7 +412,15 @@ def _peers(c: dict[str, Any], path: tuple[Any, ...], report: Report) -> tuple[Pe
             ok = False
             continue
         for key in p:
-            if key not in _PEER_KEYS:
+            if key in _RELATIONSHIP_ONLY:
+                # Kea reads it from the relationship only and ignores it here (one of its own examples
+                # puts it in the peers), so this is said, not refused.
+                report.warn(
+                    epath + (key,),
+                    f'"{key}" is a parameter of the HA relationship, not of a peer: Kea ignores it here, '
+                    'and so does edge-dhcp (move it next to "peers" to have it apply)',
+                )
+            elif key not in _PEER_KEYS:
                 report(epath + (key,), f'unknown peer parameter "{key}"')
                 ok = False
         name = _string(p, "name", epath, report, required=True)
@@ -527,9 +543,11 @@ def _check_roles(
 
 
 def _check_own_auth(
-    name: str, peers: tuple[Peer, ...], c: dict[str, Any], path: tuple[Any, ...], report: Report
+    name: str, peers: tuple[Peer, ...], c: dict[str, Any], path: tuple[Any, ...], report: _Counter
 ) -> None:
-    """edge-dhcp's rule: the listener for this server's URL authenticates a non-loopback partner."""
+    """edge-dhcp's warning: the listener for this server's URL on a non-loopback address should authenticate
+    its partner. Kea serves such a listener without authentication, and a Kea configuration must load
+    unchanged, so it is said at check and start-up rather than refused."""
     for i, peer in enumerate(peers):
         if peer.name != name:
             continue
@@ -538,11 +556,11 @@ def _check_own_auth(
         if peer.basic_auth_user is None and not (
             peer.scheme == "https" and c.get("require-client-certs", True)
         ):
-            report(
+            report.warn(
                 path + ("peers", i, "url"),
-                f"this server's URL {peer.url} is not on a loopback address: give its peer entry "
-                '"basic-auth-user" and "basic-auth-password" (what the partner must present), or https '
-                "with client certificates",
+                f"this server's URL {peer.url} is not on a loopback address and its listener asks the "
+                "partner for no credentials: anyone who reaches it can change leases (as with Kea); give its "
+                'peer entry "basic-auth-user" and "basic-auth-password", or https with client certificates',
             )
         return
 

@@ -96,16 +96,41 @@ def test_hot_standby_refuses_delayed_updates_and_uint16_timers() -> None:
     assert any("'heartbeat-delay' must not be greater than 65535" in m for m in messages)
 
 
-def test_own_url_off_loopback_needs_authentication() -> None:
+def test_own_url_off_loopback_without_authentication_is_warned_about_not_refused() -> None:
+    # Kea serves it so (its own ha-load-balancing-server2-mt.json example), and Kea configs load unchanged.
     peers = [
         {"name": "server1", "url": "http://192.0.2.1:8001/", "role": "primary"},
         {"name": "server2", "url": "http://192.0.2.2:8001/", "role": "standby"},
     ]
-    [issue] = issues_of(dhcp4_text(ha_block(peers=peers)))
-    assert "not on a loopback address" in issue.message and issue.path.endswith("peers[0].url")
+    config = load_data(dhcp4_doc(ha_block(peers=peers)))
+    ha = read_ha(config.raw)
+    assert ha is not None and ha.this.basic_auth_user is None
+    [warning] = [w for w in config.warnings if "not on a loopback address" in w]
+    assert "peers[0].url" in warning and "can change leases" in warning
     peers[0] |= {"basic-auth-user": "kea", "basic-auth-password": "secret"}
-    ha = read_ha(load_data(dhcp4_doc(ha_block(peers=peers))).raw)
+    config = load_data(dhcp4_doc(ha_block(peers=peers)))
+    ha = read_ha(config.raw)
     assert ha is not None and ha.this.basic_auth_user == "kea"
+    assert not [w for w in config.warnings if "loopback" in w]
+
+
+def test_require_client_certs_in_a_peer_is_warned_about_and_ignored_as_kea_does() -> None:
+    peers = [
+        {
+            "name": "server1",
+            "url": "http://127.0.0.1:8001/",
+            "role": "primary",
+            "require-client-certs": False,
+        },
+        {"name": "server2", "url": "http://127.0.0.1:8002/", "role": "standby"},
+    ]
+    config = load_data(dhcp4_doc(ha_block(peers=peers)))
+    ha = read_ha(config.raw)
+    assert ha is not None
+    assert any("peers[0].require-client-certs" in w and "relationship" in w for w in config.warnings)
+    peers[0]["require-client-cert"] = True  # a misspelt key is still refused
+    [issue] = issues_of(dhcp4_text(ha_block(peers=peers)))
+    assert 'unknown peer parameter "require-client-cert"' in issue.message
 
 
 def test_pauses_and_unknown_keys() -> None:

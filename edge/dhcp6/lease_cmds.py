@@ -20,9 +20,13 @@ Rules this module keeps:
 - The lease store is touched only through the LeaseStore6 interface (get, get6, find_by_*, page, put,
   delete, all); `put` replaces a lease whole. Statistics stay true without a recount: the store announces
   every change on its change feed and the statistics subscriber (lease_stats.py) moves the gauges.
-- `lease6-del` with `"update-ddns": true` is refused with a clear error and nothing is deleted when no DDNS
-  service runs (DNS updates for DHCPv6 are not implemented yet): silently skipping the DNS removal would
-  leave stale records behind.
+- `lease6-del` with `"update-ddns": true` deletes the lease, then hands it to the DDNS service
+  (`server.ddns.remove_for`, the call lease4-del and reclamation use), which queues the removal of its
+  AAAA, ip6.arpa PTR and DHCID as Kea 2.2's queueNCR does: only when the lease has a hostname and
+  fqdn-fwd or fqdn-rev, never for a delegated prefix (IA_PD). The answer is Kea's "IPv6 lease deleted."
+  whether or not there was anything to remove. Without a running DDNS service it is refused with a clear
+  error and nothing is deleted, as lease4-del is: Kea would delete and silently skip the DNS removal,
+  leaving stale records behind.
 
 Theory of operation: each handler gets the server (see commands.ServerApi) and arguments already
 type-checked by the registry; it checks the relations between them (which subnet, which key, which type),
@@ -373,8 +377,9 @@ def lease6_get(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _no_ddns(server: ServerApi) -> dict[str, Any]:
+    """The refusal of update-ddns when no DDNS service runs (lease4-del's words)."""
     if _config(server).ddns.enable_updates:
-        why = "DNS updates for DHCPv6 are not implemented yet (dhcp-ddns is enabled, but not for DHCPv6)"
+        why = "the DDNS service is not running (see the log)"
     else:
         why = 'DDNS is not configured ("dhcp-ddns": {"enable-updates": true})'
     return answer(
@@ -389,12 +394,12 @@ def lease6_del(server: ServerApi, args: dict[str, Any]) -> dict[str, Any]:
     if update_ddns and server.ddns is None:
         return _no_ddns(server)
     lease = _lookup(server, args, "Delete")
-    if lease is None:
+    if lease is None or not _remove(server, lease):
         return answer(EMPTY, "IPv6 lease not found.")
     if update_ddns and server.ddns is not None:
-        server.ddns.remove_for(lease)  # type: ignore[arg-type]  # a DHCPv6 DDNS service takes Lease6
-    if not _remove(server, lease):
-        return answer(EMPTY, "IPv6 lease not found.")
+        # Deleted first, as Kea does: a deletion that could not be recorded removes nothing from DNS. The
+        # name handler skips a lease without a hostname or fqdn-fwd/-rev, and every IA_PD prefix.
+        server.ddns.remove_for(lease)  # type: ignore[arg-type]  # the DHCPv6 name handler takes Lease6
     return answer(SUCCESS, "IPv6 lease deleted.")
 
 

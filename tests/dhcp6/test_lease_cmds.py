@@ -9,6 +9,8 @@ the lease6 rows use (config, store, clock, ddns), its statistics following the s
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +18,10 @@ import pytest
 from edge.control.commands import SHARED_COMMANDS
 from edge.control.protocol import Request
 from edge.control.registry import Registry
+from edge.ddns.names6 import NameHandler6
+from edge.ddns.ncr import CHG_REMOVE, NameChangeRequest
+from edge.ddns.outcome import RETRY, Outcome
+from edge.ddns.service import DdnsService, attach
 from edge.dhcp6.config import load_data
 from edge.dhcp6.lease import STATE_DECLINED, TYPE_NA, TYPE_PD, Lease6, parse_address
 from edge.dhcp6.lease_cmds import LEASE6_COMMANDS
@@ -92,7 +98,7 @@ def addresses(got: dict[str, Any]) -> list[str]:
 
 def test_the_table_is_kea_2_2_lease_cmds_v6_list_and_joins_the_shared_commands() -> None:
     names = sorted(command.name for command in LEASE6_COMMANDS)
-    # Kea 2.2's list (kea6-observed.md) without lease6-resend-ddns: DNS updates for DHCPv6 are not built yet.
+    # Kea 2.2's list (kea6-observed.md) without lease6-resend-ddns, which is not built yet.
     assert names == [
         "lease6-add",
         "lease6-bulk-apply",
@@ -577,27 +583,139 @@ def test_lease6_del_update_ddns_is_a_clear_error_and_deletes_nothing(server: Ser
     assert len(server.store) == 0
 
 
-def test_lease6_del_update_ddns_with_ddns_enabled_says_v6_has_none_yet() -> None:
-    server = Server(config(**{"dhcp-ddns": {"enable-updates": True}}))
+def test_lease6_del_update_ddns_with_ddns_enabled_but_no_service_running_deletes_nothing() -> None:
+    server = Server(config(**{"dhcp-ddns": {"enable-updates": True}}))  # the service failed to start
     add(server, "2001:db8:1::100", hostname="a.example.org", **{"fqdn-fwd": True})
     got = server.call("lease6-del", {"ip-address": "2001:db8:1::100", "update-ddns": True})
-    assert got["result"] == 1 and "DNS updates for DHCPv6 are not implemented yet" in got["text"], got
+    assert got["result"] == 1 and "the DDNS service is not running (see the log)" in got["text"], got
     assert len(server.store) == 1
 
 
-def test_lease6_del_update_ddns_hands_the_lease_to_a_ddns_service(server: Server) -> None:
-    removed: list[int] = []
+class Loop:
+    """The loop hooks DdnsService.start asks for; nothing here ever runs the worker's result reader, so a
+    queued request stays in the queue, where the tests read it."""
+
+    def add_reader(self, fd: int, callback: Any) -> None:
+        pass
+
+    def remove_reader(self, fd: int) -> None:
+        pass
+
+    def call_every(self, interval: float, callback: Any, name: str = "") -> Any:
+        return callback
+
+    def cancel_timer(self, timer: Any) -> None:
+        pass
+
+
+class NoDns:
+    """A deliverer whose DNS server never answers: every request stays queued."""
+
+    def deliver(self, request: NameChangeRequest) -> Outcome:
+        return Outcome(RETRY, "no answer")
+
+
+@pytest.fixture
+def dns() -> Iterator[Server]:
+    """dhcp-ddns on, with the real DDNS service and DHCPv6 name handler, wired as the service wires them."""
+    server = Server(config(**{"dhcp-ddns": {"enable-updates": True}}))
+    names = NameHandler6(lambda: server.config)
+    service = attach(None, server.config, names, Loop(), None, [], lambda: 0.0, NoDns())
+    assert isinstance(service, DdnsService)
+    server.ddns = service
+    yield server
+    service.close()
+
+
+def queued(server: Server) -> list[NameChangeRequest]:
+    return list(server.ddns.queue.pending())
+
+
+def duid_dhcid(duid: str, *labels: str) -> bytes:
+    """RFC 4701 by hand: type 0x0002 (DUID), digest 1, SHA-256 of the DUID and the name in wire form."""
+    wire = b"".join(bytes([len(label)]) + label.encode() for label in labels) + b"\0"
+    return b"\x00\x02\x01" + hashlib.sha256(bytes.fromhex(duid.replace(":", "")) + wire).digest()
+
+
+def test_lease6_del_update_ddns_queues_the_removal_of_aaaa_ptr_and_dhcid(dns: Server) -> None:
+    add(dns, "2001:db8:1::100", hostname="a.example.org", **{"fqdn-fwd": True, "fqdn-rev": True})
+    add(dns, "2001:db8:1::101", duid=DUID_B, hostname="B.Example.Org.", **{"fqdn-rev": True})
+    got = dns.call("lease6-del", {"ip-address": "2001:db8:1::100", "update-ddns": True})
+    assert got == {"result": 0, "text": "IPv6 lease deleted."}
+    key = {"subnet-id": 1, "identifier-type": "duid", "identifier": DUID_B, "iaid": 1, "update-ddns": True}
+    assert dns.call("lease6-del", key) == {"result": 0, "text": "IPv6 lease deleted."}
+    assert len(dns.store) == 0
+    first, second = queued(dns)
+    assert (first.change_type, first.forward, first.reverse) == (CHG_REMOVE, True, True)
+    assert (first.fqdn, first.ip_address) == ("a.example.org.", "2001:db8:1::100")
+    assert first.dhcid == duid_dhcid(DUID_A, "a", "example", "org")
+    assert first.lease_length == 4000 // 3  # RFC 4702's TTL: a third of subnet 1's valid lifetime
+    assert first.describe() == "remove AAAA+PTR a.example.org. 2001:db8:1::100"
+    assert (second.change_type, second.forward, second.reverse) == (CHG_REMOVE, False, True)  # PTR only
+    assert (second.fqdn, second.ip_address) == ("b.example.org.", "2001:db8:1::101")
+    assert second.dhcid == duid_dhcid(DUID_B, "b", "example", "org")
+    dns.consistent()
+
+
+@pytest.mark.parametrize("flag", [{"update-ddns": False}, {}])
+def test_lease6_del_without_update_ddns_leaves_dns_alone(dns: Server, flag: dict[str, Any]) -> None:
+    add(dns, "2001:db8:1::100", hostname="a.example.org", **{"fqdn-fwd": True, "fqdn-rev": True})
+    got = dns.call("lease6-del", {"ip-address": "2001:db8:1::100", **flag})
+    assert got == {"result": 0, "text": "IPv6 lease deleted."}
+    assert len(dns.store) == 0 and queued(dns) == []
+
+
+def test_lease6_del_update_ddns_asks_nothing_for_a_prefix_or_a_lease_without_names(dns: Server) -> None:
+    pd = {"type": "IA_PD", "prefix-len": 56, "subnet-id": 1, "iaid": 2}
+    add(dns, "2001:db8:8000:100::", hostname="r.example.org", **pd, **{"fqdn-fwd": True, "fqdn-rev": True})
+    add(dns, "2001:db8:1::100", hostname="a.example.org")  # a name, but not in DNS (no fqdn-fwd/-rev)
+    add(dns, "2001:db8:1::101", iaid=3)  # no name at all
+    got = dns.call("lease6-del", {"ip-address": "2001:db8:8000:100::", "type": "IA_PD", "update-ddns": True})
+    assert got == {"result": 0, "text": "IPv6 lease deleted."}
+    for address in ("2001:db8:1::100", "2001:db8:1::101"):
+        got = dns.call("lease6-del", {"ip-address": address, "update-ddns": True})
+        assert got == {"result": 0, "text": "IPv6 lease deleted."}
+    assert len(dns.store) == 0 and queued(dns) == []
+    assert dns.call("lease6-del", {"ip-address": "2001:db8:1::100", "update-ddns": True}) == {
+        "result": 3,
+        "text": "IPv6 lease not found.",
+    }
+    assert queued(dns) == []
+
+
+def test_lease6_del_update_ddns_deletes_before_it_asks_for_the_removal(server: Server) -> None:
+    seen: list[tuple[int, bool]] = []
 
     class Ddns:
         def remove_for(self, lease: Lease6) -> bool:
-            removed.append(lease.address)
+            seen.append((lease.address, server.store.get(lease.address) is None))
             return True
 
     server.ddns = Ddns()
     add(server, "2001:db8:1::100", hostname="a.example.org", **{"fqdn-fwd": True})
     got = server.call("lease6-del", {"ip-address": "2001:db8:1::100", "update-ddns": True})
     assert got == {"result": 0, "text": "IPv6 lease deleted."}
-    assert removed == [parse_address("2001:db8:1::100")] and len(server.store) == 0
+    assert seen == [(parse_address("2001:db8:1::100"), True)]
+
+
+def test_lease6_del_update_ddns_asks_nothing_when_the_deletion_fails(server: Server) -> None:
+    seen: list[int] = []
+
+    class Ddns:
+        def remove_for(self, lease: Lease6) -> bool:
+            seen.append(lease.address)
+            return True
+
+    def broken(address: int) -> bool:
+        raise LeaseStoreError("disk full")
+
+    server.ddns = Ddns()
+    add(server, "2001:db8:1::100", hostname="a.example.org", **{"fqdn-fwd": True})
+    server.store.delete = broken  # type: ignore[method-assign]
+    got = server.call("lease6-del", {"ip-address": "2001:db8:1::100", "update-ddns": True})
+    assert got["result"] == 1 and "disk full" in got["text"], got
+    assert seen == []
+    assert len(server.store) == 1
 
 
 # ----------------------------------------------------------------------------------------- bulk apply

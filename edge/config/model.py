@@ -89,10 +89,13 @@ class ClientClass:
 
 @dataclass(frozen=True, slots=True)
 class HostsDatabase:
-    """A `hosts-database` entry: where more host reservations live (only "tinydb" files so far)."""
+    """A `hosts-database` entry: where more host reservations live, a "tinydb" file or Kea's "postgresql"
+    hosts tables (DHCPv4)."""
 
     type: str
     name: str
+    # type "postgresql": Kea's connection keys as given, out of repr (the password never reaches a log line)
+    params: tuple[tuple[str, Any], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)

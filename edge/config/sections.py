@@ -129,11 +129,18 @@ class SectionsPart(BuildContext):
         seen: dict[str, KeyPath] = {}
         for path, db in entries:
             kind = db["type"]
+            if kind == "postgresql" and self.address_family == "IPv4":
+                sql = self.sql_hosts_database(db, path)
+                if sql is not None:
+                    out.append(sql)
+                continue
             if kind != "tinydb":
+                sql_kinds = '"postgresql" (DHCPv4) and ' if self.address_family == "IPv4" else ""
                 self.error(
                     path + ("type",),
-                    f'only "tinydb" host databases are supported (got "{kind}"); keep the reservations in '
-                    'the configuration or in a TinyDB file: {"type": "tinydb", "name": "/path/hosts.json"}',
+                    f'only {sql_kinds}"tinydb" host databases are supported yet (got "{kind}"); keep the '
+                    'reservations in the configuration or in a TinyDB file: {"type": "tinydb", "name": '
+                    '"/path/hosts.json"}',
                 )
                 self.drop_warnings_inside(path)
                 continue
@@ -152,6 +159,21 @@ class SectionsPart(BuildContext):
             seen[name] = path
             out.append(HostsDatabase(type=kind, name=name))
         return tuple(out)
+
+    def sql_hosts_database(self, db: dict[str, Any], path: KeyPath) -> HostsDatabase | None:
+        """Kea's PostgreSQL hosts tables (edge/dhcp4/hosts_pgsql.py, read when the configuration is applied).
+        The connection keys it acts on lose their "not acted on" warning."""
+        name = db.get("name")
+        if not name or not str(name).strip():
+            self.error(
+                path + ("name",) if "name" in db else path,
+                'a "postgresql" hosts database needs "name" (the database name)',
+            )
+            return None
+        acted = {format_path(path + (key,)) for key in _SQL_KEYS}
+        self.issues.warnings = [w for w in self.issues.warnings if w.path not in acted]
+        params = tuple((key, db[key]) for key in _SQL_KEYS if key in db)
+        return HostsDatabase(type="postgresql", name=name, params=params)
 
     def expired_leases_processing(self, g: dict[str, Any]) -> ExpiredLeasesProcessing:
         filled = self.table.fill_defaults(g.get("expired-leases-processing", {}), EXPIRED)

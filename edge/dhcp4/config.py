@@ -19,6 +19,7 @@ from typing import Any
 
 from edge.config import loader
 from edge.config.errors import ConfigError, ConfigIssue, IssueLog
+from edge.config.model import HostsDatabase
 from edge.config.reservations import host_document_scopes
 from edge.dhcp4.builder import Builder4
 from edge.dhcp4.keys import DHCP4, TABLE
@@ -134,7 +135,12 @@ def open_host_backends(config: Config4) -> list[HostBackend[Reservation4]]:
         except ConfigError as err:
             raise HostsDatabaseError(f"hosts database {path} has bad reservations:\n{err}") from None
 
-    return _open_backends(config, config.hosts_databases, parse)
+    def read_pgsql(db: HostsDatabase) -> list[dict[str, Any]]:
+        from edge.dhcp4.hosts_pgsql import read_host_documents4  # psycopg only for such a database
+
+        return read_host_documents4(db)
+
+    return _open_backends(config, config.hosts_databases, parse, {"postgresql": read_pgsql})
 
 
 def _logged(config: Config4) -> Config4:

@@ -42,12 +42,12 @@ from typing import Any
 from edge.dhcp4.lease import Lease4
 from edge.dhcp4.lease_store import MemoryLeaseStore4
 from edge.leases.errors import LeaseStoreError
+from edge.leases.pgsql import SCHEMA_VERSION, PgSqlAccess, connect_kwargs
 
 log = logging.getLogger("edge.leases")
 
 __all__ = ["SCHEMA_VERSION", "PgSqlLeaseStore4", "connect_kwargs", "lease_from_row", "lease_to_row"]
 
-SCHEMA_VERSION = (13, 0)  # Kea 2.2's pgsql schema (dhcpdb_create.pgsql, kea-admin db-init pgsql)
 INFINITE = 0xFFFFFFFF
 QUEUE_LIMIT = 10000  # changes waiting for the database before new ones are refused
 BATCH_LIMIT = 500  # changes committed in one transaction at most
@@ -65,19 +65,6 @@ _UPSERT = (
     "state = EXCLUDED.state, user_context = EXCLUDED.user_context"
 )
 _DELETE = "DELETE FROM lease4 WHERE address = %s"
-
-
-def connect_kwargs(params: Mapping[str, Any]) -> dict[str, Any]:
-    """psycopg.connect keywords from Kea's lease-database keys (name, host, port, user, password,
-    connect-timeout). A missing host means the driver's default (the local unix socket), as in Kea."""
-    out: dict[str, Any] = {"dbname": params.get("name") or "", "autocommit": False}
-    for key, kw in (("host", "host"), ("user", "user"), ("password", "password")):
-        if params.get(key):
-            out[kw] = str(params[key])
-    if params.get("port"):
-        out["port"] = int(params["port"])
-    out["connect_timeout"] = int(params.get("connect-timeout") or 5)
-    return out
 
 
 def lease_to_row(lease: Lease4) -> tuple[Any, ...]:
@@ -126,9 +113,8 @@ class PgSqlLeaseStore4(MemoryLeaseStore4):
 
     def __init__(self, params: Mapping[str, Any], *, queue_limit: int = QUEUE_LIMIT) -> None:
         super().__init__()
-        self._secret = str(params.get("password") or "")
-        self._kwargs = connect_kwargs(params)
-        self._where = "PostgreSQL database %r" % self._kwargs["dbname"]
+        self._access = PgSqlAccess(params, LeaseStoreError, "lease-database")
+        self._where = self._access.where
         self.last_seq = 0
         self.durable_seq = 0
         self._queue: queue.Queue[tuple[int, str, tuple[Any, ...]] | None] = queue.Queue(queue_limit)
@@ -154,42 +140,13 @@ class PgSqlLeaseStore4(MemoryLeaseStore4):
 
     # -- connection, schema, loading
     def _scrub(self, exc: BaseException) -> str:
-        text = str(exc).strip() or type(exc).__name__
-        if self._secret:
-            text = text.replace(self._secret, "*****")
-        return text
+        return self._access.scrub(exc)
 
     def _connect(self) -> Any:
-        try:
-            import psycopg
-        except ImportError as exc:
-            raise LeaseStoreError(
-                'lease-database type "postgresql" needs psycopg 3 (pip install "psycopg[binary]")'
-            ) from exc
-        try:
-            return psycopg.connect(**self._kwargs)
-        except Exception as exc:  # noqa: BLE001 - the driver's message, scrubbed, says why
-            raise LeaseStoreError("cannot connect to the %s: %s" % (self._where, self._scrub(exc))) from None
+        return self._access.connect()
 
     def _check_schema(self, conn: Any) -> None:
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT version, minor FROM schema_version")
-                row = cur.fetchone()
-            conn.rollback()
-        except Exception as exc:  # noqa: BLE001
-            raise LeaseStoreError(
-                "the %s has no Kea schema (%s); create it with `kea-admin db-init pgsql`"
-                % (self._where, self._scrub(exc))
-            ) from None
-        found = (int(row[0]), int(row[1])) if row else None
-        if found != SCHEMA_VERSION:
-            shown = "%d.%d" % found if found else "none"
-            raise LeaseStoreError(
-                "the %s has Kea schema version %s; edge-dhcp uses Kea 2.2's %d.%d "
-                "(`kea-admin db-upgrade pgsql` to upgrade an older one)"
-                % ((self._where, shown) + SCHEMA_VERSION)
-            )
+        self._access.check_schema(conn)
 
     def _load(self, conn: Any) -> None:
         try:

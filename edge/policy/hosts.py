@@ -36,12 +36,15 @@ from edge.config.model import HostsDatabase
 __all__ = [
     "GLOBAL",
     "ConfigHosts",
+    "DocumentHosts",
     "HostBackend",
     "HostManager",
     "HostReservation",
     "HostsDatabaseError",
     "Identifier",
     "ParseHosts",
+    "ReadHosts",
+    "SqlHosts",
     "TinyDBHosts",
     "open_host_backends",
 ]
@@ -129,19 +132,32 @@ class ConfigHosts(HostBackend[R]):
                 self.add(reservation, subnet.id)
 
 
-class TinyDBHosts(HostBackend[R]):
+class DocumentHosts(HostBackend[R]):
+    """Reservations read, when the configuration is applied, as documents in the Kea reservation syntax
+    (each with "subnet-id" and "doc-id") and validated by the family's `parse` like the configuration's."""
+
+    name = "documents"
+
+    def __init__(self, label: str, docs: list[dict[str, Any]], parse: ParseHosts) -> None:
+        super().__init__()
+        self.path = label
+        for reservation in parse(docs, label):
+            self.add(reservation)
+        log.info("HOSTS_BACKEND_OPENED %s hosts database %s: %d reservations", self.name, label, len(self))
+
+
+# Reads a non-file hosts database's documents (HostsDatabaseError when it cannot), by database type.
+ReadHosts = Callable[[HostsDatabase], list[dict[str, Any]]]
+
+
+class TinyDBHosts(DocumentHosts[R]):
     """Reservations kept in a TinyDB file (table "hosts"), read when the configuration is applied."""
 
     name = "tinydb"
     TABLE = "hosts"
 
     def __init__(self, path: str, parse: ParseHosts) -> None:
-        super().__init__()
-        self.path = path
-        docs = self._read(path)
-        for reservation in parse(docs, path):
-            self.add(reservation)
-        log.info("HOSTS_BACKEND_OPENED tinydb hosts database %s: %d reservations", path, len(self))
+        super().__init__(path, self._read(path), parse)
 
     @classmethod
     def _read(cls, path: str) -> list[dict[str, Any]]:
@@ -178,15 +194,36 @@ def _doc_order(doc_id: str) -> tuple[int, str]:
     return (int(doc_id), "") if doc_id.isdigit() else (1 << 62, doc_id)
 
 
+class SqlHosts(DocumentHosts[R]):
+    """Reservations in an SQL database's hosts tables (Kea's schema), read when the configuration is
+    applied (a reload re-reads them): lookups stay index lookups on the loop thread."""
+
+    name = "sql"
+
+    def __init__(self, db: HostsDatabase, read: ReadHosts, parse: ParseHosts) -> None:
+        self.name = db.type
+        super().__init__(db.name, read(db), parse)
+
+
 def open_host_backends(
-    config: _ConfigWithHosts, databases: Sequence[HostsDatabase], parse: ParseHosts
+    config: _ConfigWithHosts,
+    databases: Sequence[HostsDatabase],
+    parse: ParseHosts,
+    readers: dict[str, ReadHosts] | None = None,
 ) -> list[HostBackend[Any]]:
-    """The configuration's reservations, then each hosts database (read now, with the family's `parse`).
-    File I/O: the server calls this when it applies a configuration and hands the result to the engine.
-    HostsDatabaseError if a database cannot be used."""
+    """The configuration's reservations, then each hosts database (read now, with the family's `parse`;
+    a database that is not a TinyDB file is read by `readers[type]`). File and database I/O: the server
+    calls this when it applies a configuration and hands the result to the engine. HostsDatabaseError if a
+    database cannot be used."""
     backends: list[HostBackend[Any]] = [ConfigHosts(config)]
     for db in databases:
-        backends.append(TinyDBHosts(db.name, parse))
+        reader = (readers or {}).get(db.type)
+        if reader is not None:
+            backends.append(SqlHosts(db, reader, parse))
+        elif db.type == "tinydb":
+            backends.append(TinyDBHosts(db.name, parse))
+        else:
+            raise HostsDatabaseError(f'hosts database {db.name}: type "{db.type}" cannot be read here')
     return backends
 
 

@@ -56,7 +56,7 @@ def test_valid_expressions_load_compiled() -> None:
     assert cfg.warnings == ()
 
 
-def test_hosts_database_tinydb_is_supported_and_sql_is_refused_clearly() -> None:
+def test_hosts_database_tinydb_and_postgresql_are_supported_and_mysql_is_refused_clearly() -> None:
     cfg = config('{"Dhcp4": {"hosts-database": {"type": "tinydb", "name": "/var/lib/edge-dhcp/hosts.json"}}}')
     assert [(d.type, d.name) for d in cfg.hosts_databases] == [("tinydb", "/var/lib/edge-dhcp/hosts.json")]
     assert cfg.warnings == ()
@@ -64,7 +64,22 @@ def test_hosts_database_tinydb_is_supported_and_sql_is_refused_clearly() -> None
         '{"Dhcp4": {"hosts-database": {"type": "mysql", "name": "kea", "user": "kea", "port": 3306}}}',
         '"mysql"',
         "Dhcp4.hosts-database.type",
-        'only "tinydb" host databases are supported (got "mysql")',
+        'only "postgresql" (DHCPv4) and "tinydb" host databases are supported yet (got "mysql")',
+    )
+    pg = config(
+        '{"Dhcp4": {"hosts-database": {"type": "postgresql", "name": "kea", "user": "kea", "password": "pw", '
+        '"host": "127.0.0.1", "port": 5432, "max-reconnect-tries": 3}}}'
+    )
+    [db] = pg.hosts_databases
+    assert (db.type, db.name) == ("postgresql", "kea") and dict(db.params)["port"] == 5432
+    assert "pw" not in repr(db)
+    # the keys the reader acts on are not "not acted on"; the reconnect timers still are
+    assert [w.split(": ")[1] for w in pg.warnings] == ["Dhcp4.hosts-database.max-reconnect-tries"]
+    expect_error(
+        '{"Dhcp4": {"hosts-database": {"type": "postgresql", "user": "kea"}}}',
+        '{"type"',
+        "Dhcp4.hosts-database",
+        'a "postgresql" hosts database needs "name"',
     )
     expect_error(
         '{"Dhcp4": {"hosts-databases": [{"type": "tinydb"}]}}',

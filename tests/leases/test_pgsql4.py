@@ -3,12 +3,6 @@ temporary directory, a unix socket only, no TCP) with Kea 2.2's schema made by `
 
 from __future__ import annotations
 
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
-
 import pytest
 
 psycopg = pytest.importorskip("psycopg")
@@ -20,76 +14,22 @@ from edge.dhcp4.lease_pgsql import PgSqlLeaseStore4, lease_from_row  # noqa: E40
 from edge.leases.errors import LeaseStoreError  # noqa: E402
 from edge.wire import pkt4 as wire  # noqa: E402
 from tests.dhcp4.helpers import client_packet, local_inbound, mac, make_config, u32  # noqa: E402
+from tests.leases.pgsql import AVAILABLE, NOT_AVAILABLE, PASSWORD, kea_database, pg_server  # noqa: E402
 
-PG_BIN = "/usr/lib/postgresql/15/bin"
 NOW = 1_800_000_000.0
-PASSWORD = "s3cret-Pa55"
 
-pytestmark = pytest.mark.skipif(
-    not (os.path.exists(PG_BIN + "/initdb") and shutil.which("kea-admin")),
-    reason="PostgreSQL 15 server and kea-admin are not installed",
-)
-
-
-def _as_postgres(argv, **kw):
-    """Run argv as the postgres user when we are root (initdb refuses to run as root)."""
-    if os.geteuid() == 0:
-        argv = ["runuser", "-u", "postgres", "--", *argv]
-    return subprocess.run(argv, check=True, capture_output=True, text=True, **kw)
+pytestmark = pytest.mark.skipif(not AVAILABLE, reason=NOT_AVAILABLE)
 
 
 @pytest.fixture(scope="module")
 def server():
-    """A PostgreSQL server on a unix socket in a temporary directory; yields its socket directory."""
-    base = tempfile.mkdtemp(prefix="edge-pg-%d-" % os.getpid())
-    data, sock = os.path.join(base, "data"), os.path.join(base, "sock")
-    os.mkdir(sock)
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        for path in (base, sock):
-            os.chown(path, pw.pw_uid, pw.pw_gid)
-    started = False
-    try:
-        _as_postgres([PG_BIN + "/initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync"])
-        opts = "-c listen_addresses='' -c unix_socket_directories=%s -c fsync=off" % sock
-        _as_postgres(
-            [PG_BIN + "/pg_ctl", "-D", data, "-o", opts, "-w", "-l", os.path.join(base, "log"), "start"]
-        )
-        started = True
+    with pg_server() as sock:
         yield sock
-    finally:
-        if started:
-            _as_postgres([PG_BIN + "/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
-        shutil.rmtree(base, ignore_errors=True)
-
-
-_counter = [0]
 
 
 @pytest.fixture
 def database(server):
-    """A fresh database with Kea 2.2's schema (kea-admin db-init pgsql) and a password user; yields the
-    lease-database parameters."""
-    _counter[0] += 1
-    name, user = "kea%d" % _counter[0], "edge%d" % _counter[0]
-    with psycopg.connect(host=server, dbname="postgres", user="postgres", autocommit=True) as admin:
-        admin.execute("CREATE USER %s PASSWORD '%s'" % (user, PASSWORD))
-        admin.execute("CREATE DATABASE %s OWNER %s" % (name, user))
-    subprocess.run(
-        ["kea-admin", "db-init", "pgsql", "-h", server, "-u", user, "-p", PASSWORD, "-n", name],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, PGHOST=server),
-    )
-    return {
-        "type": "postgresql",
-        "name": name,
-        "host": server,
-        "user": user,
-        "password": PASSWORD,
-        "connect-timeout": 5,
-    }
+    return kea_database(server)
 
 
 def _rows(params):

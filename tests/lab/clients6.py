@@ -398,11 +398,21 @@ class Dhclient6(Client6):
 
 
 class Dhcpcd6(Client6):
-    """dhcpcd 9 (dhcpcd-base), IPv6 only, DHCPv6 without waiting for an RA, private /run and /var/lib/dhcpcd."""
+    """dhcpcd 9 (dhcpcd-base), IPv6 only, DHCPv6 without waiting for an RA, private /run and /var/lib/dhcpcd.
+
+    `delegate_to` names a downstream interface in the same namespace: then the IA lines sit in an
+    `interface IFNAME` block (dhcpcd.conf wants ia_pd there) and every ia_pd line delegates its prefix to
+    it as `ia_pd IAID DOWNSTREAM/0/64` (sla_id 0, a /64 numbered ::1, no reject route when the delegation is
+    a /64 already); dhcpcd must run on the downstream interface too, so it is named on every command line.
+    """
 
     kind = "dhcpcd"
     binary = "dhcpcd"
     configures_itself = True
+
+    def __init__(self, *args: Any, delegate_to: str | None = None, **kwargs: Any) -> None:
+        self.delegate_to = delegate_to
+        super().__init__(*args, **kwargs)
 
     def prepare(self) -> None:
         self.conf = self.dir / "dhcpcd6.conf"
@@ -417,13 +427,22 @@ class Dhcpcd6(Client6):
             f"timeout {int(self.timeout)}",
             "option dhcp6_name_servers, dhcp6_domain_search",
         ]
+        if self.rapid_commit:
+            lines.append("option dhcp6_rapid_commit")
+        if self.delegate_to is not None:
+            # two interfaces make dhcpcd a manager, which would wait for udev to announce them (it never
+            # does inside a lab namespace): no /dev module, the interfaces are taken as they are
+            lines += ["nodev", f"interface {self.ifname}"]
         for n in range(self.ia_na):
             lines.append(f"ia_na {n + 1}")
         for n in range(self.ia_pd):
-            lines.append(f"ia_pd {self.ia_na + n + 1}")
-        if self.rapid_commit:
-            lines.append("option dhcp6_rapid_commit")
+            target = f" {self.delegate_to}/0/64" if self.delegate_to is not None else ""
+            lines.append(f"ia_pd {self.ia_na + n + 1}{target}")
         self.conf.write_text("\n".join(lines) + "\n")
+
+    @property
+    def interfaces(self) -> list[str]:
+        return [self.ifname] + ([self.delegate_to] if self.delegate_to is not None else [])
 
     @property
     def binds(self) -> dict[str, Path]:
@@ -432,7 +451,7 @@ class Dhcpcd6(Client6):
     def _ctl(self, flag: str) -> None:
         self.lab.run(
             self.ns,
-            ["dhcpcd", "-f", str(self.conf), "-6", flag, self.ifname],
+            ["dhcpcd", "-f", str(self.conf), "-6", flag, *self.interfaces],
             binds=self.binds,
             timeout=self.timeout,
         )
@@ -443,10 +462,14 @@ class Dhcpcd6(Client6):
         if self.stateless:
             argv.append("--inform6")
         argv += [] if background else ["-1"]
-        self.proc = self.lab.popen(self.ns, [*argv, self.ifname], binds=self.binds, name="dhcpcd6")
+        self.proc = self.lab.popen(self.ns, [*argv, *self.interfaces], binds=self.binds, name="dhcpcd6")
         self.background = background
         wanted = {"inform"} if self.stateless else {"bound", "renew", "rebind", "delegated"}
         self.wait_event(wanted, after, carrying=not self.stateless)
+        if self.delegate_to is not None and self.ia_pd:
+            # the downstream interface is numbered after BOUND6; until its DELEGATED6 script has run, a
+            # `dhcpcd -k` (SIGALRM) has been seen to go unanswered
+            self.wait_event("delegated", after)
         if not background and self.proc.wait(self.timeout) != 0:
             self._fail("dhcpcd --oneshot exited with an error after binding")
         return self._current()

@@ -90,7 +90,7 @@ class ClientClass:
 @dataclass(frozen=True, slots=True)
 class HostsDatabase:
     """A `hosts-database` entry: where more host reservations live, a "tinydb" file or Kea's "postgresql"
-    hosts tables (DHCPv4)."""
+    hosts tables."""
 
     type: str
     name: str

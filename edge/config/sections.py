@@ -129,16 +129,15 @@ class SectionsPart(BuildContext):
         seen: dict[str, KeyPath] = {}
         for path, db in entries:
             kind = db["type"]
-            if kind == "postgresql" and self.address_family == "IPv4":
+            if kind == "postgresql":
                 sql = self.sql_hosts_database(db, path)
                 if sql is not None:
                     out.append(sql)
                 continue
             if kind != "tinydb":
-                sql_kinds = '"postgresql" (DHCPv4) and ' if self.address_family == "IPv4" else ""
                 self.error(
                     path + ("type",),
-                    f'only {sql_kinds}"tinydb" host databases are supported yet (got "{kind}"); keep the '
+                    f'only "postgresql" and "tinydb" host databases are supported yet (got "{kind}"); keep the '
                     'reservations in the configuration or in a TinyDB file: {"type": "tinydb", "name": '
                     '"/path/hosts.json"}',
                 )
@@ -161,7 +160,7 @@ class SectionsPart(BuildContext):
         return tuple(out)
 
     def sql_hosts_database(self, db: dict[str, Any], path: KeyPath) -> HostsDatabase | None:
-        """Kea's PostgreSQL hosts tables (edge/dhcp4/hosts_pgsql.py, read when the configuration is applied).
+        """Kea's PostgreSQL hosts tables (edge/leases/hosts_pgsql.py, read when the configuration is applied).
         The connection keys it acts on lose their "not acted on" warning."""
         name = db.get("name")
         if not name or not str(name).strip():

@@ -136,9 +136,9 @@ def open_host_backends(config: Config4) -> list[HostBackend[Reservation4]]:
             raise HostsDatabaseError(f"hosts database {path} has bad reservations:\n{err}") from None
 
     def read_pgsql(db: HostsDatabase) -> list[dict[str, Any]]:
-        from edge.dhcp4.hosts_pgsql import read_host_documents4  # psycopg only for such a database
+        from edge.leases.hosts_pgsql import read_host_documents  # psycopg only for such a database
 
-        return read_host_documents4(db)
+        return read_host_documents(db, 4)
 
     return _open_backends(config, config.hosts_databases, parse, {"postgresql": read_pgsql})
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from edge.config import loader
 from edge.config.errors import ConfigError, ConfigIssue, IssueLog
+from edge.config.model import HostsDatabase
 from edge.config.reservations import host_document_scopes
 from edge.dhcp6.builder import Builder6
 from edge.dhcp6.keys import DHCP6, TABLE
@@ -123,7 +124,12 @@ def open_host_backends(config: Config6) -> list[HostBackend[Reservation6]]:
         except ConfigError as err:
             raise HostsDatabaseError(f"hosts database {path} has bad reservations:\n{err}") from None
 
-    return _open_backends(config, config.hosts_databases, parse)
+    def read_pgsql(db: HostsDatabase) -> list[dict[str, Any]]:
+        from edge.leases.hosts_pgsql import read_host_documents  # psycopg only for such a database
+
+        return read_host_documents(db, 6)
+
+    return _open_backends(config, config.hosts_databases, parse, {"postgresql": read_pgsql})
 
 
 def _logged(config: Config6) -> Config6:

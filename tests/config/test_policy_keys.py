@@ -64,7 +64,7 @@ def test_hosts_database_tinydb_and_postgresql_are_supported_and_mysql_is_refused
         '{"Dhcp4": {"hosts-database": {"type": "mysql", "name": "kea", "user": "kea", "port": 3306}}}',
         '"mysql"',
         "Dhcp4.hosts-database.type",
-        'only "postgresql" (DHCPv4) and "tinydb" host databases are supported yet (got "mysql")',
+        'only "postgresql" and "tinydb" host databases are supported yet (got "mysql")',
     )
     pg = config(
         '{"Dhcp4": {"hosts-database": {"type": "postgresql", "name": "kea", "user": "kea", "password": "pw", '

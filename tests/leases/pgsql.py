@@ -1,6 +1,6 @@
 """A throw-away PostgreSQL server for tests (initdb into a temporary directory, a unix socket only, no
 TCP) and databases in it with Kea 2.2's schema made by the real `kea-admin db-init pgsql`. Used by
-tests/leases/test_pgsql4.py and tests/dhcp4/test_hosts_pgsql.py."""
+tests/leases/test_pgsql4.py, tests/dhcp4/test_hosts_pgsql.py, tests/dhcp6/test_hosts_pgsql.py and tests/lab/test_hosts_pgsql.py."""
 
 from __future__ import annotations
 

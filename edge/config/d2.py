@@ -65,6 +65,7 @@ TSIG_ALGORITHMS = {
     "HMAC-SHA512": 512,
 }
 SECRET_FILE_MAX = 4096
+REVERSE_TOPS = ("in-addr.arpa.", "ip6.arpa.")  # the reverse trees a reverse-ddns domain lies under (v4, v6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,9 +358,10 @@ class _D2Reader:
                 self.error(item_path + ("dns-servers",), "lists no DNS server to send the updates to")
             if name is None or not servers:
                 continue
-            if reverse and not (name.endswith(".in-addr.arpa.") or name == "in-addr.arpa."):
+            if reverse and not any(name == top or name.endswith("." + top) for top in REVERSE_TOPS):
                 self.error(
-                    item_path + ("name",), f'"{name}" is not a reverse zone (it should end in .in-addr.arpa)'
+                    item_path + ("name",),
+                    f'"{name}" is not a reverse zone (it should end in .in-addr.arpa or .ip6.arpa)',
                 )
                 continue
             if name in seen:

@@ -10,6 +10,9 @@ Rules this module keeps:
 - kea-dhcp-ddns runs the same way, its pid/lock files in the lab dir (KEA_PIDFILE_DIR/KEA_LOCKFILE_DIR).
 - Both are started through Lab.popen (the lab kills them) and waited for on their log lines, never slept.
 - `dig` (bind9-dnsutils) is what the tests look with, as an administrator would.
+- Besides the v4 reverse zone, named also serves the nibble (ip6.arpa) reverse zone of the v6 lab's server
+  link 2001:db8:1::/64 (tests/lab/netns6.py); `d2_document(ipv6=True)` adds it to reverse-ddns, so the v4
+  tests' document stays exactly what it was.
 
 Theory of operation: `d2_document()` is one Kea D2 configuration; the built-in updater and kea-dhcp-ddns
 are given the very same document, so a scenario proves both read D2's schema the same way.
@@ -18,6 +21,7 @@ are given the very same document, so a scenario proves both read D2's schema the
 from __future__ import annotations
 
 import base64
+import ipaddress
 import itertools
 import json
 import shutil
@@ -32,6 +36,18 @@ KEY_NAME = "edge-key"
 SECRET = base64.b64encode(b"edge-dhcp lab tsig secret, 32 b!").decode()
 FORWARD_ZONE = "home.example"
 REVERSE_ZONE = "2.0.192.in-addr.arpa"
+NETWORK6 = ipaddress.IPv6Network("2001:db8:1::/64")  # the v6 lab's server link (tests/lab/netns6.py)
+
+
+def reverse_zone6(network: ipaddress.IPv6Network) -> str:
+    """The ip6.arpa zone of a prefix whose length is a multiple of 4: one label per nibble, reversed."""
+    if network.prefixlen % 4:
+        raise ValueError(f"{network}: an ip6.arpa zone needs a prefix length that is a multiple of 4")
+    nibbles = network.network_address.exploded.replace(":", "")[: network.prefixlen // 4]
+    return ".".join(reversed(nibbles)) + ".ip6.arpa"
+
+
+REVERSE_ZONE6 = reverse_zone6(NETWORK6)  # 0.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa
 D2_PORT = 53001
 _ids = itertools.count(1)
 
@@ -42,10 +58,13 @@ def available() -> list[str]:
     return [p for p in wanted if shutil.which(p) is None and not Path("/usr/sbin", p).exists()]
 
 
-def d2_document(dns_port: int = 53, algorithm: str = "HMAC-SHA256", timeout_ms: int = 500) -> dict[str, Any]:
+def d2_document(
+    dns_port: int = 53, algorithm: str = "HMAC-SHA256", timeout_ms: int = 500, ipv6: bool = False
+) -> dict[str, Any]:
     """A Kea D2 configuration for the lab's zones (its own daemon settings included, which the built-in
-    updater accepts and ignores)."""
+    updater accepts and ignores); `ipv6` also lists the ip6.arpa zone under reverse-ddns."""
     server = {"ip-address": "127.0.0.1", "port": dns_port}
+    reverse = [REVERSE_ZONE] + ([REVERSE_ZONE6] if ipv6 else [])
     return {
         "DhcpDdns": {
             "ip-address": "127.0.0.1",
@@ -58,7 +77,9 @@ def d2_document(dns_port: int = 53, algorithm: str = "HMAC-SHA256", timeout_ms: 
                 "ddns-domains": [{"name": FORWARD_ZONE + ".", "key-name": KEY_NAME, "dns-servers": [server]}]
             },
             "reverse-ddns": {
-                "ddns-domains": [{"name": REVERSE_ZONE + ".", "key-name": KEY_NAME, "dns-servers": [server]}]
+                "ddns-domains": [
+                    {"name": zone + ".", "key-name": KEY_NAME, "dns-servers": [server]} for zone in reverse
+                ]
             },
             "loggers": [
                 {"name": "kea-dhcp-ddns", "output_options": [{"output": "stdout"}], "severity": "INFO"}
@@ -87,9 +108,14 @@ class Named:
         )
         (d / "forward.zone").write_text(soa + "ns IN A 127.0.0.1\nrouter IN A 192.0.2.1\n")
         (d / "reverse.zone").write_text(soa + f"1 IN PTR router.{FORWARD_ZONE}.\n")
+        (d / "reverse6.zone").write_text(soa)
         zones = "".join(
             f'zone "{zone}" {{ type primary; file "{d / file}"; allow-update {{ key "{KEY_NAME}"; }}; }};\n'
-            for zone, file in ((FORWARD_ZONE, "forward.zone"), (REVERSE_ZONE, "reverse.zone"))
+            for zone, file in (
+                (FORWARD_ZONE, "forward.zone"),
+                (REVERSE_ZONE, "reverse.zone"),
+                (REVERSE_ZONE6, "reverse6.zone"),
+            )
         )
         self.conf.write_text(
             "options {\n"
@@ -138,24 +164,30 @@ class Named:
         return [line.strip() for line in done.stdout.splitlines() if line.strip()]
 
     def ptr(self, address: object) -> list[str]:
-        octets = str(address).split(".")
-        return self.dig(".".join(reversed(octets)) + ".in-addr.arpa", "PTR")
+        """The PTR of an IPv4 (in-addr.arpa) or IPv6 (ip6.arpa, one label per nibble) address."""
+        return self.dig(ipaddress.ip_address(str(address)).reverse_pointer, "PTR")
+
+    @staticmethod
+    def address_type(address: object) -> str:
+        return "AAAA" if ipaddress.ip_address(str(address)).version == 6 else "A"
 
     def names_of(self, fqdn: str, address: object) -> dict[str, list[str]]:
-        """Everything the tests care about for one client: A, DHCID and PTR."""
-        return {"A": self.dig(fqdn, "A"), "DHCID": self.dig(fqdn, "DHCID"), "PTR": self.ptr(address)}
+        """Everything the tests care about for one client: A (AAAA for an IPv6 address), DHCID and PTR."""
+        kind = self.address_type(address)
+        return {kind: self.dig(fqdn, kind), "DHCID": self.dig(fqdn, "DHCID"), "PTR": self.ptr(address)}
 
     def wait_names(
         self, fqdn: str, address: object, present: bool, timeout: float = 30.0
     ) -> dict[str, list[str]]:
-        """Wait until `fqdn` has (present) or has not (absent) its A record and its address's PTR."""
-        want_a, want_ptr = [str(address)], [fqdn.rstrip(".") + "."]
+        """Wait until `fqdn` has (present) or has not (absent) its A/AAAA record and its address's PTR."""
+        kind = self.address_type(address)
+        want_a, want_ptr = [ipaddress.ip_address(str(address)).compressed], [fqdn.rstrip(".") + "."]
 
         def check() -> dict[str, list[str]] | None:
             found = self.names_of(fqdn, address)
-            if present and found["A"] == want_a and found["PTR"] == want_ptr:
+            if present and found[kind] == want_a and found["PTR"] == want_ptr:
                 return found
-            if not present and not found["A"] and not found["PTR"]:
+            if not present and not found[kind] and not found["PTR"]:
                 return found
             return None
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,18 +40,6 @@ SUFFIX = bind.FORWARD_ZONE
 NETWORK = bind.NETWORK6
 POOL = ("2001:db8:1::100", "2001:db8:1::1ff")
 SERVER_ADDRESS = f"{NETWORK[1]}/{NETWORK.prefixlen}"
-
-
-class FqdnDhclient6(Dhclient6):
-    """dhclient -6 as tests/lab/clients6.py runs it, but reading the lease only once the script wrote it:
-    the script (tests/lab/hook6.py) appends its event before it replaces lease.json, so on a busy machine
-    `obtain()` can see the BOUND6 event while lease.json does not exist yet."""
-
-    def _current(self) -> Lease6:
-        deadline = time.monotonic() + 5
-        while self.lease is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return super()._current()
 
 
 class Dns6Lab:
@@ -105,9 +92,9 @@ class Dns6Lab:
         ).start()
         return self.edge
 
-    def client(self, fqdn: str) -> FqdnDhclient6:
+    def client(self, fqdn: str) -> Dhclient6:
         conf = f'send fqdn.fqdn "{fqdn}";\nsend fqdn.server-update on;'
-        return FqdnDhclient6(self.lab, self.client_ns, "cli0", extra_conf=conf)
+        return Dhclient6(self.lab, self.client_ns, "cli0", extra_conf=conf)
 
     def wait_d2(self, message: str, address: ipaddress.IPv6Address) -> None:
         """In the kea-d2 mode, that D2 itself logged `message` for a request about `address`."""
@@ -124,7 +111,7 @@ class Dns6Lab:
         except LabError as exc:
             raise LabError(f"{exc}\nkea-dhcp-ddns said:\n{d2.output()[-4000:]}") from None
 
-    def obtain(self, client: FqdnDhclient6) -> tuple[Lease6, m.Message, m.Message]:
+    def obtain(self, client: Dhclient6) -> tuple[Lease6, m.Message, m.Message]:
         """The lease, and the client's REQUEST and the server's REPLY to it as seen on the client's link."""
         with Capture6(self.lab, self.client_ns, "cli0") as capture:
             lease = client.obtain()

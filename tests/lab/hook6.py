@@ -15,9 +15,10 @@ Rules this module keeps:
 Theory of operation:
 Per event: normalise, configure the interface the way Debian's dhclient-script does for dhclient (leased
 addresses added as /128 with `nodad` and their lifetimes; removed on RELEASE6/EXPIRE6; delegated prefixes
-are not installed anywhere), write resolv.conf when options came, append one JSON line to `events.jsonl`,
-and rewrite `lease.json`: the client's current bindings (keyed "na:IAID:ADDRESS" / "pd:IAID:PREFIX") and
-the latest option values; a released or expired binding is dropped from it.
+are not installed anywhere), write resolv.conf when options came, rewrite `lease.json` (the client's
+current bindings, keyed "na:IAID:ADDRESS" / "pd:IAID:PREFIX", and the latest option values; a released or
+expired binding is dropped from it), then append one JSON line to `events.jsonl`: whoever sees an event
+finds lease.json already up to date.
 """
 
 from __future__ import annotations
@@ -209,8 +210,6 @@ def main(settings: dict[str, Any]) -> int:
             "declined": declined,
             "env": {k: v for k, v in env.items() if _CLIENT_VARS.match(k)},
         }
-        with open(settings["events_path"], "a") as handle:
-            handle.write(json.dumps(record) + "\n")
         try:
             with open(settings["lease_path"]) as handle:
                 state = json.load(handle)
@@ -230,6 +229,9 @@ def main(settings: dict[str, Any]) -> int:
         with open(tmp, "w") as handle:
             json.dump(state, handle)
         os.replace(tmp, settings["lease_path"])
+        # The event last: a reader that saw it finds lease.json already saying what the event did.
+        with open(settings["events_path"], "a") as handle:
+            handle.write(json.dumps(record) + "\n")
         if declined is not None:
             code = 3
     except Exception:

@@ -86,26 +86,22 @@ def host_document(
         doc["unknown-identifier-type"] = int(ident_type)  # refused by the reservation parser, with host_id
     else:
         doc[kind] = _hex(bytes(ident or b""))
+    fields: list[tuple[str, Any]] = []
     if family == 4:
         address, next_server, sname, bfile = row[7:11]
-        if address:
-            doc["ip-address"] = _ip4(int(address))
-        if next_server:
-            doc["next-server"] = _ip4(int(next_server))
-        if sname:
-            doc["server-hostname"] = sname
-        if bfile:
-            doc["boot-file-name"] = bfile
-    addresses = [str(a) for _h, a, _len, kind6 in reservations6 if int(kind6) == IA_NA]
-    prefixes = ["%s/%d" % (a, int(n)) for _h, a, n, kind6 in reservations6 if int(kind6) == IA_PD]
-    if addresses:
-        doc["ip-addresses"] = addresses
-    if prefixes:
-        doc["prefixes"] = prefixes
-    if hostname:
-        doc["hostname"] = hostname
-    if classes:
-        doc["client-classes"] = [c.strip() for c in classes.split(",") if c.strip()]
+        fields += [
+            ("ip-address", _ip4(int(address)) if address else None),
+            ("next-server", _ip4(int(next_server)) if next_server else None),
+            ("server-hostname", sname),
+            ("boot-file-name", bfile),
+        ]
+    fields += [
+        ("ip-addresses", [str(a) for _h, a, _len, kind6 in reservations6 if int(kind6) == IA_NA]),
+        ("prefixes", ["%s/%d" % (a, int(n)) for _h, a, n, kind6 in reservations6 if int(kind6) == IA_PD]),
+        ("hostname", hostname),
+        ("client-classes", [c.strip() for c in (classes or "").split(",") if c.strip()]),
+    ]
+    doc.update((key, value) for key, value in fields if value)
     if ctx:
         try:
             doc["user-context"] = json.loads(ctx)
@@ -125,6 +121,14 @@ def host_document(
     if data:
         doc["option-data"] = data
     return doc
+
+
+def _by_host(rows: Sequence[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    """Rows whose first column is a host_id, grouped by it (in their order)."""
+    out: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        out.setdefault(int(row[0]), []).append(row)
+    return out
 
 
 def read_host_documents(db: HostsDatabase, family: int) -> list[dict[str, Any]]:
@@ -149,12 +153,7 @@ def read_host_documents(db: HostsDatabase, family: int) -> list[dict[str, Any]]:
         ) from None
     finally:
         conn.close()
-    options: dict[int, list[tuple[Any, ...]]] = {}
-    for option in option_rows:
-        options.setdefault(int(option[0]), []).append(option)
-    reservations: dict[int, list[tuple[Any, ...]]] = {}
-    for resv in resv_rows:
-        reservations.setdefault(int(resv[0]), []).append(resv)
+    options, reservations = _by_host(option_rows), _by_host(resv_rows)
     return [
         host_document(family, row, options.get(int(row[0]), []), reservations.get(int(row[0]), []))
         for row in hosts

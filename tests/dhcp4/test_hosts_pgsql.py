@@ -16,23 +16,12 @@ from edge.dhcp4.engine import Engine, Inbound  # noqa: E402
 from edge.dhcp4.lease_store import MemoryLeaseStore4  # noqa: E402
 from edge.policy.hosts import HostManager, HostsDatabaseError  # noqa: E402
 from edge.wire import pkt4 as wire  # noqa: E402
-from tests.leases.pgsql import AVAILABLE, NOT_AVAILABLE, PASSWORD, kea_database, pg_server  # noqa: E402
+from tests.leases.pgsql import AVAILABLE, NOT_AVAILABLE, PASSWORD  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason=NOT_AVAILABLE)
 
 MAC = bytes.fromhex("1a2b3c4d5e6f")
 SERVER = ip_int("192.0.2.1")
-
-
-@pytest.fixture(scope="module")
-def server():
-    with pg_server() as sock:
-        yield sock
-
-
-@pytest.fixture
-def database(server):
-    return kea_database(server)
 
 
 def add_host(
@@ -65,8 +54,8 @@ def add_host(
     return host_id
 
 
-def config(database, **extra):
-    db = {k: database[k] for k in ("type", "name", "host", "user", "password")}
+def config(kea_pgsql, **extra):
+    db = {k: kea_pgsql[k] for k in ("type", "name", "host", "user", "password")}
     doc = {
         "interfaces-config": {"interfaces": ["eth0"]},
         "hosts-databases": [db],
@@ -88,9 +77,9 @@ def discover(engine, hw, prl=b"\x01\x03\x0c\x0f\x17\xd2"):
     return wire.decode(out.payload)
 
 
-def test_a_host_in_keas_tables_is_served_with_its_address_name_fields_and_options(database) -> None:
+def test_a_host_in_keas_tables_is_served_with_its_address_name_fields_and_options(kea_pgsql) -> None:
     add_host(
-        database,
+        kea_pgsql,
         MAC,
         0,  # hw-address
         1,
@@ -106,7 +95,7 @@ def test_a_host_in_keas_tables_is_served_with_its_address_name_fields_and_option
             (66, None, "tftp.lab.example", "dhcp4", False),  # tftp-server-name
         ],
     )
-    cfg = config(database)
+    cfg = config(kea_pgsql)
     assert not [w for w in cfg.warnings if "hosts-databases" in w and "password" in w]
     engine = Engine(cfg, MemoryLeaseStore4(), hosts=open_host_backends(cfg))
     offer = discover(engine, MAC, prl=b"\x01\x03\x0f\x42")
@@ -123,11 +112,11 @@ def test_a_host_in_keas_tables_is_served_with_its_address_name_fields_and_option
     assert other.get(66) is None and other.get(23) is None
 
 
-def test_global_client_id_host_is_read_and_dhcpv6_only_hosts_are_not(database) -> None:
-    add_host(database, b"\x01" + MAC, 3, 0, hostname="global-host")  # client-id, global (subnet id 0)
-    add_host(database, bytes.fromhex("000300011a2b3c4d5e6f"), 1, None, subnet6=1, hostname="v6-only")
-    add_host(database, bytes.fromhex("0003000102aabbccddee"), 1, 0xFFFFFFFF, subnet6=1, hostname="unused4")
-    cfg = config(database, **{"reservations-global": True})
+def test_global_client_id_host_is_read_and_dhcpv6_only_hosts_are_not(kea_pgsql) -> None:
+    add_host(kea_pgsql, b"\x01" + MAC, 3, 0, hostname="global-host")  # client-id, global (subnet id 0)
+    add_host(kea_pgsql, bytes.fromhex("000300011a2b3c4d5e6f"), 1, None, subnet6=1, hostname="v6-only")
+    add_host(kea_pgsql, bytes.fromhex("0003000102aabbccddee"), 1, 0xFFFFFFFF, subnet6=1, hostname="unused4")
+    cfg = config(kea_pgsql, **{"reservations-global": True})
     hosts = HostManager(open_host_backends(cfg), cfg.host_reservation_identifiers)
     found = hosts.find(0, [("client-id", b"\x01" + MAC)])
     assert found is not None and found.hostname == "global-host"
@@ -135,23 +124,25 @@ def test_global_client_id_host_is_read_and_dhcpv6_only_hosts_are_not(database) -
     assert "v6-only" not in names and "unused4" not in names
 
 
-def test_a_bad_row_is_refused_naming_the_host_id_and_nothing_is_loaded(database) -> None:
-    add_host(database, MAC, 0, 1, address=ip_int("192.0.2.60"))
-    bad = add_host(database, bytes.fromhex("02aabbccddee"), 0, 1, address=ip_int("10.0.0.1"))
-    cfg = config(database)
+def test_a_bad_row_is_refused_naming_the_host_id_and_nothing_is_loaded(kea_pgsql) -> None:
+    add_host(kea_pgsql, MAC, 0, 1, address=ip_int("192.0.2.60"))
+    bad = add_host(kea_pgsql, bytes.fromhex("02aabbccddee"), 0, 1, address=ip_int("10.0.0.1"))
+    cfg = config(kea_pgsql)
     with pytest.raises(HostsDatabaseError) as info:
         open_host_backends(cfg)
     text = str(info.value)
-    assert database["name"] in text and "outside the subnet" in text and f"hosts[{bad}]" in text
+    assert kea_pgsql["name"] in text and "outside the subnet" in text and f"hosts[{bad}]" in text
 
 
-def test_no_schema_or_no_server_is_a_clear_error_without_the_password(server, database) -> None:
-    with psycopg.connect(host=server, dbname=database["name"], user="postgres", autocommit=True) as conn:
+def test_no_schema_or_no_server_is_a_clear_error_without_the_password(kea_pgsql) -> None:
+    with psycopg.connect(
+        host=kea_pgsql["host"], dbname=kea_pgsql["name"], user="postgres", autocommit=True
+    ) as conn:
         conn.execute("UPDATE schema_version SET version = 99")
     with pytest.raises(HostsDatabaseError) as info:
-        open_host_backends(config(database))
+        open_host_backends(config(kea_pgsql))
     assert "schema version 99.0" in str(info.value) and "kea-admin" in str(info.value)
-    gone = dict(database, host="127.0.0.1", port=1, password="wrong-" + PASSWORD)
+    gone = dict(kea_pgsql, host="127.0.0.1", port=1, password="wrong-" + PASSWORD)
     db = {k: gone[k] for k in ("type", "name", "host", "port", "user", "password")}
     cfg = load_data({"Dhcp4": {"interfaces-config": {"interfaces": ["eth0"]}, "hosts-database": db}})
     with pytest.raises(HostsDatabaseError) as info:

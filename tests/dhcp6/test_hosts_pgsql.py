@@ -17,7 +17,7 @@ from edge.dhcp6.exchange import Inbound6  # noqa: E402
 from edge.dhcp6.lease_store import MemoryLeaseStore6  # noqa: E402
 from edge.policy.hosts import HostsDatabaseError  # noqa: E402
 from tests.lab import dhcp6msg as m  # noqa: E402
-from tests.leases.pgsql import AVAILABLE, NOT_AVAILABLE, kea_database, pg_server  # noqa: E402
+from tests.leases.pgsql import AVAILABLE, NOT_AVAILABLE  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason=NOT_AVAILABLE)
 
@@ -25,17 +25,6 @@ SID = bytes.fromhex("000100012c3a1b2a020000000abc")
 LL = ipaddress.IPv6Address("fe80::1").packed
 MCAST = ipaddress.IPv6Address("ff02::1:2").packed
 DUID = m.duid_ll(bytes.fromhex("1a2b3c4d5e6f"))
-
-
-@pytest.fixture(scope="module")
-def server():
-    with pg_server() as sock:
-        yield sock
-
-
-@pytest.fixture
-def database(server):
-    return kea_database(server)
 
 
 def add_host6(params, ident, ident_type, subnet6, reservations=(), hostname=None, options=(), subnet4=None):
@@ -61,8 +50,8 @@ def add_host6(params, ident, ident_type, subnet6, reservations=(), hostname=None
     return host_id
 
 
-def config(database):
-    db = {k: database[k] for k in ("type", "name", "host", "user", "password")}
+def config(kea_pgsql):
+    db = {k: kea_pgsql[k] for k in ("type", "name", "host", "user", "password")}
     doc = {
         "interfaces-config": {"interfaces": []},
         "hosts-database": db,
@@ -86,9 +75,9 @@ def solicit(engine, duid, *options):
     return m.decode(out.payload)
 
 
-def test_a_host_with_an_address_a_prefix_and_options_is_served(database) -> None:
+def test_a_host_with_an_address_a_prefix_and_options_is_served(kea_pgsql) -> None:
     add_host6(
-        database,
+        kea_pgsql,
         DUID,
         1,  # duid
         1,
@@ -96,8 +85,8 @@ def test_a_host_with_an_address_a_prefix_and_options_is_served(database) -> None
         hostname="router-2",
         options=[(23, None, "2001:db8::53", None, False)],  # dns-servers, csv text, space NULL = dhcp6
     )
-    add_host6(database, bytes.fromhex("1a2b3c4d5e70"), 0, None, subnet4=1)  # a DHCPv4-only host
-    cfg = config(database)
+    add_host6(kea_pgsql, bytes.fromhex("1a2b3c4d5e70"), 0, None, subnet4=1)  # a DHCPv4-only host
+    cfg = config(kea_pgsql)
     backends = open_host_backends(cfg)
     assert sum(len(b) for b in backends) == 1
     engine = Engine6(cfg, MemoryLeaseStore6(), server_id=SID, hosts=backends)
@@ -110,8 +99,8 @@ def test_a_host_with_an_address_a_prefix_and_options_is_served(database) -> None
     assert other.get(23) is None
 
 
-def test_a_reserved_address_outside_the_subnet_is_refused_naming_the_host(database) -> None:
-    bad = add_host6(database, DUID, 1, 1, reservations=[("2001:db8:99::1", 128, 0)])
+def test_a_reserved_address_outside_the_subnet_is_refused_naming_the_host(kea_pgsql) -> None:
+    bad = add_host6(kea_pgsql, DUID, 1, 1, reservations=[("2001:db8:99::1", 128, 0)])
     with pytest.raises(HostsDatabaseError) as info:
-        open_host_backends(config(database))
-    assert f"hosts[{bad}]" in str(info.value) and database["name"] in str(info.value)
+        open_host_backends(config(kea_pgsql))
+    assert f"hosts[{bad}]" in str(info.value) and kea_pgsql["name"] in str(info.value)

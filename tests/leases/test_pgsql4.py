@@ -14,22 +14,11 @@ from edge.dhcp4.lease_pgsql import PgSqlLeaseStore4, lease_from_row  # noqa: E40
 from edge.leases.errors import LeaseStoreError  # noqa: E402
 from edge.wire import pkt4 as wire  # noqa: E402
 from tests.dhcp4.helpers import client_packet, local_inbound, mac, make_config, u32  # noqa: E402
-from tests.leases.pgsql import AVAILABLE, NOT_AVAILABLE, PASSWORD, kea_database, pg_server  # noqa: E402
+from tests.leases.pgsql import AVAILABLE, NOT_AVAILABLE, PASSWORD  # noqa: E402
 
 NOW = 1_800_000_000.0
 
 pytestmark = pytest.mark.skipif(not AVAILABLE, reason=NOT_AVAILABLE)
-
-
-@pytest.fixture(scope="module")
-def server():
-    with pg_server() as sock:
-        yield sock
-
-
-@pytest.fixture
-def database(server):
-    return kea_database(server)
 
 
 def _rows(params):
@@ -56,24 +45,24 @@ def _lease(**kw):
     return Lease4(**fields)
 
 
-def test_put_get_update_delete_round_trip_through_the_database(database):
-    store = PgSqlLeaseStore4(database)
+def test_put_get_update_delete_round_trip_through_the_database(kea_pgsql):
+    store = PgSqlLeaseStore4(kea_pgsql)
     try:
         store.put(_lease())
         store.flush()
         assert store.durable_seq == store.last_seq == 1
-        [row] = _rows(database)
+        [row] = _rows(kea_pgsql)
         assert lease_from_row(row).to_doc() == _lease().to_doc()
         store.put(_lease(valid_lifetime=7200, hostname="renamed"))
         store.put(_lease(address=ip_int("192.0.2.11"), hwaddr=mac(2), client_id=None, user_context=None))
         store.flush()
-        assert [r[3] for r in _rows(database)] == [7200, 3600]
+        assert [r[3] for r in _rows(kea_pgsql)] == [7200, 3600]
         assert store.delete(ip_int("192.0.2.11")) is True
         store.flush()
     finally:
         store.close()
     # a second store loads what the first one committed
-    again = PgSqlLeaseStore4(database)
+    again = PgSqlLeaseStore4(kea_pgsql)
     try:
         assert len(again) == 1
         got = again.get(ip_int("192.0.2.10"))
@@ -84,15 +73,15 @@ def test_put_get_update_delete_round_trip_through_the_database(database):
         again.close()
 
 
-def test_row_is_written_in_keas_encoding(database):
-    store = PgSqlLeaseStore4(database)
+def test_row_is_written_in_keas_encoding(kea_pgsql):
+    store = PgSqlLeaseStore4(kea_pgsql)
     try:
         store.put(_lease(client_id=None, user_context=None, fqdn_rev=True))
         store.put(_lease(address=ip_int("192.0.2.12"), valid_lifetime=0xFFFFFFFF))
         store.flush()
     finally:
         store.close()
-    first, infinite = _rows(database)
+    first, infinite = _rows(kea_pgsql)
     # address as integer, empty bytea (not NULL) for no client-id, "" for no user context, expire = cltt + valid
     assert first == (
         ip_int("192.0.2.10"),
@@ -111,25 +100,25 @@ def test_row_is_written_in_keas_encoding(database):
     assert infinite[10] == '{"a":1}'
 
 
-def test_unknown_schema_version_is_refused_without_the_password(database):
+def test_unknown_schema_version_is_refused_without_the_password(kea_pgsql):
     with psycopg.connect(
-        host=database["host"], dbname=database["name"], user="postgres", autocommit=True
+        host=kea_pgsql["host"], dbname=kea_pgsql["name"], user="postgres", autocommit=True
     ) as c:
         c.execute("UPDATE schema_version SET version = 14, minor = 2")
     with pytest.raises(LeaseStoreError) as info:
-        PgSqlLeaseStore4(database)
+        PgSqlLeaseStore4(kea_pgsql)
     assert "14.2" in str(info.value) and "13.0" in str(info.value)
     assert PASSWORD not in str(info.value)
 
 
-def test_wrong_password_error_carries_no_password(database):
+def test_wrong_password_error_carries_no_password(kea_pgsql):
     with pytest.raises(LeaseStoreError) as info:
-        PgSqlLeaseStore4(dict(database, host="127.0.0.1", port=1, password="wrong-" + PASSWORD))
+        PgSqlLeaseStore4(dict(kea_pgsql, host="127.0.0.1", port=1, password="wrong-" + PASSWORD))
     assert "cannot connect" in str(info.value) and PASSWORD not in str(info.value)
 
 
-def test_engine_dora_with_the_postgresql_store(database):
-    store = PgSqlLeaseStore4(database)
+def test_engine_dora_with_the_postgresql_store(kea_pgsql):
+    store = PgSqlLeaseStore4(kea_pgsql)
     try:
         engine = Engine(make_config(), store)
         out = engine.handle(wire.encode(client_packet(wire.DHCPDISCOVER, mac(7))), local_inbound(), NOW)
@@ -150,5 +139,5 @@ def test_engine_dora_with_the_postgresql_store(database):
         assert store.poll() == []
     finally:
         store.close()
-    [row] = _rows(database)
+    [row] = _rows(kea_pgsql)
     assert row[0] == u32(ack.yiaddr) and row[1] == mac(7) and row[4] == int(NOW) + 3600 and row[5] == 1
